@@ -1,0 +1,206 @@
+//! Cooperative scheduling budget.
+//!
+//! Every task poll runs with a budget of [`BUDGET`] operations. A leaf
+//! resource (socket, timer, channel) asks [`poll_proceed`] before doing work;
+//! once the budget is spent it gets `Pending`, the task is woken at once, and
+//! the worker moves on to other tasks. Without it, a task whose socket is
+//! always ready would keep its worker forever.
+//!
+//! Outside a task poll (in `block_on`'s own future, on a foreign thread) the
+//! budget is unconstrained. The budget is a thread-local `Cell`, so none of
+//! this touches shared memory.
+//!
+//! # Examples
+//!
+//! A leaf future that yields when the budget runs out:
+//!
+//! ```
+//! use std::future::Future;
+//! use std::pin::Pin;
+//! use std::task::{Context, Poll};
+//! use spindle_executor::coop;
+//!
+//! struct AlwaysReady;
+//!
+//! impl Future for AlwaysReady {
+//!     type Output = ();
+//!     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+//!         let restore = std::task::ready!(coop::poll_proceed(cx));
+//!         // ... the operation succeeded:
+//!         restore.made_progress();
+//!         Poll::Ready(())
+//!     }
+//! }
+//! # let rt = spindle_executor::Builder::new_current_thread().build().unwrap();
+//! # rt.block_on(AlwaysReady);
+//! ```
+
+use std::cell::Cell;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+/// Operations a task may perform in one poll before leaves force a yield.
+pub const BUDGET: u8 = 128;
+
+thread_local! {
+    /// `None`: unconstrained. `Some(n)`: `n` operations left in this poll.
+    static CURRENT: Cell<Option<u8>> = const { Cell::new(None) };
+}
+
+/// Runs `f` (one task poll) with a fresh budget, restoring the previous one
+/// afterwards, also if `f` panics.
+pub(crate) fn with_budget<R>(f: impl FnOnce() -> R) -> R {
+    struct Reset(Option<u8>);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            let _ = CURRENT.try_with(|c| c.set(self.0));
+        }
+    }
+    let prev = CURRENT.with(|c| c.replace(Some(BUDGET)));
+    let _reset = Reset(prev);
+    f()
+}
+
+/// Runs `f` with no budget at all (used around `block_on`'s own future).
+pub(crate) fn unconstrained<R>(f: impl FnOnce() -> R) -> R {
+    struct Reset(Option<u8>);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            let _ = CURRENT.try_with(|c| c.set(self.0));
+        }
+    }
+    let prev = CURRENT.with(|c| c.replace(None));
+    let _reset = Reset(prev);
+    f()
+}
+
+/// Takes one unit of budget for an operation about to be tried.
+///
+/// Returns `Pending` (after waking the task, so it is polled again soon) when
+/// the budget is spent. On `Ready`, the returned guard gives the unit back
+/// when dropped unless [`RestoreOnPending::made_progress`] was called: an
+/// operation that turned out to be `Pending` costs nothing.
+#[inline]
+pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<RestoreOnPending> {
+    CURRENT.with(|c| match c.get() {
+        None => Poll::Ready(RestoreOnPending(None)),
+        Some(0) => {
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+        Some(n) => {
+            c.set(Some(n - 1));
+            Poll::Ready(RestoreOnPending(Some(n)))
+        }
+    })
+}
+
+/// Whether the current task poll has budget left (always `true` outside one).
+///
+/// ```
+/// assert!(spindle_executor::coop::has_budget_remaining());
+/// ```
+pub fn has_budget_remaining() -> bool {
+    CURRENT.with(|c| c.get() != Some(0))
+}
+
+/// Consumes one unit of budget, yielding to the scheduler first if none is
+/// left. Useful in loops that do not otherwise touch a leaf resource.
+///
+/// ```
+/// # let rt = spindle_executor::Builder::new_current_thread().build().unwrap();
+/// rt.block_on(async {
+///     for _ in 0..1000 {
+///         spindle_executor::coop::consume_budget().await;
+///     }
+/// });
+/// ```
+pub async fn consume_budget() {
+    ConsumeBudget.await
+}
+
+struct ConsumeBudget;
+
+impl Future for ConsumeBudget {
+    type Output = ();
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let restore = std::task::ready!(poll_proceed(cx));
+        restore.made_progress();
+        Poll::Ready(())
+    }
+}
+
+/// Gives a unit of budget back on drop unless the operation made progress.
+#[must_use = "dropping the guard at once gives the budget unit back"]
+pub struct RestoreOnPending(Option<u8>);
+
+impl RestoreOnPending {
+    /// Keeps the unit spent: the operation did something.
+    pub fn made_progress(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for RestoreOnPending {
+    fn drop(&mut self) {
+        if let Some(n) = self.0 {
+            let _ = CURRENT.try_with(|c| {
+                if c.get().is_some() {
+                    c.set(Some(n));
+                }
+            });
+        }
+    }
+}
+
+impl fmt::Debug for RestoreOnPending {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RestoreOnPending").finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::task::Waker;
+
+    fn noop_cx<R>(f: impl FnOnce(&mut Context<'_>) -> R) -> R {
+        f(&mut Context::from_waker(Waker::noop()))
+    }
+
+    #[test]
+    fn budget_runs_out_and_resets() {
+        with_budget(|| {
+            noop_cx(|cx| {
+                for _ in 0..BUDGET {
+                    match poll_proceed(cx) {
+                        Poll::Ready(r) => r.made_progress(),
+                        Poll::Pending => panic!("budget ran out early"),
+                    }
+                }
+                assert!(poll_proceed(cx).is_pending());
+                assert!(!has_budget_remaining());
+            })
+        });
+        assert!(
+            has_budget_remaining(),
+            "budget is unconstrained outside a poll"
+        );
+    }
+
+    #[test]
+    fn pending_operation_costs_nothing() {
+        with_budget(|| {
+            noop_cx(|cx| {
+                for _ in 0..1000 {
+                    let Poll::Ready(r) = poll_proceed(cx) else {
+                        panic!()
+                    };
+                    drop(r); // no progress: the unit comes back
+                }
+            })
+        });
+    }
+}

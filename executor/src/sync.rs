@@ -1,0 +1,135 @@
+//! The one place that chooses between real and model-checked primitives.
+//!
+//! Normal builds use `std` atomics and `Arc`, and `parking_lot`'s `Mutex` and
+//! `Condvar`. Under `--cfg spindle_loom` every primitive comes from `loom`,
+//! so the models in `loom-tests/` explore every interleaving of the code that
+//! uses them. The rest of the crate imports from here and never names `std`
+//! or `loom` synchronization directly, so no `cfg` is scattered through the
+//! logic. The API is parking_lot's (`lock()` returns the guard; `Condvar`
+//! waits on `&mut guard`) plus loom's `UnsafeCell::{with, with_mut}`.
+
+pub(crate) use imp::*;
+
+#[cfg(not(spindle_loom))]
+mod imp {
+    pub(crate) use std::sync::atomic::{fence, AtomicBool, AtomicU64, AtomicUsize, Ordering};
+    pub(crate) use std::sync::Arc;
+    pub(crate) use std::thread;
+
+    pub(crate) use parking_lot::{Condvar, Mutex, MutexGuard};
+
+    /// `std::cell::UnsafeCell` with loom's closure-based access API.
+    #[derive(Debug, Default)]
+    pub(crate) struct UnsafeCell<T>(std::cell::UnsafeCell<T>);
+
+    impl<T> UnsafeCell<T> {
+        pub(crate) const fn new(value: T) -> UnsafeCell<T> {
+            UnsafeCell(std::cell::UnsafeCell::new(value))
+        }
+
+        #[inline(always)]
+        pub(crate) fn with<R>(&self, f: impl FnOnce(*const T) -> R) -> R {
+            f(self.0.get())
+        }
+
+        #[inline(always)]
+        pub(crate) fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
+            f(self.0.get())
+        }
+    }
+}
+
+#[cfg(spindle_loom)]
+mod imp {
+    pub(crate) use loom::cell::UnsafeCell;
+    pub(crate) use loom::sync::atomic::{fence, AtomicBool, AtomicU64, AtomicUsize, Ordering};
+    pub(crate) use loom::sync::Arc;
+    pub(crate) use loom::thread;
+
+    use std::ops::{Deref, DerefMut};
+    use std::time::Instant;
+
+    /// loom's mutex behind parking_lot's API.
+    #[derive(Debug, Default)]
+    pub(crate) struct Mutex<T>(loom::sync::Mutex<T>);
+
+    /// The guard of [`Mutex`]; `Option` only so that [`Condvar`] can hand
+    /// the inner guard to loom by value and put it back.
+    pub(crate) struct MutexGuard<'a, T>(Option<loom::sync::MutexGuard<'a, T>>);
+
+    impl<T> Mutex<T> {
+        pub(crate) fn new(value: T) -> Mutex<T> {
+            Mutex(loom::sync::Mutex::new(value))
+        }
+
+        pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
+            MutexGuard(Some(self.0.lock().unwrap()))
+        }
+
+        pub(crate) fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
+            self.0.try_lock().ok().map(|g| MutexGuard(Some(g)))
+        }
+    }
+
+    impl<T> Deref for MutexGuard<'_, T> {
+        type Target = T;
+        fn deref(&self) -> &T {
+            self.0
+                .as_ref()
+                .expect("guard is present outside Condvar::wait")
+        }
+    }
+
+    impl<T> DerefMut for MutexGuard<'_, T> {
+        fn deref_mut(&mut self) -> &mut T {
+            self.0
+                .as_mut()
+                .expect("guard is present outside Condvar::wait")
+        }
+    }
+
+    /// The outcome of [`Condvar::wait_until`]: always a timeout under loom.
+    #[derive(Debug)]
+    pub(crate) struct WaitTimeoutResult;
+
+    impl WaitTimeoutResult {
+        pub(crate) fn timed_out(&self) -> bool {
+            true
+        }
+    }
+
+    /// loom's condvar behind parking_lot's API. A timed wait is modelled as
+    /// a wait that may time out at once, which covers every real schedule.
+    #[derive(Debug, Default)]
+    pub(crate) struct Condvar(loom::sync::Condvar);
+
+    impl Condvar {
+        pub(crate) fn new() -> Condvar {
+            Condvar(loom::sync::Condvar::new())
+        }
+
+        pub(crate) fn wait<T>(&self, guard: &mut MutexGuard<'_, T>) {
+            let inner = guard.0.take().expect("guard is present");
+            guard.0 = Some(self.0.wait(inner).unwrap());
+        }
+
+        /// Under loom a timed wait reports a timeout at once, without waiting.
+        pub(crate) fn wait_until<T>(
+            &self,
+            _guard: &mut MutexGuard<'_, T>,
+            _deadline: Instant,
+        ) -> WaitTimeoutResult {
+            WaitTimeoutResult
+        }
+
+        pub(crate) fn notify_one(&self) -> bool {
+            self.0.notify_one();
+            true
+        }
+
+        pub(crate) fn notify_all(&self) -> usize {
+            self.0.notify_all();
+            0
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! spindle: a multi-threaded, work-stealing async runtime (skeleton).
