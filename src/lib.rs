@@ -1,1 +1,38 @@
-//! spindle: a multi-threaded, work-stealing async runtime (skeleton).
+//! spindle: a multi-threaded, work-stealing async runtime.
+//!
+//! A future is lazy until it is awaited or spawned; [`spawn`] turns it into
+//! a task that the runtime's workers poll until it completes, and
+//! [`block_on`] drives a top-level future on the calling thread. Idle
+//! workers steal from busy ones.
+//!
+//! ```
+//! let total = spindle::block_on(async {
+//!     let a = spindle::spawn(async { 20 });
+//!     let b = spindle::spawn(async { 22 });
+//!     a.await.unwrap() + b.await.unwrap()
+//! });
+//! assert_eq!(total, 42);
+//! ```
+//!
+//! | crate | what it brings |
+//! |---|---|
+//! | `spindle-executor` | tasks, workers, stealing, parking, blocking pool, coop budget |
+//! | `spindle-timer` | the timing wheel and `sleep` / `timeout` / `interval` |
+//! | `spindle-reactor` | I/O readiness through `polling`, sockets |
+#![warn(
+    missing_docs,
+    missing_debug_implementations,
+    rust_2018_idioms,
+    unsafe_op_in_unsafe_fn,
+    clippy::undocumented_unsafe_blocks
+)]
+#![doc(test(attr(deny(warnings))))]
+
+mod default_runtime;
+pub mod runtime;
+pub mod task;
+
+pub use default_runtime::block_on;
+pub use runtime::{Builder, Handle, Runtime};
+pub use spindle_executor::coop;
+pub use task::{spawn, spawn_blocking, JoinError, JoinHandle};

@@ -1,4 +1,34 @@
-//! spindle's executor (skeleton: filled in by the executor issue).
+//! spindle's executor: tasks, work-stealing workers, parking, the blocking
+//! pool and the cooperative budget. It knows nothing of I/O or time: idle
+//! workers sleep through the [`park::Park`] trait, which the `spindle`
+//! facade implements with its timer and reactor.
+//!
+//! Most users want the `spindle` crate, which re-exports this one.
+//!
+//! ```
+//! use spindle_executor::Builder;
+//!
+//! let rt = Builder::new_multi_thread().worker_threads(2).build().unwrap();
+//! let out = rt.block_on(async {
+//!     let a = spindle_executor::spawn(async { 20 });
+//!     let b = spindle_executor::spawn(async { 22 });
+//!     a.await.unwrap() + b.await.unwrap()
+//! });
+//! assert_eq!(out, 42);
+//! ```
+//!
+//! # Map
+//!
+//! | module | owns |
+//! |---|---|
+//! | `task` | the task cell, its state word, wakers, `JoinHandle`, the registry |
+//! | `multi_thread` | workers, LIFO slots, stealing, idle accounting, parking |
+//! | `current_thread` | the scheduler that runs tasks inside `block_on` |
+//! | `queue` | crossbeam deques (or their loom stand-ins) |
+//! | `blocking` | the blocking pool |
+//! | [`park`] | the `Park`/`Unpark` traits and the condvar `Parker` |
+//! | [`coop`] | the per-poll operation budget |
+//! | `runtime` | `Builder`, `Runtime`, `Handle`, metrics, the thread context |
 #![warn(
     missing_docs,
     missing_debug_implementations,
@@ -8,6 +38,23 @@
 )]
 #![doc(test(attr(deny(warnings))))]
 
+mod blocking;
 pub mod coop;
+mod current_thread;
+mod multi_thread;
 pub mod park;
+mod queue;
+mod rng;
+mod runtime;
 mod sync;
+pub mod task;
+
+#[cfg(spindle_loom)]
+#[doc(hidden)]
+pub mod loom_api;
+
+pub use runtime::{
+    Builder, EnterGuard, Handle, Runtime, RuntimeMetrics, TryCurrentError, DEFAULT_EVENT_INTERVAL,
+    DEFAULT_GLOBAL_QUEUE_INTERVAL, DEFAULT_MAX_BLOCKING_THREADS, DEFAULT_THREAD_KEEP_ALIVE,
+};
+pub use task::{spawn, spawn_blocking, JoinError, JoinHandle};

@@ -37,7 +37,7 @@ use crate::sync::{Condvar, Mutex};
 /// # Examples
 ///
 /// ```
-/// use spindle_executor::park::{Park, Parker, Unpark};
+/// use spindle_executor::park::{Park, Parker};
 /// use std::time::Duration;
 ///
 /// let mut parker = Parker::new();

@@ -1,0 +1,305 @@
+//! The blocking pool: threads for closures that block (file I/O, DNS,
+//! CPU-heavy work), so that they never stall a worker.
+//!
+//! Elastic and capped: a closure goes to an idle thread if there is one,
+//! else a new thread is started while fewer than `max_blocking_threads`
+//! exist, else it waits in the queue. An idle thread exits after
+//! `thread_keep_alive`. Each closure runs inside a task cell, so its
+//! `JoinHandle`, panic capture and cancellation work as for any task; a
+//! closure that has started cannot be stopped, one still queued at shutdown
+//! is cancelled.
+//!
+//! Counts (threads, idle threads, queue) live under one mutex: spawning a
+//! blocking closure is not a hot path.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::ptr::NonNull;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use parking_lot::{Condvar, Mutex};
+
+use crate::runtime::ThreadHooks;
+use crate::task::{self, Header, JoinHandle, Notified, Schedule, TaskId};
+
+#[derive(Clone)]
+pub(crate) struct BlockingPool {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    state: Mutex<State>,
+    condvar: Condvar,
+    max_threads: usize,
+    keep_alive: Duration,
+    hooks: ThreadHooks,
+    /// Guards a runtime context for the threads (set by the runtime).
+    enter: Box<dyn Fn() -> Box<dyn std::any::Any> + Send + Sync>,
+}
+
+#[derive(Default)]
+struct State {
+    queue: VecDeque<Notified>,
+    num_threads: usize,
+    num_idle: usize,
+    /// Wake-ups sent to idle threads and not yet consumed.
+    num_notify: usize,
+    shutdown: bool,
+    next_thread_id: usize,
+    threads: Vec<(usize, std::thread::JoinHandle<()>)>,
+    /// A thread that exited on keep-alive, to be joined by the next spawner.
+    last_exiting: Option<std::thread::JoinHandle<()>>,
+}
+
+/// The blocking closure as a future: runs once, on its first poll.
+struct BlockingTask<F>(Option<F>);
+
+impl<F> Unpin for BlockingTask<F> {}
+
+impl<F: FnOnce() -> R, R> Future for BlockingTask<F> {
+    type Output = R;
+    fn poll(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<R> {
+        let f = self
+            .0
+            .take()
+            .expect("blocking task polled after completion");
+        // Blocking code is not cooperative: no budget.
+        Poll::Ready(crate::coop::unconstrained(f))
+    }
+}
+
+/// The `Schedule` of blocking tasks: they are never woken (the closure does
+/// not await), except by abort, which queues them to be cancelled.
+struct BlockingSchedule(BlockingPool);
+
+impl Schedule for BlockingSchedule {
+    fn schedule(&self, task: Notified) {
+        let _ = self.0.push(task);
+    }
+
+    fn release(&self, _task: NonNull<Header>) -> bool {
+        // Blocking tasks are not in the runtime's registry.
+        false
+    }
+}
+
+impl BlockingPool {
+    pub(crate) fn new(
+        max_threads: usize,
+        keep_alive: Duration,
+        hooks: ThreadHooks,
+        enter: Box<dyn Fn() -> Box<dyn std::any::Any> + Send + Sync>,
+    ) -> BlockingPool {
+        BlockingPool {
+            inner: Arc::new(Inner {
+                state: Mutex::new(State::default()),
+                condvar: Condvar::new(),
+                max_threads: max_threads.max(1),
+                keep_alive,
+                hooks,
+                enter,
+            }),
+        }
+    }
+
+    pub(crate) fn spawn<F, R>(&self, f: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        let (task, notified, join) = task::new_task(
+            BlockingTask(Some(f)),
+            BlockingSchedule(self.clone()),
+            TaskId::next(),
+        );
+        // No registry: drop its reference at once.
+        drop(task);
+        if let Err((notified, err)) = self.push(notified) {
+            eprintln!("spindle: blocking task {} cancelled: {err}", notified.id());
+            notified_shutdown(notified);
+        }
+        join
+    }
+
+    /// Queues a task, starting a thread if needed. Fails if shut down or if
+    /// no thread exists and none can be started.
+    fn push(&self, task: Notified) -> Result<(), (Notified, io::Error)> {
+        let mut state = self.inner.state.lock();
+        if state.shutdown {
+            return Err((task, io::Error::other("the runtime is shut down")));
+        }
+        state.queue.push_back(task);
+        if state.num_idle > state.num_notify {
+            state.num_notify += 1;
+            self.inner.condvar.notify_one();
+            return Ok(());
+        }
+        if state.num_threads >= self.inner.max_threads {
+            // At the cap: a busy thread takes it when it finishes.
+            return Ok(());
+        }
+        let id = state.next_thread_id;
+        state.next_thread_id += 1;
+        match self.start_thread(id) {
+            Ok(handle) => {
+                state.num_threads += 1;
+                state.threads.push((id, handle));
+                Ok(())
+            }
+            Err(err) if state.num_threads == 0 => {
+                let task = state.queue.pop_back().expect("the task just pushed");
+                Err((
+                    task,
+                    io::Error::new(
+                        err.kind(),
+                        format!("failed to start a blocking thread: {err}"),
+                    ),
+                ))
+            }
+            // Other threads exist and will get to it.
+            Err(_) => Ok(()),
+        }
+    }
+
+    fn start_thread(&self, id: usize) -> io::Result<std::thread::JoinHandle<()>> {
+        let pool = self.clone();
+        let mut builder = std::thread::Builder::new().name((self.inner.hooks.thread_name)());
+        if let Some(size) = self.inner.hooks.stack_size {
+            builder = builder.stack_size(size);
+        }
+        builder.spawn(move || pool.run(id))
+    }
+
+    fn run(&self, id: usize) {
+        let inner = &*self.inner;
+        let _enter = (inner.enter)();
+        if let Some(f) = &inner.hooks.on_thread_start {
+            f();
+        }
+        let mut state = inner.state.lock();
+        'outer: loop {
+            while let Some(task) = state.queue.pop_front() {
+                let shutdown = state.shutdown;
+                drop(state);
+                if shutdown {
+                    notified_shutdown(task);
+                } else {
+                    task.run();
+                }
+                state = inner.state.lock();
+            }
+            if state.shutdown {
+                break;
+            }
+            state.num_idle += 1;
+            let deadline = Instant::now() + inner.keep_alive;
+            loop {
+                let timed_out = inner.condvar.wait_until(&mut state, deadline).timed_out();
+                if state.num_notify > 0 {
+                    state.num_notify -= 1;
+                    state.num_idle -= 1;
+                    continue 'outer;
+                }
+                if state.shutdown {
+                    state.num_idle -= 1;
+                    continue 'outer;
+                }
+                if timed_out {
+                    state.num_idle -= 1;
+                    // Keep-alive elapsed: leave, handing our join handle to
+                    // the next spawner or to shutdown.
+                    if let Some(pos) = state.threads.iter().position(|(tid, _)| *tid == id) {
+                        let (_, handle) = state.threads.swap_remove(pos);
+                        if let Some(prev) = state.last_exiting.replace(handle) {
+                            // The previous exiting thread is done or about to be.
+                            drop(state);
+                            let _ = prev.join();
+                            state = inner.state.lock();
+                        }
+                    }
+                    break 'outer;
+                }
+            }
+        }
+        state.num_threads -= 1;
+        drop(state);
+        if let Some(f) = &inner.hooks.on_thread_stop {
+            f();
+        }
+    }
+
+    /// Stops the pool: queued tasks are cancelled, idle threads exit, and
+    /// running closures are waited for up to `timeout` (`None`: no limit).
+    pub(crate) fn shutdown(&self, timeout: Option<Duration>) {
+        let (threads, last) = {
+            let mut state = self.inner.state.lock();
+            if state.shutdown {
+                return;
+            }
+            state.shutdown = true;
+            self.inner.condvar.notify_all();
+            (
+                std::mem::take(&mut state.threads),
+                state.last_exiting.take(),
+            )
+        };
+        let current = std::thread::current().id();
+        let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
+        for handle in threads.into_iter().map(|(_, h)| h).chain(last) {
+            if handle.thread().id() == current {
+                continue;
+            }
+            match deadline {
+                None => {
+                    let _ = handle.join();
+                }
+                Some(deadline) => {
+                    // Poll for the thread's end until the deadline; a thread
+                    // still running then is left detached.
+                    while !handle.is_finished() && Instant::now() < deadline {
+                        std::thread::sleep(Duration::from_millis(1));
+                    }
+                    if handle.is_finished() {
+                        let _ = handle.join();
+                    }
+                }
+            }
+        }
+        // Anything queued after the threads left.
+        let queued: Vec<Notified> = self.inner.state.lock().queue.drain(..).collect();
+        queued.into_iter().for_each(notified_shutdown);
+    }
+
+    pub(crate) fn num_threads(&self) -> usize {
+        self.inner.state.lock().num_threads
+    }
+
+    pub(crate) fn num_idle_threads(&self) -> usize {
+        self.inner.state.lock().num_idle
+    }
+
+    pub(crate) fn queue_depth(&self) -> usize {
+        self.inner.state.lock().queue.len()
+    }
+}
+
+/// Cancels a queued task that will never run.
+fn notified_shutdown(task: Notified) {
+    task.shutdown();
+}
+
+impl fmt::Debug for BlockingPool {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = self.inner.state.lock();
+        f.debug_struct("BlockingPool")
+            .field("threads", &state.num_threads)
+            .field("idle", &state.num_idle)
+            .field("queued", &state.queue.len())
+            .finish()
+    }
+}

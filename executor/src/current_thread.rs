@@ -1,0 +1,368 @@
+//! The current-thread scheduler: tasks run on the thread that calls
+//! `block_on`, between polls of the `block_on` future.
+//!
+//! The [`Core`] (the local run queue and the driver) is taken by whichever
+//! `block_on` call runs first; a concurrent `block_on` on another thread
+//! waits on its own future and takes the core over when it is released.
+//! Tasks woken on the thread that holds the core go to its local queue;
+//! tasks woken elsewhere go to the injector and unpark the core's holder.
+//! Shutdown follows the multi-thread order: registry first (every task
+//! cancelled), then the queues are drained, and a late waker drains the
+//! injector itself.
+
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::pin;
+use std::ptr::{self, NonNull};
+use std::sync::Arc as StdArc;
+use std::task::{Context, Poll, Wake, Waker};
+use std::time::Instant;
+
+use crate::multi_thread::WorkerMetrics;
+use crate::park::{Park, Parker, Unpark};
+use crate::queue::Injector;
+use crate::runtime::Config;
+use crate::sync::{fence, Arc, AtomicBool, Mutex, Ordering};
+use crate::task::registry::Registry;
+use crate::task::{self, Header, JoinHandle, Notified, Schedule, TaskId};
+
+pub(crate) struct Shared {
+    injector: Injector,
+    pub(crate) registry: Registry,
+    core: Mutex<Option<Box<Core>>>,
+    /// Wakes whoever holds the core (the driver's or the parker's unpark).
+    unpark: StdArc<dyn Unpark>,
+    /// `block_on` callers waiting for the core.
+    waiting: Mutex<Vec<StdArc<dyn Unpark>>>,
+    shutdown: AtomicBool,
+    config: Config,
+    pub(crate) metrics: WorkerMetrics,
+}
+
+pub(crate) struct Core {
+    queue: VecDeque<Notified>,
+    park: Box<dyn Park>,
+    tick: u32,
+}
+
+struct Cx {
+    shared: *const Shared,
+    queue: RefCell<Option<VecDeque<Notified>>>,
+}
+
+crate::sync::thread_local! {
+    static CURRENT: Cell<*const Cx> = Cell::new(ptr::null());
+}
+
+impl Shared {
+    pub(crate) fn new(driver: Option<Box<dyn Park>>, config: Config) -> Arc<Shared> {
+        let park: Box<dyn Park> = driver.unwrap_or_else(|| Box::new(Parker::new()));
+        let unpark = park.unparker();
+        Arc::new(Shared {
+            injector: Injector::new(),
+            registry: Registry::new(1),
+            core: Mutex::new(Some(Box::new(Core {
+                queue: VecDeque::new(),
+                park,
+                tick: 0,
+            }))),
+            unpark,
+            waiting: Mutex::new(Vec::new()),
+            shutdown: AtomicBool::new(false),
+            config,
+            metrics: WorkerMetrics::default(),
+        })
+    }
+
+    #[track_caller]
+    pub(crate) fn spawn<F>(self: &Arc<Self>, future: F, id: TaskId) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let (task, notified, join) = task::new_task(future, self.clone(), id);
+        match self.registry.insert(task) {
+            Ok(()) => self.schedule(notified),
+            Err(task) => {
+                task.shutdown();
+                drop(notified);
+            }
+        }
+        join
+    }
+
+    fn schedule(&self, task: Notified) {
+        let task = match schedule_local(self, task) {
+            Ok(()) => return,
+            Err(task) => task,
+        };
+        self.injector.push(task);
+        fence(Ordering::SeqCst);
+        if self.shutdown.load(Ordering::SeqCst) {
+            self.drain_injector();
+            return;
+        }
+        self.unpark.unpark();
+    }
+
+    fn drain_injector(&self) {
+        while let Some(task) = self.injector.pop() {
+            drop(task);
+        }
+    }
+
+    pub(crate) fn injector_len(&self) -> usize {
+        self.injector.len()
+    }
+
+    pub(crate) fn local_queue_len(&self) -> usize {
+        self.core.lock().as_ref().map_or(0, |c| c.queue.len())
+    }
+
+    /// Runs `future` to completion on this thread, running tasks meanwhile.
+    pub(crate) fn block_on<F: Future>(&self, future: F) -> F::Output {
+        let mut future = pin!(future);
+        let waiter = StdArc::new(ThreadWaker::new());
+        let waker = Waker::from(waiter.clone());
+        loop {
+            if let Some(core) = self.take_core() {
+                return CoreGuard {
+                    shared: self,
+                    core: Some(core),
+                }
+                .block_on(future.as_mut());
+            }
+            // Another thread runs the tasks: wait for our future, or for the
+            // core to come free.
+            let mut cx = Context::from_waker(&waker);
+            if let Poll::Ready(out) = crate::coop::unconstrained(|| future.as_mut().poll(&mut cx)) {
+                return out;
+            }
+            self.waiting.lock().push(waiter.parker_unpark());
+            if self.core.lock().is_some() {
+                continue;
+            }
+            waiter.park();
+        }
+    }
+
+    fn take_core(&self) -> Option<Box<Core>> {
+        self.core.lock().take()
+    }
+
+    fn put_core(&self, mut core: Box<Core>) {
+        if self.shutdown.load(Ordering::SeqCst) {
+            core.queue.clear();
+        }
+        *self.core.lock() = Some(core);
+        for waiter in self.waiting.lock().drain(..) {
+            waiter.unpark();
+        }
+    }
+
+    pub(crate) fn shutdown(&self) {
+        self.shutdown.store(true, Ordering::SeqCst);
+        fence(Ordering::SeqCst);
+        self.registry.close_and_shutdown_all();
+        let core = self.take_core();
+        self.drain_injector();
+        if let Some(mut core) = core {
+            core.queue.clear();
+            // Dropping the core drops the driver.
+            drop(core);
+        }
+        self.drain_injector();
+    }
+}
+
+fn schedule_local(shared: &Shared, task: Notified) -> Result<(), Notified> {
+    CURRENT.with(|current| {
+        let cx = current.get();
+        if cx.is_null() {
+            return Err(task);
+        }
+        // SAFETY: CURRENT points to the `Cx` on the stack of a running
+        // `CoreGuard::block_on`, and is reset before that frame ends.
+        let cx = unsafe { &*cx };
+        if !ptr::eq(cx.shared, shared) {
+            return Err(task);
+        }
+        let Ok(mut queue) = cx.queue.try_borrow_mut() else {
+            return Err(task);
+        };
+        match queue.as_mut() {
+            Some(queue) => {
+                queue.push_back(task);
+                Ok(())
+            }
+            None => Err(task),
+        }
+    })
+}
+
+/// Holds the core while `block_on` runs; gives it back on exit or unwind.
+struct CoreGuard<'a> {
+    shared: &'a Shared,
+    core: Option<Box<Core>>,
+}
+
+impl CoreGuard<'_> {
+    fn block_on<F: Future>(mut self, mut future: std::pin::Pin<&mut F>) -> F::Output {
+        let shared = self.shared;
+        let mut core = self.core.take().expect("core present");
+        let cx = Cx {
+            shared,
+            queue: RefCell::new(Some(std::mem::take(&mut core.queue))),
+        };
+        let prev = CURRENT.with(|c| c.replace(&cx));
+        struct Restore<'a, 'b> {
+            prev: *const Cx,
+            cx: &'a Cx,
+            guard: &'a mut CoreGuard<'b>,
+            park: Option<Box<dyn Park>>,
+            tick: u32,
+        }
+        impl Drop for Restore<'_, '_> {
+            fn drop(&mut self) {
+                let _ = CURRENT.try_with(|c| c.set(self.prev));
+                let queue = self.cx.queue.borrow_mut().take().unwrap_or_default();
+                let park = self.park.take().expect("park present");
+                self.guard.shared.put_core(Box::new(Core {
+                    queue,
+                    park,
+                    tick: self.tick,
+                }));
+            }
+        }
+        let tick = core.tick;
+        let mut restore = Restore {
+            prev,
+            cx: &cx,
+            guard: &mut self,
+            park: Some(core.park),
+            tick,
+        };
+
+        let woken = StdArc::new(BlockOnWaker {
+            woken: AtomicBool::new(true),
+            unpark: shared.unpark.clone(),
+        });
+        let waker = Waker::from(woken.clone());
+        let mut task_cx = Context::from_waker(&waker);
+        let config = &shared.config;
+        let mut busy_since = Instant::now();
+        loop {
+            if woken.woken.swap(false, Ordering::AcqRel) {
+                if let Poll::Ready(out) =
+                    crate::coop::unconstrained(|| future.as_mut().poll(&mut task_cx))
+                {
+                    return out;
+                }
+            }
+            let mut ran_all = true;
+            for _ in 0..config.event_interval {
+                restore.tick = restore.tick.wrapping_add(1);
+                let task = if restore.tick % config.global_queue_interval == 0 {
+                    shared
+                        .injector
+                        .pop()
+                        .or_else(|| cx.queue.borrow_mut().as_mut().and_then(VecDeque::pop_front))
+                } else {
+                    let local = cx.queue.borrow_mut().as_mut().and_then(VecDeque::pop_front);
+                    local.or_else(|| shared.injector.pop())
+                };
+                match task {
+                    Some(task) => {
+                        WorkerMetrics::add(&shared.metrics.polls, 1);
+                        task.run();
+                    }
+                    None => {
+                        ran_all = false;
+                        break;
+                    }
+                }
+            }
+            let park = restore.park.as_mut().expect("park present");
+            if !ran_all && !woken.woken.load(Ordering::Acquire) {
+                // Nothing to do: sleep until a wake, an event or a timer.
+                WorkerMetrics::add(
+                    &shared.metrics.busy_nanos,
+                    busy_since.elapsed().as_nanos() as u64,
+                );
+                WorkerMetrics::add(&shared.metrics.parks, 1);
+                park.park(None);
+                busy_since = Instant::now();
+            } else {
+                // Busy: let the driver dispatch events without blocking.
+                park.park(Some(std::time::Duration::ZERO));
+            }
+        }
+    }
+}
+
+/// The waker of the `block_on` future: sets a flag and unparks the core.
+struct BlockOnWaker {
+    woken: AtomicBool,
+    unpark: StdArc<dyn Unpark>,
+}
+
+impl Wake for BlockOnWaker {
+    fn wake(self: StdArc<Self>) {
+        self.wake_by_ref();
+    }
+    fn wake_by_ref(self: &StdArc<Self>) {
+        self.woken.store(true, Ordering::Release);
+        self.unpark.unpark();
+    }
+}
+
+/// A waker that unparks a thread blocked in [`ThreadWaker::park`].
+pub(crate) struct ThreadWaker {
+    parker: Mutex<Parker>,
+    unpark: StdArc<dyn Unpark>,
+}
+
+impl ThreadWaker {
+    pub(crate) fn new() -> ThreadWaker {
+        let parker = Parker::new();
+        let unpark = parker.unparker();
+        ThreadWaker {
+            parker: Mutex::new(parker),
+            unpark,
+        }
+    }
+
+    pub(crate) fn park(&self) {
+        self.parker.lock().park(None);
+    }
+
+    fn parker_unpark(&self) -> StdArc<dyn Unpark> {
+        self.unpark.clone()
+    }
+}
+
+impl Wake for ThreadWaker {
+    fn wake(self: StdArc<Self>) {
+        self.unpark.unpark();
+    }
+    fn wake_by_ref(self: &StdArc<Self>) {
+        self.unpark.unpark();
+    }
+}
+
+impl Schedule for Arc<Shared> {
+    fn schedule(&self, task: Notified) {
+        Shared::schedule(self, task);
+    }
+
+    fn release(&self, task: NonNull<Header>) -> bool {
+        match self.registry.remove(task) {
+            Some(task) => {
+                std::mem::forget(task);
+                true
+            }
+            None => false,
+        }
+    }
+}

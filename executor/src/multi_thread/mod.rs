@@ -1,0 +1,306 @@
+//! The multi-thread scheduler: one worker per thread, each with a FIFO deque
+//! and a LIFO slot, a global injector, work stealing and parking.
+//!
+//! # Roles
+//!
+//! * [`Shared`]: everything all workers and all wakers see: the per-worker
+//!   [`Remote`]s (stealer, LIFO slot, unparker, metrics), the injector, the
+//!   idle accounting, the task registry, the driver, the shutdown flag.
+//! * `worker::Core`: what only the owning worker touches (its deque's push
+//!   end, tick counter, RNG, searching flag). See `worker.rs` for the loop.
+//!
+//! # Where a scheduled task goes
+//!
+//! | scheduled by | goes to |
+//! |---|---|
+//! | a worker of this runtime, task woken or spawned | that worker's LIFO slot (the displaced task goes to the back of its deque) |
+//! | a worker, task woken while running (yield) | the back of that worker's deque |
+//! | any other thread | the injector |
+//!
+//! After a push that others could take, a parked worker is woken only if
+//! nobody is searching (see `idle.rs`), and a fill of an empty LIFO slot wakes
+//! nobody: the owner takes it as soon as its current poll returns.
+//!
+//! # The LIFO slot is stealable, and cannot starve
+//!
+//! The slot is an `AtomicPtr` in [`Remote`]; the owner fills and empties it
+//! with a `swap` on a cache line nobody else writes in the common case, so
+//! message passing keeps its locality at the cost of one uncontended atomic.
+//! If the owner is stuck in a long poll, the task in its slot would wait: to
+//! prevent that, one parked worker (the *monitor*, elected with a CAS) parks
+//! with a timeout of [`LIFO_STEAL_AFTER`] whenever another worker is awake.
+//! When it wakes, it looks at every awake worker whose slot is occupied; if
+//! that worker's poll counter has not moved since the monitor's previous look
+//! (so the same poll has been running for a whole period), it takes the
+//! slot's task and runs it. A fully idle runtime has no monitor timeout, so
+//! it uses no CPU; a runtime with one busy worker pays one wake-up per
+//! period. `tests/starvation.rs` checks the guarantee.
+//!
+//! # Shutdown
+//!
+//! 1. `shutdown` is set and every worker and the driver are unparked.
+//! 2. Each worker finishes its current poll, leaves its loop and drops the
+//!    `Notified`s in its LIFO slot and deque (only references; the tasks
+//!    stay in the registry).
+//! 3. The runtime joins the workers, then closes the registry and cancels
+//!    every task in it: futures are dropped, `JoinHandle`s see cancelled.
+//! 4. The injector is drained. A waker that pushes to the injector after
+//!    that sees `shutdown` after its push (both sides use `SeqCst`) and
+//!    drains the injector itself, so no reference is left behind.
+//! 5. The driver is dropped, then the blocking pool shuts down.
+
+mod idle;
+mod park;
+mod worker;
+
+use std::future::Future;
+use std::ptr::NonNull;
+use std::sync::Arc as StdArc;
+use std::time::Duration;
+
+use crossbeam_utils::CachePadded;
+
+use crate::park::Park;
+use crate::queue::{Injector, LocalQueue, Stealer};
+use crate::runtime::Config;
+use crate::sync::{fence, Arc, AtomicBool, AtomicPtr, AtomicU64, Ordering};
+use crate::task::registry::Registry;
+use crate::task::{self, Header, JoinHandle, Notified, Schedule, TaskId};
+
+pub(crate) use idle::Idle;
+pub(crate) use park::{DriverSlot, WorkerParker, WorkerUnparker};
+pub(crate) use worker::{run_worker, Core};
+
+/// How long a task may sit in the LIFO slot of a worker stuck in one poll
+/// before the monitor steals it.
+pub(crate) const LIFO_STEAL_AFTER: Duration = Duration::from_millis(1);
+
+/// Most consecutive polls taken from the LIFO slot before the deque gets a
+/// turn (tokio's `MAX_LIFO_POLLS_PER_TICK`).
+pub(crate) const MAX_LIFO_POLLS: u32 = 3;
+
+/// State shared by all workers of one runtime.
+pub(crate) struct Shared {
+    pub(crate) remotes: Box<[CachePadded<Remote>]>,
+    pub(crate) injector: Injector,
+    pub(crate) idle: Idle,
+    pub(crate) registry: Registry,
+    pub(crate) driver: StdArc<DriverSlot>,
+    pub(crate) shutdown: AtomicBool,
+    /// Set while one parked worker is the LIFO monitor.
+    pub(crate) monitor: AtomicBool,
+    pub(crate) config: Config,
+}
+
+/// The parts of a worker that other threads reach.
+pub(crate) struct Remote {
+    pub(crate) stealer: Stealer,
+    pub(crate) lifo: LifoSlot,
+    pub(crate) unparker: WorkerUnparker,
+    pub(crate) metrics: WorkerMetrics,
+}
+
+/// Per-worker counters. Each is written only by its worker (a relaxed load
+/// and store, no read-modify-write) and read by anyone.
+#[derive(Default)]
+pub(crate) struct WorkerMetrics {
+    pub(crate) polls: AtomicU64,
+    pub(crate) steals: AtomicU64,
+    pub(crate) steal_operations: AtomicU64,
+    pub(crate) parks: AtomicU64,
+    pub(crate) noop_unparks: AtomicU64,
+    pub(crate) lifo_rescues: AtomicU64,
+    pub(crate) busy_nanos: AtomicU64,
+}
+
+impl WorkerMetrics {
+    #[inline]
+    pub(crate) fn add(counter: &AtomicU64, n: u64) {
+        counter.store(
+            counter.load(Ordering::Relaxed).wrapping_add(n),
+            Ordering::Relaxed,
+        );
+    }
+}
+
+/// A one-task slot, filled and emptied by its worker, stealable by the
+/// monitor. Holds a `Notified` as a raw pointer (null = empty).
+pub(crate) struct LifoSlot(AtomicPtr<Header>);
+
+impl LifoSlot {
+    fn new() -> LifoSlot {
+        LifoSlot(AtomicPtr::new(std::ptr::null_mut()))
+    }
+
+    /// Puts `task` in the slot, returning the task it displaced.
+    pub(crate) fn push(&self, task: Notified) -> Option<Notified> {
+        let ptr = task.header().as_ptr();
+        std::mem::forget(task);
+        let prev = self.0.swap(ptr, Ordering::AcqRel);
+        // SAFETY: every non-null pointer in the slot carries a Notified's
+        // reference, moved in by `push`; the swap moved it out to us.
+        NonNull::new(prev).map(|p| unsafe { Notified::from_raw(p) })
+    }
+
+    /// Empties the slot.
+    pub(crate) fn take(&self) -> Option<Notified> {
+        if self.0.load(Ordering::Relaxed).is_null() {
+            return None;
+        }
+        let prev = self.0.swap(std::ptr::null_mut(), Ordering::AcqRel);
+        // SAFETY: as in `push`.
+        NonNull::new(prev).map(|p| unsafe { Notified::from_raw(p) })
+    }
+
+    pub(crate) fn is_occupied(&self) -> bool {
+        !self.0.load(Ordering::Acquire).is_null()
+    }
+}
+
+impl Drop for LifoSlot {
+    fn drop(&mut self) {
+        drop(self.take());
+    }
+}
+
+impl Shared {
+    /// Builds the shared state and the cores the worker threads will own.
+    pub(crate) fn new(
+        num_workers: usize,
+        driver: Option<Box<dyn Park>>,
+        config: Config,
+    ) -> (Arc<Shared>, Vec<Core>) {
+        let driver = StdArc::new(DriverSlot::new(driver));
+        let mut remotes = Vec::with_capacity(num_workers);
+        let mut cores = Vec::with_capacity(num_workers);
+        for index in 0..num_workers {
+            let queue = LocalQueue::new();
+            let parker = WorkerParker::new(driver.clone());
+            remotes.push(CachePadded::new(Remote {
+                stealer: queue.stealer(),
+                lifo: LifoSlot::new(),
+                unparker: parker.unparker(),
+                metrics: WorkerMetrics::default(),
+            }));
+            cores.push(Core::new(index, queue, parker, num_workers, config.seed));
+        }
+        let shared = Arc::new(Shared {
+            remotes: remotes.into_boxed_slice(),
+            injector: Injector::new(),
+            idle: Idle::new(num_workers),
+            registry: Registry::new(num_workers * 4),
+            driver,
+            shutdown: AtomicBool::new(false),
+            monitor: AtomicBool::new(false),
+            config,
+        });
+        (shared, cores)
+    }
+
+    pub(crate) fn is_shutdown(&self) -> bool {
+        self.shutdown.load(Ordering::Acquire)
+    }
+
+    /// Spawns a task on this runtime.
+    #[track_caller]
+    pub(crate) fn spawn<F>(self: &Arc<Self>, future: F, id: TaskId) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let (task, notified, join) = task::new_task(future, self.clone(), id);
+        match self.registry.insert(task) {
+            Ok(()) => self.schedule_task(notified, false),
+            Err(task) => {
+                // Shut down: the task is cancelled at once.
+                task.shutdown();
+                drop(notified);
+            }
+        }
+        join
+    }
+
+    fn schedule_task(&self, task: Notified, is_yield: bool) {
+        if let Err(task) = worker::schedule_local(self, task, is_yield) {
+            self.schedule_remote(task);
+        }
+    }
+
+    /// Queues a task from outside this runtime's workers.
+    pub(crate) fn schedule_remote(&self, task: Notified) {
+        self.injector.push(task);
+        // Pairs with the fence in `begin_shutdown` (no reference is left in
+        // the injector) and with the parker's SeqCst RMW (no lost wake-up).
+        fence(Ordering::SeqCst);
+        if self.shutdown.load(Ordering::SeqCst) {
+            self.drain_injector();
+            return;
+        }
+        self.notify_parked();
+    }
+
+    /// Wakes one parked worker if nobody is searching.
+    pub(crate) fn notify_parked(&self) {
+        if let Some(index) = self.idle.worker_to_notify() {
+            self.remotes[index].unparker.unpark();
+        }
+    }
+
+    /// Whether any queue other workers can take from is non-empty.
+    pub(crate) fn has_queued_work(&self) -> bool {
+        !self.injector.is_empty() || self.remotes.iter().any(|r| !r.stealer.is_empty())
+    }
+
+    pub(crate) fn drain_injector(&self) {
+        while let Some(task) = self.injector.pop() {
+            drop(task);
+        }
+    }
+
+    /// Step 1 of shutdown (see the module docs).
+    pub(crate) fn begin_shutdown(&self) {
+        self.shutdown.store(true, Ordering::SeqCst);
+        fence(Ordering::SeqCst);
+        for remote in self.remotes.iter() {
+            remote.unparker.unpark();
+        }
+        self.driver.unpark();
+    }
+
+    /// Steps 3 to 5, after the workers are joined.
+    pub(crate) fn finish_shutdown(&self) {
+        self.registry.close_and_shutdown_all();
+        self.drain_injector();
+        for remote in self.remotes.iter() {
+            while let Some(task) = remote.stealer.steal() {
+                drop(task);
+            }
+            drop(remote.lifo.take());
+        }
+        drop(self.driver.take());
+        // Dropping futures above may have woken tasks; they were drained by
+        // their wakers (shutdown is set), but drain once more for certainty.
+        self.drain_injector();
+    }
+}
+
+impl Schedule for Arc<Shared> {
+    fn schedule(&self, task: Notified) {
+        self.schedule_task(task, false);
+    }
+
+    fn yield_now(&self, task: Notified) {
+        self.schedule_task(task, true);
+    }
+
+    fn release(&self, task: NonNull<Header>) -> bool {
+        match self.registry.remove(task) {
+            Some(task) => {
+                // The caller releases this reference with its own.
+                std::mem::forget(task);
+                true
+            }
+            None => false,
+        }
+    }
+}

@@ -1,0 +1,374 @@
+//! The worker loop: what one worker thread does, tick by tick.
+//!
+//! ```text
+//! loop:
+//!   tick += 1
+//!   every event_interval ticks: poll the driver without blocking
+//!   task = next_task()            every global_queue_interval ticks the
+//!                                 injector first; then the LIFO slot (at
+//!                                 most MAX_LIFO_POLLS in a row), the deque,
+//!                                 a batch from the injector
+//!       or steal_work()           become a searcher (at most half of the
+//!                                 workers), steal half of a random victim's
+//!                                 deque, then from the injector
+//!       or park()                 publish "parked", re-check the queues if
+//!                                 last searcher, sleep (in the driver if
+//!                                 free), come back searching if notified
+//!   run_task(task)                leave searching first (waking one more
+//!                                 worker if we were the last searcher)
+//! ```
+//!
+//! While a task is polled (and while the driver dispatches events), the
+//! worker's [`Core`] sits in the thread-local [`WorkerCx`], so that wakes on
+//! this thread push to this worker's LIFO slot and deque without locks.
+
+use std::cell::{Cell, RefCell};
+use std::ptr;
+use std::time::Instant;
+
+use super::{Shared, WorkerMetrics, WorkerParker, LIFO_STEAL_AFTER, MAX_LIFO_POLLS};
+use crate::queue::LocalQueue;
+use crate::rng::FastRand;
+use crate::sync::{fence, Arc, Ordering};
+use crate::task::Notified;
+
+/// What only the owning worker touches.
+pub(crate) struct Core {
+    index: usize,
+    queue: LocalQueue,
+    parker: Option<WorkerParker>,
+    tick: u32,
+    lifo_polls: u32,
+    is_searching: bool,
+    rng: FastRand,
+    /// The monitor's last look at each worker's poll counter.
+    seen_polls: Vec<u64>,
+}
+
+impl Core {
+    pub(crate) fn new(
+        index: usize,
+        queue: LocalQueue,
+        parker: WorkerParker,
+        num_workers: usize,
+        seed: u64,
+    ) -> Core {
+        Core {
+            index,
+            queue,
+            parker: Some(parker),
+            tick: 0,
+            lifo_polls: 0,
+            is_searching: false,
+            rng: FastRand::new(seed ^ (index as u64).wrapping_mul(0x9E37_79B9)),
+            seen_polls: vec![u64::MAX; num_workers],
+        }
+    }
+}
+
+/// The thread-local view of the running worker.
+struct WorkerCx {
+    shared: *const Shared,
+    core: RefCell<Option<Box<Core>>>,
+}
+
+crate::sync::thread_local! {
+    static CURRENT: Cell<*const WorkerCx> = Cell::new(ptr::null());
+}
+
+/// Pushes `task` to the current worker's queues if this thread is a worker
+/// of `shared` that can take it now; otherwise gives it back.
+pub(crate) fn schedule_local(
+    shared: &Shared,
+    task: Notified,
+    is_yield: bool,
+) -> Result<(), Notified> {
+    CURRENT.with(|current| {
+        let cx = current.get();
+        if cx.is_null() {
+            return Err(task);
+        }
+        // SAFETY: CURRENT points to the WorkerCx on this thread's stack in
+        // `run_worker`, and is reset before that frame ends.
+        let cx = unsafe { &*cx };
+        if !ptr::eq(cx.shared, shared) {
+            return Err(task);
+        }
+        let Ok(mut core) = cx.core.try_borrow_mut() else {
+            return Err(task);
+        };
+        let Some(core) = core.as_mut() else {
+            return Err(task);
+        };
+        if is_yield || !shared.config.lifo_enabled {
+            core.queue.push(task);
+        } else {
+            match shared.remotes[core.index].lifo.push(task) {
+                // An empty slot was filled: nobody to wake, we run it next.
+                None => return Ok(()),
+                Some(prev) => core.queue.push(prev),
+            }
+        }
+        fence(Ordering::SeqCst);
+        shared.notify_parked();
+        Ok(())
+    })
+}
+
+/// The body of a worker thread. Returns when the runtime shuts down.
+pub(crate) fn run_worker(shared: Arc<Shared>, core: Core) {
+    let cx = WorkerCx {
+        shared: &*shared,
+        core: RefCell::new(None),
+    };
+    struct Reset;
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            let _ = CURRENT.try_with(|c| c.set(ptr::null()));
+        }
+    }
+    CURRENT.with(|c| c.set(&cx));
+    let _reset = Reset;
+    let worker = Worker {
+        shared: &shared,
+        cx: &cx,
+    };
+    let mut core = Box::new(core);
+    core.is_searching = false;
+    let core = worker.run(core);
+    worker.drain(core);
+}
+
+struct Worker<'a> {
+    shared: &'a Shared,
+    cx: &'a WorkerCx,
+}
+
+impl Worker<'_> {
+    fn metrics(&self, core: &Core) -> &WorkerMetrics {
+        &self.shared.remotes[core.index].metrics
+    }
+
+    fn run(&self, mut core: Box<Core>) -> Box<Core> {
+        let config = &self.shared.config;
+        let mut busy_since = Instant::now();
+        while !self.shared.is_shutdown() {
+            core.tick = core.tick.wrapping_add(1);
+            if core.tick % config.event_interval == 0 {
+                core = self.poll_driver(core);
+            }
+            if let Some(task) = self.next_task(&mut core) {
+                core = self.run_task(core, task);
+                continue;
+            }
+            if let Some(task) = self.steal_work(&mut core) {
+                core = self.run_task(core, task);
+                continue;
+            }
+            WorkerMetrics::add(
+                &self.metrics(&core).busy_nanos,
+                busy_since.elapsed().as_nanos() as u64,
+            );
+            core = self.park(core);
+            busy_since = Instant::now();
+        }
+        core
+    }
+
+    fn next_task(&self, core: &mut Core) -> Option<Notified> {
+        let shared = self.shared;
+        if core.tick % shared.config.global_queue_interval == 0 {
+            if let Some(task) = shared.injector.pop() {
+                return Some(task);
+            }
+        }
+        let lifo = &shared.remotes[core.index].lifo;
+        if core.lifo_polls < MAX_LIFO_POLLS {
+            if let Some(task) = lifo.take() {
+                core.lifo_polls += 1;
+                return Some(task);
+            }
+        } else if let Some(task) = lifo.take() {
+            // The slot had its turns: it goes to the back of the deque so
+            // that the deque's tasks run.
+            core.queue.push(task);
+        }
+        core.lifo_polls = 0;
+        core.queue
+            .pop()
+            .or_else(|| shared.injector.steal_batch_and_pop(&core.queue))
+    }
+
+    fn steal_work(&self, core: &mut Core) -> Option<Notified> {
+        let shared = self.shared;
+        let n = shared.remotes.len();
+        if !core.is_searching {
+            if !shared.idle.transition_worker_to_searching() {
+                return None;
+            }
+            core.is_searching = true;
+        }
+        let start = core.rng.next_below(n);
+        for i in 0..n {
+            let victim = (start + i) % n;
+            if victim == core.index {
+                continue;
+            }
+            let before = core.queue.len();
+            if let Some(task) = shared.remotes[victim]
+                .stealer
+                .steal_batch_and_pop(&core.queue)
+            {
+                let metrics = self.metrics(core);
+                WorkerMetrics::add(&metrics.steal_operations, 1);
+                WorkerMetrics::add(&metrics.steals, (core.queue.len() - before) as u64 + 1);
+                return Some(task);
+            }
+        }
+        shared.injector.steal_batch_and_pop(&core.queue)
+    }
+
+    fn run_task(&self, mut core: Box<Core>, task: Notified) -> Box<Core> {
+        if core.is_searching {
+            core.is_searching = false;
+            if self.shared.idle.transition_worker_from_searching() {
+                // We were the last searcher and there may be more work.
+                self.shared.notify_parked();
+            }
+        }
+        WorkerMetrics::add(&self.metrics(&core).polls, 1);
+        *self.cx.core.borrow_mut() = Some(core);
+        task.run();
+        self.cx
+            .core
+            .borrow_mut()
+            .take()
+            .expect("worker core is back after a poll")
+    }
+
+    /// Polls the driver without blocking, with the core reachable so that
+    /// woken tasks land in this worker's queues.
+    fn poll_driver(&self, core: Box<Core>) -> Box<Core> {
+        if !self.shared.driver.has_driver() {
+            return core;
+        }
+        *self.cx.core.borrow_mut() = Some(core);
+        self.shared.driver.poll_nonblocking();
+        self.cx
+            .core
+            .borrow_mut()
+            .take()
+            .expect("worker core is back after the driver")
+    }
+
+    fn park(&self, mut core: Box<Core>) -> Box<Core> {
+        let shared = self.shared;
+        let index = core.index;
+        if shared
+            .idle
+            .transition_worker_to_parked(index, core.is_searching)
+            && shared.has_queued_work()
+        {
+            // We were the last searcher: a task pushed while we searched
+            // may have seen us searching and woken nobody.
+            shared.notify_parked();
+        }
+        core.is_searching = false;
+        WorkerMetrics::add(&self.metrics(&core).parks, 1);
+        let mut parker = core.parker.take().expect("worker parker present");
+        loop {
+            let monitor = self.become_monitor();
+            let timeout = monitor.then_some(LIFO_STEAL_AFTER);
+            *self.cx.core.borrow_mut() = Some(core);
+            parker.park(timeout);
+            core = self
+                .cx
+                .core
+                .borrow_mut()
+                .take()
+                .expect("worker core is back after parking");
+            if monitor {
+                shared.monitor.store(false, Ordering::Release);
+            }
+            if shared.is_shutdown() {
+                break;
+            }
+            if self.transition_from_parked(&mut core) {
+                break;
+            }
+            if monitor {
+                if let Some(task) = self.rescue_lifo(&mut core) {
+                    // Wake up for real, then run the rescued task.
+                    core.is_searching = !shared.idle.unpark_worker_by_id(index);
+                    core.queue.push(task);
+                    break;
+                }
+            } else {
+                WorkerMetrics::add(&self.metrics(&core).noop_unparks, 1);
+            }
+        }
+        core.parker = Some(parker);
+        core
+    }
+
+    /// Becomes the LIFO monitor if another worker is awake and no one else
+    /// is monitoring.
+    fn become_monitor(&self) -> bool {
+        let shared = self.shared;
+        shared.remotes.len() > 1
+            && shared.config.lifo_enabled
+            && shared.idle.load().num_unparked() > 0
+            && shared
+                .monitor
+                .compare_exchange(false, true, Ordering::AcqRel, Ordering::Relaxed)
+                .is_ok()
+    }
+
+    /// After a wake-up: decides whether to leave the parked state.
+    fn transition_from_parked(&self, core: &mut Core) -> bool {
+        let shared = self.shared;
+        if shared.remotes[core.index].lifo.is_occupied() || !core.queue.is_empty() {
+            // The driver handed us tasks. Leave the parked state ourselves
+            // (not searching, unless someone had already woken us), and pass
+            // the driver on: wake a sleeper to take it while we run tasks.
+            core.is_searching = !shared.idle.unpark_worker_by_id(core.index);
+            shared.notify_parked();
+            return true;
+        }
+        if shared.idle.is_parked(core.index) {
+            return false;
+        }
+        // Woken by `notify_parked`, which counted us as searching.
+        core.is_searching = true;
+        true
+    }
+
+    /// The monitor's check: takes the LIFO task of a worker whose poll
+    /// counter has not moved since the previous check.
+    fn rescue_lifo(&self, core: &mut Core) -> Option<Notified> {
+        let shared = self.shared;
+        for (victim, remote) in shared.remotes.iter().enumerate() {
+            if victim == core.index {
+                continue;
+            }
+            let polls = remote.metrics.polls.load(Ordering::Relaxed);
+            let seen = std::mem::replace(&mut core.seen_polls[victim], polls);
+            if polls == seen && remote.lifo.is_occupied() {
+                if let Some(task) = remote.lifo.take() {
+                    WorkerMetrics::add(&self.metrics(core).lifo_rescues, 1);
+                    return Some(task);
+                }
+            }
+        }
+        None
+    }
+
+    /// Shutdown step 2: drop the references this worker still queues.
+    fn drain(&self, core: Box<Core>) {
+        drop(self.shared.remotes[core.index].lifo.take());
+        while let Some(task) = core.queue.pop() {
+            drop(task);
+        }
+        drop(core);
+    }
+}

@@ -1,0 +1,271 @@
+//! `Builder`: every knob of a runtime, with tokio's names.
+
+use std::fmt;
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::{Config, EnterHook, Runtime, ThreadHooks};
+use crate::park::Park;
+
+/// Configures and builds a [`Runtime`].
+///
+/// ```
+/// let rt = spindle_executor::Builder::new_multi_thread()
+///     .worker_threads(2)
+///     .thread_name("my-worker")
+///     .global_queue_interval(31)
+///     .max_blocking_threads(16)
+///     .build()
+///     .unwrap();
+/// assert_eq!(rt.block_on(async { 1 + 1 }), 2);
+/// ```
+pub struct Builder {
+    kind: Kind,
+    worker_threads: Option<usize>,
+    thread_name: Arc<dyn Fn() -> String + Send + Sync>,
+    thread_stack_size: Option<usize>,
+    on_thread_start: Option<Arc<dyn Fn() + Send + Sync>>,
+    on_thread_stop: Option<Arc<dyn Fn() + Send + Sync>>,
+    global_queue_interval: u32,
+    event_interval: u32,
+    max_blocking_threads: usize,
+    thread_keep_alive: Duration,
+    lifo_enabled: bool,
+    rng_seed: Option<u64>,
+    driver: Option<DriverFactory>,
+    enter_hook: Option<EnterHook>,
+}
+
+type DriverFactory = Box<dyn FnOnce() -> io::Result<Box<dyn Park>>>;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    MultiThread,
+    CurrentThread,
+}
+
+/// Default interval, in ticks, between checks of the global queue.
+pub const DEFAULT_GLOBAL_QUEUE_INTERVAL: u32 = 61;
+/// Default interval, in ticks, between non-blocking driver polls.
+pub const DEFAULT_EVENT_INTERVAL: u32 = 61;
+/// Default cap on blocking threads.
+pub const DEFAULT_MAX_BLOCKING_THREADS: usize = 512;
+/// Default keep-alive of an idle blocking thread.
+pub const DEFAULT_THREAD_KEEP_ALIVE: Duration = Duration::from_secs(10);
+
+impl Builder {
+    /// A multi-thread, work-stealing runtime (one worker per core by
+    /// default).
+    pub fn new_multi_thread() -> Builder {
+        Builder::new(Kind::MultiThread)
+    }
+
+    /// A runtime that runs tasks on the thread calling `block_on`.
+    ///
+    /// ```
+    /// let rt = spindle_executor::Builder::new_current_thread().build().unwrap();
+    /// let here = std::thread::current().id();
+    /// let there = rt.block_on(async { spindle_executor::spawn(async { std::thread::current().id() }).await.unwrap() });
+    /// assert_eq!(here, there);
+    /// ```
+    pub fn new_current_thread() -> Builder {
+        Builder::new(Kind::CurrentThread)
+    }
+
+    fn new(kind: Kind) -> Builder {
+        Builder {
+            kind,
+            worker_threads: None,
+            thread_name: Arc::new(|| "spindle-worker".to_owned()),
+            thread_stack_size: None,
+            on_thread_start: None,
+            on_thread_stop: None,
+            global_queue_interval: DEFAULT_GLOBAL_QUEUE_INTERVAL,
+            event_interval: DEFAULT_EVENT_INTERVAL,
+            max_blocking_threads: DEFAULT_MAX_BLOCKING_THREADS,
+            thread_keep_alive: DEFAULT_THREAD_KEEP_ALIVE,
+            lifo_enabled: true,
+            rng_seed: None,
+            driver: None,
+            enter_hook: None,
+        }
+    }
+
+    /// Number of worker threads (default: the number of CPUs). Ignored by
+    /// the current-thread flavor.
+    ///
+    /// # Panics
+    /// If `n` is zero.
+    pub fn worker_threads(&mut self, n: usize) -> &mut Builder {
+        assert!(n > 0, "worker_threads must be at least 1");
+        self.worker_threads = Some(n);
+        self
+    }
+
+    /// Name of the runtime's threads (workers and blocking threads).
+    pub fn thread_name(&mut self, name: impl Into<String>) -> &mut Builder {
+        let name = name.into();
+        self.thread_name = Arc::new(move || name.clone());
+        self
+    }
+
+    /// Names threads with a function called for each new thread.
+    pub fn thread_name_fn(
+        &mut self,
+        f: impl Fn() -> String + Send + Sync + 'static,
+    ) -> &mut Builder {
+        self.thread_name = Arc::new(f);
+        self
+    }
+
+    /// Stack size of the runtime's threads, in bytes.
+    pub fn thread_stack_size(&mut self, size: usize) -> &mut Builder {
+        self.thread_stack_size = Some(size);
+        self
+    }
+
+    /// Runs `f` on each runtime thread when it starts.
+    pub fn on_thread_start(&mut self, f: impl Fn() + Send + Sync + 'static) -> &mut Builder {
+        self.on_thread_start = Some(Arc::new(f));
+        self
+    }
+
+    /// Runs `f` on each runtime thread before it exits.
+    pub fn on_thread_stop(&mut self, f: impl Fn() + Send + Sync + 'static) -> &mut Builder {
+        self.on_thread_stop = Some(Arc::new(f));
+        self
+    }
+
+    /// A worker takes from the global queue first every `n` ticks, so tasks
+    /// scheduled from outside cannot starve (default 61).
+    ///
+    /// # Panics
+    /// If `n` is zero.
+    pub fn global_queue_interval(&mut self, n: u32) -> &mut Builder {
+        assert!(n > 0, "global_queue_interval must be at least 1");
+        self.global_queue_interval = n;
+        self
+    }
+
+    /// A busy worker polls the driver (I/O, timers) without blocking every
+    /// `n` ticks (default 61).
+    ///
+    /// # Panics
+    /// If `n` is zero.
+    pub fn event_interval(&mut self, n: u32) -> &mut Builder {
+        assert!(n > 0, "event_interval must be at least 1");
+        self.event_interval = n;
+        self
+    }
+
+    /// Cap on blocking-pool threads (default 512).
+    ///
+    /// # Panics
+    /// If `n` is zero.
+    pub fn max_blocking_threads(&mut self, n: usize) -> &mut Builder {
+        assert!(n > 0, "max_blocking_threads must be at least 1");
+        self.max_blocking_threads = n;
+        self
+    }
+
+    /// How long an idle blocking thread waits for work before exiting
+    /// (default 10 s).
+    pub fn thread_keep_alive(&mut self, d: Duration) -> &mut Builder {
+        self.thread_keep_alive = d;
+        self
+    }
+
+    /// Turns the LIFO slot off: woken tasks go to the back of the queue.
+    pub fn disable_lifo_slot(&mut self) -> &mut Builder {
+        self.lifo_enabled = false;
+        self
+    }
+
+    /// Seeds the workers' random choices (steal victims), for reproducible
+    /// schedules in tests.
+    pub fn rng_seed(&mut self, seed: u64) -> &mut Builder {
+        self.rng_seed = Some(seed);
+        self
+    }
+
+    /// Installs the driver idle workers park in (the facade's timer and
+    /// reactor). Built in [`build`](Builder::build); its error is returned
+    /// from there.
+    pub fn driver<F, P>(&mut self, make: F) -> &mut Builder
+    where
+        F: FnOnce() -> io::Result<P> + 'static,
+        P: Park,
+    {
+        self.driver = Some(Box::new(move || {
+            make().map(|p| Box::new(p) as Box<dyn Park>)
+        }));
+        self
+    }
+
+    /// Runs `hook` on every runtime thread and in every `block_on`, keeping
+    /// what it returns alive meanwhile: the facade uses it to make its
+    /// timer and reactor current there.
+    pub fn on_enter(
+        &mut self,
+        hook: impl Fn() -> Box<dyn std::any::Any> + Send + Sync + 'static,
+    ) -> &mut Builder {
+        self.enter_hook = Some(Arc::new(hook));
+        self
+    }
+
+    /// Builds the runtime, starting its worker threads.
+    ///
+    /// # Errors
+    /// If the driver cannot be built, or a worker thread cannot be started.
+    pub fn build(&mut self) -> io::Result<Runtime> {
+        let driver = self.driver.take().map(|make| make()).transpose()?;
+        let config = Config {
+            global_queue_interval: self.global_queue_interval,
+            event_interval: self.event_interval,
+            lifo_enabled: self.lifo_enabled,
+            seed: self.rng_seed.unwrap_or_else(crate::rng::random_seed),
+        };
+        let hooks = ThreadHooks {
+            thread_name: self.thread_name.clone(),
+            stack_size: self.thread_stack_size,
+            on_thread_start: self.on_thread_start.clone(),
+            on_thread_stop: self.on_thread_stop.clone(),
+        };
+        let blocking = (self.max_blocking_threads, self.thread_keep_alive);
+        match self.kind {
+            Kind::MultiThread => {
+                let workers = self.worker_threads.unwrap_or_else(num_cpus::get).max(1);
+                Runtime::new_multi_thread(
+                    workers,
+                    driver,
+                    config,
+                    hooks,
+                    blocking,
+                    self.enter_hook.clone(),
+                )
+            }
+            Kind::CurrentThread => Runtime::new_current_thread(
+                driver,
+                config,
+                hooks,
+                blocking,
+                self.enter_hook.clone(),
+            ),
+        }
+    }
+}
+
+impl fmt::Debug for Builder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Builder")
+            .field("kind", &self.kind)
+            .field("worker_threads", &self.worker_threads)
+            .field("global_queue_interval", &self.global_queue_interval)
+            .field("event_interval", &self.event_interval)
+            .field("max_blocking_threads", &self.max_blocking_threads)
+            .field("thread_keep_alive", &self.thread_keep_alive)
+            .field("lifo_enabled", &self.lifo_enabled)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,322 @@
+//! `Runtime`: owns the workers, the blocking pool and the driver, and
+//! shuts them down in order when dropped.
+
+mod builder;
+pub(crate) mod context;
+mod handle;
+mod metrics;
+pub(crate) mod park_thread;
+
+pub use builder::{
+    Builder, DEFAULT_EVENT_INTERVAL, DEFAULT_GLOBAL_QUEUE_INTERVAL, DEFAULT_MAX_BLOCKING_THREADS,
+    DEFAULT_THREAD_KEEP_ALIVE,
+};
+pub use context::EnterGuard;
+pub use handle::{Handle, TryCurrentError};
+pub use metrics::RuntimeMetrics;
+
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::sync::Arc as StdArc;
+use std::time::Duration;
+
+use crate::blocking::BlockingPool;
+use crate::park::Park;
+use crate::task::JoinHandle;
+use crate::{current_thread, multi_thread};
+use handle::{HandleInner, Scheduler};
+
+/// Scheduler settings shared by both flavors.
+#[derive(Clone, Debug)]
+pub(crate) struct Config {
+    pub(crate) global_queue_interval: u32,
+    pub(crate) event_interval: u32,
+    pub(crate) lifo_enabled: bool,
+    pub(crate) seed: u64,
+}
+
+/// What every runtime thread runs at its start and end.
+#[derive(Clone)]
+pub(crate) struct ThreadHooks {
+    pub(crate) thread_name: StdArc<dyn Fn() -> String + Send + Sync>,
+    pub(crate) stack_size: Option<usize>,
+    pub(crate) on_thread_start: Option<StdArc<dyn Fn() + Send + Sync>>,
+    pub(crate) on_thread_stop: Option<StdArc<dyn Fn() + Send + Sync>>,
+}
+
+pub(crate) type EnterHook = StdArc<dyn Fn() -> Box<dyn std::any::Any> + Send + Sync>;
+
+/// A spindle runtime: worker threads (or the calling thread, for the
+/// current-thread flavor), a blocking pool, and the driver they park in.
+///
+/// Dropping it cancels every task (their futures are dropped and their
+/// `JoinHandle`s resolve to cancelled), joins the workers and waits for the
+/// blocking pool's threads; [`Runtime::shutdown_timeout`] bounds that wait.
+///
+/// ```
+/// let rt = spindle_executor::Runtime::new().unwrap();
+/// let sum = rt.block_on(async {
+///     let tasks: Vec<_> = (0..10u64).map(|i| spindle_executor::spawn(async move { i * i })).collect();
+///     let mut sum = 0;
+///     for t in tasks {
+///         sum += t.await.unwrap();
+///     }
+///     sum
+/// });
+/// assert_eq!(sum, 285);
+/// ```
+pub struct Runtime {
+    handle: Handle,
+    workers: Vec<std::thread::JoinHandle<()>>,
+    shut_down: bool,
+}
+
+impl Runtime {
+    /// A multi-thread runtime with default settings.
+    ///
+    /// # Errors
+    /// If a worker thread cannot be started.
+    pub fn new() -> io::Result<Runtime> {
+        Builder::new_multi_thread().build()
+    }
+
+    fn new_multi_thread(
+        workers: usize,
+        driver: Option<Box<dyn Park>>,
+        config: Config,
+        hooks: ThreadHooks,
+        (max_blocking, keep_alive): (usize, Duration),
+        enter_hook: Option<EnterHook>,
+    ) -> io::Result<Runtime> {
+        let (shared, cores) = multi_thread::Shared::new(workers, driver, config);
+        let handle = Runtime::make_handle(
+            Scheduler::MultiThread(shared.clone()),
+            &hooks,
+            max_blocking,
+            keep_alive,
+            enter_hook,
+        );
+        let mut rt = Runtime {
+            handle,
+            workers: Vec::with_capacity(workers),
+            shut_down: false,
+        };
+        for (index, core) in cores.into_iter().enumerate() {
+            let shared = shared.clone();
+            let handle = rt.handle.clone();
+            let hooks = hooks.clone();
+            let mut builder = std::thread::Builder::new().name((hooks.thread_name)());
+            if let Some(size) = hooks.stack_size {
+                builder = builder.stack_size(size);
+            }
+            let spawned = builder.spawn(move || {
+                let _driving = context::enter_driving();
+                let _enter = context::enter(handle.clone());
+                let _hook = handle.inner.enter_hook.as_ref().map(|hook| hook());
+                if let Some(f) = &hooks.on_thread_start {
+                    f();
+                }
+                multi_thread::run_worker(shared, core);
+                if let Some(f) = &hooks.on_thread_stop {
+                    f();
+                }
+            });
+            match spawned {
+                Ok(thread) => rt.workers.push(thread),
+                Err(err) => {
+                    // Dropping `rt` shuts down the workers already started.
+                    return Err(io::Error::new(
+                        err.kind(),
+                        format!("failed to start worker thread {index}: {err}"),
+                    ));
+                }
+            }
+        }
+        Ok(rt)
+    }
+
+    fn new_current_thread(
+        driver: Option<Box<dyn Park>>,
+        config: Config,
+        hooks: ThreadHooks,
+        (max_blocking, keep_alive): (usize, Duration),
+        enter_hook: Option<EnterHook>,
+    ) -> io::Result<Runtime> {
+        let shared = current_thread::Shared::new(driver, config);
+        let handle = Runtime::make_handle(
+            Scheduler::CurrentThread(shared),
+            &hooks,
+            max_blocking,
+            keep_alive,
+            enter_hook,
+        );
+        Ok(Runtime {
+            handle,
+            workers: Vec::new(),
+            shut_down: false,
+        })
+    }
+
+    fn make_handle(
+        scheduler: Scheduler,
+        hooks: &ThreadHooks,
+        max_blocking: usize,
+        keep_alive: Duration,
+        enter_hook: Option<EnterHook>,
+    ) -> Handle {
+        // Blocking threads enter the runtime too; they reach it through a
+        // slot filled once the handle exists.
+        let slot: StdArc<std::sync::OnceLock<std::sync::Weak<HandleInner>>> = StdArc::default();
+        let enter_slot = slot.clone();
+        let enter = Box::new(move || -> Box<dyn std::any::Any> {
+            match enter_slot.get().and_then(std::sync::Weak::upgrade) {
+                Some(inner) => {
+                    let handle = Handle { inner };
+                    let hook = handle.inner.enter_hook.as_ref().map(|hook| hook());
+                    Box::new((context::enter(handle), hook))
+                }
+                None => Box::new(()),
+            }
+        });
+        let blocking = BlockingPool::new(max_blocking, keep_alive, hooks.clone(), enter);
+        let inner = StdArc::new(HandleInner {
+            scheduler,
+            blocking,
+            enter_hook,
+        });
+        let _ = slot.set(StdArc::downgrade(&inner));
+        Handle { inner }
+    }
+
+    /// Runs a future to completion on the calling thread. On the
+    /// current-thread flavor, spawned tasks run meanwhile on this thread.
+    ///
+    /// # Panics
+    /// If called from a thread that already drives a runtime.
+    ///
+    /// ```
+    /// let rt = spindle_executor::Runtime::new().unwrap();
+    /// assert_eq!(rt.block_on(async { 40 + 2 }), 42);
+    /// ```
+    #[track_caller]
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        self.handle.block_on(future)
+    }
+
+    /// Spawns a task.
+    ///
+    /// ```
+    /// let rt = spindle_executor::Runtime::new().unwrap();
+    /// let h = rt.spawn(async { 1 });
+    /// assert_eq!(rt.block_on(h).unwrap(), 1);
+    /// ```
+    #[track_caller]
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.handle.spawn(future)
+    }
+
+    /// Runs a blocking closure on the blocking pool.
+    ///
+    /// ```
+    /// let rt = spindle_executor::Runtime::new().unwrap();
+    /// let h = rt.spawn_blocking(|| 2 + 2);
+    /// assert_eq!(rt.block_on(h).unwrap(), 4);
+    /// ```
+    pub fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.handle.spawn_blocking(f)
+    }
+
+    /// The runtime's handle.
+    pub fn handle(&self) -> &Handle {
+        &self.handle
+    }
+
+    /// Makes the runtime current on this thread until the guard drops.
+    ///
+    /// ```
+    /// let rt = spindle_executor::Runtime::new().unwrap();
+    /// let guard = rt.enter();
+    /// let h = spindle_executor::spawn(async { 9 });
+    /// drop(guard);
+    /// assert_eq!(rt.block_on(h).unwrap(), 9);
+    /// ```
+    pub fn enter(&self) -> EnterGuard<'_> {
+        self.handle.enter()
+    }
+
+    /// Counters and gauges of this runtime.
+    pub fn metrics(&self) -> RuntimeMetrics {
+        self.handle.metrics()
+    }
+
+    /// Shuts down, waiting at most `timeout` for blocking threads that are
+    /// still running a closure (they are left detached after that).
+    ///
+    /// ```
+    /// let rt = spindle_executor::Runtime::new().unwrap();
+    /// rt.spawn_blocking(|| std::thread::sleep(std::time::Duration::from_secs(2)));
+    /// let start = std::time::Instant::now();
+    /// rt.shutdown_timeout(std::time::Duration::from_millis(50));
+    /// assert!(start.elapsed() < std::time::Duration::from_secs(2));
+    /// ```
+    pub fn shutdown_timeout(mut self, timeout: Duration) {
+        self.shutdown(Some(timeout));
+    }
+
+    /// Shuts down without waiting for blocking threads.
+    pub fn shutdown_background(self) {
+        self.shutdown_timeout(Duration::ZERO);
+    }
+
+    fn shutdown(&mut self, blocking_timeout: Option<Duration>) {
+        if std::mem::replace(&mut self.shut_down, true) {
+            return;
+        }
+        let handle = self.handle.clone();
+        match &handle.inner.scheduler {
+            Scheduler::MultiThread(shared) => {
+                shared.begin_shutdown();
+                let current = std::thread::current().id();
+                for worker in self.workers.drain(..) {
+                    if worker.thread().id() != current {
+                        let _ = worker.join();
+                    }
+                }
+                // Task destructors run here; let them see the runtime.
+                let _enter = context::enter(handle.clone());
+                let _hook = handle.inner.enter_hook.as_ref().map(|hook| hook());
+                shared.finish_shutdown();
+            }
+            Scheduler::CurrentThread(shared) => {
+                let _enter = context::enter(handle.clone());
+                let _hook = handle.inner.enter_hook.as_ref().map(|hook| hook());
+                shared.shutdown();
+            }
+        }
+        handle.inner.blocking.shutdown(blocking_timeout);
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        self.shutdown(None);
+    }
+}
+
+impl fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Runtime")
+            .field("handle", &self.handle)
+            .field("workers", &self.workers.len())
+            .finish()
+    }
+}

@@ -1,0 +1,206 @@
+//! Tasks: one heap cell per spawned future, the handles that point at it,
+//! and the functions that create them (`spawn`, `spawn_blocking`,
+//! `yield_now`).
+//!
+//! # Handles and their references
+//!
+//! Every handle below owns one reference in the task's state word (see
+//! [`state`]); the cell is freed when the last one goes.
+//!
+//! | handle | who holds it | what it may do |
+//! |---|---|---|
+//! | [`Task`] | the runtime's registry | cancel the task at shutdown |
+//! | [`Notified`] | a run queue | run the task once (`SCHEDULED` is its token) |
+//! | [`JoinHandle`] | the spawner | read the output, abort |
+//! | `Waker` | whoever the future gave it to | schedule the task |
+//!
+//! A task starts with three references (registry, `JoinHandle`, first
+//! `Notified`). The registry's goes when the task completes (or at
+//! shutdown), so a task can never be freed before its future is dropped.
+//!
+//! # Fields and who may touch them
+//!
+//! * the state word: anyone holding a reference, through the transitions in
+//!   [`state`];
+//! * the future: only the thread that set `RUNNING`;
+//! * the output: after `COMPLETE`, only the `JoinHandle` if it still existed
+//!   at completion, else the completing thread;
+//! * the join waker: the `JoinHandle` while `JOIN_WAKER` is clear, the task
+//!   side (read only) while it is set;
+//! * the scheduler handle and the id: read only, by anyone.
+//!
+//! # Panics
+//!
+//! A panic in `poll` is caught and becomes the `JoinError`; so is a panic
+//! from dropping the future (on completion or cancellation). A panic from
+//! dropping an output nobody reads is swallowed. The worker never unwinds.
+
+mod error;
+mod id;
+mod join;
+mod raw;
+pub(crate) mod registry;
+mod spawn;
+pub(crate) mod state;
+mod waker;
+mod yield_now;
+
+pub use error::JoinError;
+pub use id::Id;
+pub use join::{AbortHandle, JoinHandle};
+pub use spawn::{spawn, spawn_blocking};
+pub use yield_now::yield_now;
+
+pub(crate) use id::TaskId;
+pub(crate) use raw::Header;
+
+use std::fmt;
+use std::future::Future;
+use std::ptr::NonNull;
+
+/// Where a task goes when it is woken, and how it leaves the registry.
+pub(crate) trait Schedule: Send + Sync + 'static {
+    /// Queues a woken task.
+    fn schedule(&self, task: Notified);
+
+    /// Queues a task that was woken while it was running (it yielded). The
+    /// default treats it as any other wake.
+    fn yield_now(&self, task: Notified) {
+        self.schedule(task);
+    }
+
+    /// Removes a completed task from the registry. Returns `true` if the
+    /// registry's reference was still held, and is now the caller's to
+    /// release.
+    fn release(&self, task: NonNull<Header>) -> bool;
+}
+
+/// Creates a task: the registry's handle, the first `Notified`, and the
+/// `JoinHandle`.
+pub(crate) fn new_task<F, S>(
+    future: F,
+    scheduler: S,
+    id: TaskId,
+) -> (Task, Notified, JoinHandle<F::Output>)
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+    S: Schedule,
+{
+    let ptr = raw::allocate(future, scheduler, id);
+    (Task(ptr), Notified(ptr), JoinHandle::from_raw(ptr))
+}
+
+/// The registry's reference to a task.
+pub(crate) struct Task(NonNull<Header>);
+
+// SAFETY: a task may be shut down and released from any thread: the cell's
+// shared parts are atomics or read-only, and the future is only touched by
+// the holder of RUNNING. `new_task` requires `F: Send`.
+unsafe impl Send for Task {}
+// SAFETY: `&Task` only reads the header pointer.
+unsafe impl Sync for Task {}
+
+impl Task {
+    pub(crate) fn header(&self) -> NonNull<Header> {
+        self.0
+    }
+
+    /// Cancels the task if no thread owns its future; otherwise marks it
+    /// cancelled for the owner to finish.
+    pub(crate) fn shutdown(&self) {
+        // SAFETY: `self` holds a reference for the call.
+        unsafe { (Header::vtable(self.0).shutdown)(self.0) }
+    }
+
+    /// Stores this task's key in the registry shard.
+    ///
+    /// # Safety
+    /// Only the registry calls this, under its shard lock, once per task.
+    pub(crate) unsafe fn set_registry_key(&self, key: usize) {
+        // SAFETY: we hold a reference; the key is written under the shard
+        // lock and read only under that lock.
+        unsafe { (*self.0.as_ptr()).registry_key.with_mut(|k| *k = key) }
+    }
+
+    /// The task's key in the registry shard.
+    ///
+    /// # Safety
+    /// Read under the registry's shard lock only.
+    pub(crate) unsafe fn registry_key(ptr: NonNull<Header>) -> usize {
+        // SAFETY: see `set_registry_key`.
+        unsafe { (*ptr.as_ptr()).registry_key.with(|k| *k) }
+    }
+
+    pub(crate) fn id(&self) -> TaskId {
+        Header::id(self.0)
+    }
+}
+
+impl Drop for Task {
+    fn drop(&mut self) {
+        raw::drop_reference(self.0);
+    }
+}
+
+impl fmt::Debug for Task {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Task")
+            .field("id", &self.id())
+            .field("state", Header::state(self.0))
+            .finish()
+    }
+}
+
+/// A scheduled task: the token to run it once.
+pub(crate) struct Notified(NonNull<Header>);
+
+// SAFETY: as for `Task`: running a task from another thread is the point.
+unsafe impl Send for Notified {}
+
+impl Notified {
+    /// # Safety
+    /// `ptr` is a task header, and the caller hands over a reference that
+    /// carries the task's `SCHEDULED` token.
+    pub(crate) unsafe fn from_raw(ptr: NonNull<Header>) -> Notified {
+        Notified(ptr)
+    }
+
+    /// Polls the task once (or cancels it, or releases it if it is already
+    /// running elsewhere or complete).
+    pub(crate) fn run(self) {
+        let ptr = self.0;
+        std::mem::forget(self);
+        // SAFETY: we give up the Notified's reference to `run`.
+        unsafe { (Header::vtable(ptr).run)(ptr) }
+    }
+
+    pub(crate) fn header(&self) -> NonNull<Header> {
+        self.0
+    }
+
+    pub(crate) fn id(&self) -> TaskId {
+        Header::id(self.0)
+    }
+
+    /// Cancels a task that will never run (a queue dropped at shutdown),
+    /// then releases the reference.
+    pub(crate) fn shutdown(self) {
+        // SAFETY: `self` holds a reference for the call.
+        unsafe { (Header::vtable(self.0).shutdown)(self.0) }
+    }
+}
+
+impl Drop for Notified {
+    /// A `Notified` dropped without running (queues drained at shutdown)
+    /// just releases its reference; the registry still cancels the task.
+    fn drop(&mut self) {
+        raw::drop_reference(self.0);
+    }
+}
+
+impl fmt::Debug for Notified {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Notified").field("id", &self.id()).finish()
+    }
+}

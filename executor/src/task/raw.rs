@@ -1,0 +1,504 @@
+//! The task cell (one allocation per task), its vtable, and the type-erased
+//! pointer the scheduler passes around.
+//!
+//! ```text
+//! Cell<F, S>  (#[repr(C)], one Box)
+//! +-----------------------------+
+//! | Header                      |  state word, vtable, id, registry key
+//! | scheduler: S                |  where wakes send the task
+//! | stage: Running(F)           |  -> Finished(Result<F::Output, JoinError>)
+//! |        | Finished | Consumed|  -> Consumed (output taken or dropped)
+//! | join_waker: Option<Waker>   |  the JoinHandle's waker (see JOIN_WAKER)
+//! +-----------------------------+
+//! ```
+//!
+//! Everything that needs to know `F` or `S` goes through [`Vtable`]; the rest
+//! of the executor sees only `NonNull<Header>`. This file also holds the
+//! harness: what running, completing and cancelling a task do to the cell.
+
+use std::any::Any;
+use std::future::Future;
+use std::mem::ManuallyDrop;
+use std::panic::{self, AssertUnwindSafe};
+use std::pin::Pin;
+use std::ptr::NonNull;
+use std::task::{Context, Poll, Waker};
+
+use super::error::JoinError;
+use super::state::{State, TransitionToIdle, TransitionToNotified, TransitionToRunning};
+use super::{waker, Notified, Schedule, TaskId};
+use crate::sync::UnsafeCell;
+
+/// The type-independent part at the start of every cell.
+#[repr(C)]
+pub(crate) struct Header {
+    pub(crate) state: State,
+    pub(crate) vtable: &'static Vtable,
+    pub(crate) id: TaskId,
+    /// Index of the task's entry in the registry shard. Written once, by
+    /// the spawner, before the task is shared with any other thread.
+    pub(crate) registry_key: UnsafeCell<usize>,
+}
+
+/// Operations that need the concrete future and scheduler types.
+pub(crate) struct Vtable {
+    /// Runs a `Notified` (consumes its reference).
+    pub(crate) run: unsafe fn(NonNull<Header>),
+    /// Hands a `Notified` (its reference included) to the scheduler.
+    pub(crate) schedule: unsafe fn(NonNull<Header>),
+    /// Frees the cell. The reference count is zero.
+    pub(crate) dealloc: unsafe fn(NonNull<Header>),
+    /// `JoinHandle::poll`: writes `Poll<Result<T, JoinError>>` to `dst`.
+    pub(crate) try_read_output: unsafe fn(NonNull<Header>, *mut (), &Waker),
+    /// `JoinHandle::drop` (consumes the handle's reference).
+    pub(crate) drop_join_handle: unsafe fn(NonNull<Header>),
+    /// Shutdown: cancels the task if nobody runs it (borrows a reference).
+    pub(crate) shutdown: unsafe fn(NonNull<Header>),
+}
+
+pub(crate) enum Stage<F: Future> {
+    Running(F),
+    Finished(Result<F::Output, JoinError>),
+    Consumed,
+}
+
+#[repr(C)]
+pub(crate) struct Cell<F: Future, S> {
+    header: Header,
+    scheduler: S,
+    stage: UnsafeCell<Stage<F>>,
+    join_waker: UnsafeCell<Option<Waker>>,
+}
+
+/// Allocates a task. The returned pointer carries the three initial
+/// references: registry, `JoinHandle`, `Notified`.
+pub(crate) fn allocate<F, S>(future: F, scheduler: S, id: TaskId) -> NonNull<Header>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+    S: Schedule,
+{
+    let cell = Box::new(Cell {
+        header: Header {
+            state: State::new(),
+            vtable: vtable::<F, S>(),
+            id,
+            registry_key: UnsafeCell::new(usize::MAX),
+        },
+        scheduler,
+        stage: UnsafeCell::new(Stage::Running(future)),
+        join_waker: UnsafeCell::new(None),
+    });
+    // `Header` is the first field of a `#[repr(C)]` struct, so a pointer to
+    // the cell is a pointer to its header.
+    NonNull::from(Box::leak(cell)).cast()
+}
+
+fn vtable<F, S>() -> &'static Vtable
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+    S: Schedule,
+{
+    &Vtable {
+        run: run::<F, S>,
+        schedule: schedule::<F, S>,
+        dealloc: dealloc::<F, S>,
+        try_read_output: try_read_output::<F, S>,
+        drop_join_handle: drop_join_handle::<F, S>,
+        shutdown: shutdown::<F, S>,
+    }
+}
+
+/// A typed view of a cell, valid while its holder owns a reference.
+struct Harness<F: Future, S> {
+    cell: NonNull<Cell<F, S>>,
+}
+
+impl<F, S> Harness<F, S>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+    S: Schedule,
+{
+    /// # Safety
+    /// `ptr` points to a live `Cell<F, S>` and the caller owns a reference.
+    unsafe fn from_raw(ptr: NonNull<Header>) -> Self {
+        Harness { cell: ptr.cast() }
+    }
+
+    fn cell(&self) -> &Cell<F, S> {
+        // SAFETY: `from_raw`'s caller holds a reference for as long as the
+        // harness lives, so the cell is not freed under us.
+        unsafe { self.cell.as_ref() }
+    }
+
+    fn header(&self) -> &Header {
+        &self.cell().header
+    }
+
+    fn header_ptr(&self) -> NonNull<Header> {
+        self.cell.cast()
+    }
+
+    fn state(&self) -> &State {
+        &self.header().state
+    }
+
+    /// Polls the future. Caller holds `RUNNING`.
+    fn poll_future(&self, cx: &mut Context<'_>) -> Poll<Result<F::Output, Box<dyn Any + Send>>> {
+        self.cell().stage.with_mut(|stage| {
+            // SAFETY: `RUNNING` gives this thread exclusive access to the
+            // stage, and the future is never moved out of the cell while it
+            // is `Running`, so pinning it in place is sound.
+            let stage = unsafe { &mut *stage };
+            let Stage::Running(future) = stage else {
+                unreachable!(
+                    "polling a task whose future is gone; state = {:?}",
+                    self.state().load()
+                )
+            };
+            // SAFETY: see above: the cell is heap-allocated and the future
+            // stays at this address until it is dropped in place.
+            let future = unsafe { Pin::new_unchecked(future) };
+            match panic::catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
+                Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
+                Ok(Poll::Pending) => Poll::Pending,
+                Err(payload) => Poll::Ready(Err(payload)),
+            }
+        })
+    }
+
+    /// Replaces the stage, dropping what was there. A panic from that drop is
+    /// caught and returned. Caller has exclusive access to the stage.
+    fn set_stage(&self, new: Stage<F>) -> Result<(), Box<dyn Any + Send>> {
+        self.cell().stage.with_mut(|stage| {
+            // SAFETY: the caller holds `RUNNING`, or `COMPLETE` with the
+            // output access rights (see state.rs), so nobody else touches
+            // the stage. A panicking drop leaves the slot overwritten by
+            // `new` (the old value is forgotten half-dropped, as `Vec` does).
+            let old = unsafe { std::ptr::replace(stage, new) };
+            panic::catch_unwind(AssertUnwindSafe(move || drop(old)))
+        })
+    }
+
+    /// Drops the future and stores the cancellation error. Caller holds
+    /// `RUNNING`.
+    fn cancel_future(&self) {
+        let id = self.header().id;
+        let error = match self.set_stage(Stage::Consumed) {
+            Ok(()) => JoinError::cancelled(id),
+            Err(payload) => JoinError::panic(id, payload),
+        };
+        // Dropping `Consumed` cannot panic.
+        let _ = self.set_stage(Stage::Finished(Err(error)));
+    }
+
+    /// Stores the outcome of the poll that ended the task. Caller holds
+    /// `RUNNING`.
+    fn store_output(&self, output: Result<F::Output, Box<dyn Any + Send>>) {
+        let id = self.header().id;
+        let result = match output {
+            Ok(value) => Ok(value),
+            Err(payload) => Err(JoinError::panic(id, payload)),
+        };
+        // The future is dropped here; a panic in its destructor turns the
+        // result into that panic (unless the poll itself already panicked).
+        let dropped = self.set_stage(Stage::Consumed);
+        let result = match (result, dropped) {
+            (Ok(_value), Err(payload)) => Err(JoinError::panic(id, payload)),
+            (result, _) => result,
+        };
+        let _ = self.set_stage(Stage::Finished(result));
+    }
+
+    /// `RUNNING` -> `COMPLETE`; notify or drop for the `JoinHandle`; leave
+    /// the registry; release `held` references (the runner's own, plus the
+    /// registry's if it was still there).
+    fn complete(self, held: usize) {
+        let snapshot = self.state().transition_to_complete();
+        if !snapshot.is_join_interested() {
+            // Nobody will read the output: drop it here. A panicking drop is
+            // swallowed (the output has no reader to report to).
+            let _ = self.set_stage(Stage::Consumed);
+        } else if snapshot.is_join_waker_set() {
+            self.cell().join_waker.with(|slot| {
+                // SAFETY: JOIN_WAKER was set at completion, so the slot
+                // belongs to the task side and the JoinHandle will not write
+                // it again (it only re-takes the slot before COMPLETE).
+                if let Some(waker) = unsafe { &*slot } {
+                    let _ = panic::catch_unwind(AssertUnwindSafe(|| waker.wake_by_ref()));
+                }
+            });
+        }
+        let registry_ref = self.cell().scheduler.release(self.header_ptr());
+        let count = held + usize::from(registry_ref);
+        if self.state().transition_to_terminal(count) {
+            // SAFETY: that was the last reference.
+            unsafe { dealloc::<F, S>(self.header_ptr()) };
+        }
+    }
+}
+
+/// # Safety
+/// `ptr` is a `Cell<F, S>`, and the caller gives up a `Notified` reference.
+unsafe fn run<F, S>(ptr: NonNull<Header>)
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+    S: Schedule,
+{
+    // SAFETY: the Notified's reference keeps the cell alive until released
+    // below.
+    let harness = unsafe { Harness::<F, S>::from_raw(ptr) };
+    match harness.state().transition_to_running() {
+        TransitionToRunning::Success => {}
+        TransitionToRunning::Cancelled => {
+            harness.cancel_future();
+            return harness.complete(1);
+        }
+        TransitionToRunning::Failed => return,
+        TransitionToRunning::Dealloc => {
+            // SAFETY: the Notified held the last reference.
+            return unsafe { dealloc::<F, S>(ptr) };
+        }
+    }
+
+    // The waker borrows the Notified's reference for the poll; it is never
+    // dropped, so the count is untouched (clones take their own).
+    // SAFETY: the cell outlives the poll (we hold a reference).
+    let waker = ManuallyDrop::new(unsafe { waker::borrowed(ptr) });
+    let mut cx = Context::from_waker(&waker);
+    let polled = crate::coop::with_budget(|| harness.poll_future(&mut cx));
+    match polled {
+        Poll::Ready(output) => {
+            harness.store_output(output);
+            harness.complete(1);
+        }
+        Poll::Pending => match harness.state().transition_to_idle() {
+            TransitionToIdle::Ok => {}
+            TransitionToIdle::OkDealloc => {
+                // SAFETY: the runner held the last reference.
+                unsafe { dealloc::<F, S>(ptr) };
+            }
+            TransitionToIdle::OkNotified => {
+                // SAFETY: the runner's reference is now a Notified's.
+                let notified = unsafe { Notified::from_raw(ptr) };
+                harness.cell().scheduler.yield_now(notified);
+            }
+            TransitionToIdle::Cancelled => {
+                harness.cancel_future();
+                harness.complete(1);
+            }
+        },
+    }
+}
+
+/// # Safety
+/// `ptr` is a `Cell<F, S>`, and the caller gives up a `Notified` reference.
+unsafe fn schedule<F, S>(ptr: NonNull<Header>)
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+    S: Schedule,
+{
+    // SAFETY: the Notified's reference keeps the cell alive.
+    let harness = unsafe { Harness::<F, S>::from_raw(ptr) };
+    // SAFETY: the caller hands over a Notified reference.
+    let notified = unsafe { Notified::from_raw(ptr) };
+    harness.cell().scheduler.schedule(notified);
+}
+
+/// # Safety
+/// `ptr` is a `Cell<F, S>` whose reference count is zero.
+unsafe fn dealloc<F, S>(ptr: NonNull<Header>)
+where
+    F: Future,
+{
+    // SAFETY: the cell came from `Box::leak` in `allocate`, and with no
+    // references left nobody else can reach it. Dropping the box drops the
+    // scheduler handle, whatever stage is left and the join waker. A panic
+    // from a future's destructor here cannot happen: the stage is Consumed
+    // or Finished by now, except for tasks freed without ever completing,
+    // which the registry prevents.
+    drop(unsafe { Box::from_raw(ptr.cast::<Cell<F, S>>().as_ptr()) });
+}
+
+/// # Safety
+/// `ptr` is a `Cell<F, S>` the caller (a `JoinHandle`) holds a reference to,
+/// and `dst` points to a valid `Poll<Result<F::Output, JoinError>>`.
+unsafe fn try_read_output<F, S>(ptr: NonNull<Header>, dst: *mut (), waker: &Waker)
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+    S: Schedule,
+{
+    // SAFETY: the JoinHandle's reference keeps the cell alive.
+    let harness = unsafe { Harness::<F, S>::from_raw(ptr) };
+    if !can_read_output(harness.state(), &harness.cell().join_waker, waker) {
+        return;
+    }
+    let taken = harness.cell().stage.with_mut(|stage| {
+        // SAFETY: COMPLETE is set and the JoinHandle has join interest, so it
+        // has exclusive access to the stage (see state.rs).
+        unsafe { std::ptr::replace(stage, Stage::Consumed) }
+    });
+    let Stage::Finished(result) = taken else {
+        panic!("JoinHandle polled after it returned the output")
+    };
+    let dst = dst.cast::<Poll<Result<F::Output, JoinError>>>();
+    // SAFETY: the caller passes a valid, initialized `Poll` of this type;
+    // assigning drops the old `Poll::Pending`.
+    unsafe { *dst = Poll::Ready(result) };
+}
+
+/// Whether the output is ready; if not, stores `waker` for the task side.
+fn can_read_output(state: &State, slot: &UnsafeCell<Option<Waker>>, waker: &Waker) -> bool {
+    let snapshot = state.load();
+    if snapshot.is_complete() {
+        return true;
+    }
+    if snapshot.is_join_waker_set() {
+        let same = slot.with(|slot| {
+            // SAFETY: JOIN_WAKER is set, so only reads happen on the task
+            // side and the slot is initialized; we only read it too.
+            unsafe { (*slot).as_ref() }.is_some_and(|w| w.will_wake(waker))
+        });
+        if same {
+            return false;
+        }
+        // Take the slot back to replace the waker.
+        if state.unset_join_waker().is_err() {
+            return true;
+        }
+    }
+    slot.with_mut(|slot| {
+        // SAFETY: JOIN_WAKER is clear, so the JoinHandle owns the slot.
+        unsafe { *slot = Some(waker.clone()) };
+    });
+    if state.set_join_waker().is_err() {
+        // Completed before we could publish the waker: take it back out, we
+        // still own the slot.
+        slot.with_mut(|slot| {
+            // SAFETY: JOIN_WAKER is still clear: the slot is ours.
+            unsafe { *slot = None };
+        });
+        return true;
+    }
+    false
+}
+
+/// # Safety
+/// `ptr` is a `Cell<F, S>`; the caller gives up the `JoinHandle` reference.
+unsafe fn drop_join_handle<F, S>(ptr: NonNull<Header>)
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+    S: Schedule,
+{
+    // SAFETY: the JoinHandle's reference keeps the cell alive until released.
+    let harness = unsafe { Harness::<F, S>::from_raw(ptr) };
+    let prev = harness.state().transition_to_join_handle_dropped();
+    if prev.is_complete() {
+        // The output is ours to drop (JOIN_INTEREST was set at completion).
+        let _ = harness.set_stage(Stage::Consumed);
+    } else if prev.is_join_waker_set() {
+        // The slot came back to us with JOIN_WAKER: drop the stored waker.
+        let waker = harness.cell().join_waker.with_mut(|slot| {
+            // SAFETY: we just cleared JOIN_WAKER before COMPLETE, so the task
+            // side will never read the slot again.
+            unsafe { (*slot).take() }
+        });
+        drop(waker);
+    }
+    if harness.state().ref_dec() {
+        // SAFETY: that was the last reference.
+        unsafe { dealloc::<F, S>(ptr) };
+    }
+}
+
+/// # Safety
+/// `ptr` is a `Cell<F, S>` the caller holds a reference to (kept).
+unsafe fn shutdown<F, S>(ptr: NonNull<Header>)
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+    S: Schedule,
+{
+    if !Header::state(ptr).transition_to_shutdown() {
+        return;
+    }
+    // SAFETY: the caller's reference keeps the cell alive, and we now own
+    // RUNNING. `complete` releases one reference: take one for it so the
+    // caller's stays valid.
+    let harness = unsafe { Harness::<F, S>::from_raw(ptr) };
+    harness.state().ref_inc();
+    harness.cancel_future();
+    harness.complete(1);
+}
+
+impl Header {
+    /// The state word of the cell behind `ptr`.
+    pub(crate) fn state<'a>(ptr: NonNull<Header>) -> &'a State {
+        // SAFETY: callers hold a reference to the task for the duration of
+        // the borrow (every pointer the executor passes around does).
+        unsafe { &(*ptr.as_ptr()).state }
+    }
+
+    pub(crate) fn id(ptr: NonNull<Header>) -> TaskId {
+        // SAFETY: as in `state`.
+        unsafe { (*ptr.as_ptr()).id }
+    }
+
+    pub(crate) fn vtable(ptr: NonNull<Header>) -> &'static Vtable {
+        // SAFETY: as in `state`; the vtable is immutable.
+        unsafe { (*ptr.as_ptr()).vtable }
+    }
+}
+
+/// Wake by reference: schedule the task if this creates a `Notified`.
+pub(crate) fn wake_by_ref(ptr: NonNull<Header>) {
+    match Header::state(ptr).transition_to_notified_by_ref() {
+        TransitionToNotified::Submit => {
+            // SAFETY: the transition took a reference for the Notified.
+            unsafe { (Header::vtable(ptr).schedule)(ptr) }
+        }
+        TransitionToNotified::DoNothing => {}
+        TransitionToNotified::Dealloc => unreachable!("wake_by_ref never releases a reference"),
+    }
+}
+
+/// Wake by value: consumes one reference.
+pub(crate) fn wake_by_val(ptr: NonNull<Header>) {
+    match Header::state(ptr).transition_to_notified_by_val() {
+        TransitionToNotified::Submit => {
+            // SAFETY: our reference became the Notified's.
+            unsafe { (Header::vtable(ptr).schedule)(ptr) }
+        }
+        TransitionToNotified::DoNothing => {}
+        TransitionToNotified::Dealloc => {
+            // SAFETY: ours was the last reference.
+            unsafe { (Header::vtable(ptr).dealloc)(ptr) }
+        }
+    }
+}
+
+/// Abort: cancel, scheduling the task if it is idle so a worker drops it.
+pub(crate) fn abort(ptr: NonNull<Header>) {
+    match Header::state(ptr).transition_to_notified_and_cancel() {
+        TransitionToNotified::Submit => {
+            // SAFETY: the transition took a reference for the Notified.
+            unsafe { (Header::vtable(ptr).schedule)(ptr) }
+        }
+        TransitionToNotified::DoNothing => {}
+        TransitionToNotified::Dealloc => unreachable!("abort never releases a reference"),
+    }
+}
+
+/// Releases one reference, freeing the cell if it was the last.
+pub(crate) fn drop_reference(ptr: NonNull<Header>) {
+    if Header::state(ptr).ref_dec() {
+        // SAFETY: ours was the last reference.
+        unsafe { (Header::vtable(ptr).dealloc)(ptr) }
+    }
+}

@@ -1,0 +1,11 @@
+//! Tasks: spawning, joining, aborting, yielding.
+//!
+//! ```
+//! spindle::block_on(async {
+//!     let h = spindle::task::spawn(async { spindle::task::yield_now().await; 1 });
+//!     assert_eq!(h.await.unwrap(), 1);
+//! });
+//! ```
+
+pub use spindle_executor::task::{yield_now, AbortHandle, Id, JoinError, JoinHandle};
+pub use spindle_executor::{spawn, spawn_blocking};
