@@ -44,9 +44,9 @@ use std::task::{Context, Poll};
 /// Operations a task may perform in one poll before leaves force a yield.
 pub const BUDGET: u8 = 128;
 
-thread_local! {
+crate::sync::thread_local! {
     /// `None`: unconstrained. `Some(n)`: `n` operations left in this poll.
-    static CURRENT: Cell<Option<u8>> = const { Cell::new(None) };
+    static CURRENT: Cell<Option<u8>> = Cell::new(None);
 }
 
 /// Runs `f` (one task poll) with a fresh budget, restoring the previous one

@@ -76,14 +76,14 @@ impl Shared {
     }
 
     #[track_caller]
-    pub(crate) fn spawn<F>(self: &Arc<Self>, future: F, id: TaskId) -> JoinHandle<F::Output>
+    pub(crate) fn spawn<F>(this: &Arc<Self>, future: F, id: TaskId) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (task, notified, join) = task::new_task(future, self.clone(), id);
-        match self.registry.insert(task) {
-            Ok(()) => self.schedule(notified),
+        let (task, notified, join) = task::new_task(future, this.clone(), id);
+        match this.registry.insert(task) {
+            Ok(()) => this.schedule(notified),
             Err(task) => {
                 task.shutdown();
                 drop(notified);

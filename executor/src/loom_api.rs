@@ -1,2 +1,202 @@
 //! What the loom models in `loom-tests/` may reach (only under
 //! `cfg(spindle_loom)`; normal builds never see this module).
+//!
+//! * [`TestScheduler`]: real task cells with a queue the model drives by
+//!   hand (task state, JoinHandle, abort, wakers, shutdown).
+//! * [`LoomRuntime`]: the real multi-thread scheduler, its workers running
+//!   the real worker loop on loom threads (parking, idle accounting).
+//! * [`block_on`] and [`Parker`](crate::park::Parker): the thread parker.
+//! * [`with_mutant`]: runs a model with one protocol deliberately broken.
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::ptr::NonNull;
+
+pub use crate::sync::Mutant;
+
+use crate::multi_thread::{self, Shared};
+use crate::runtime::Config;
+use crate::sync::{Arc, Mutex, Ordering};
+use crate::task::registry::Registry;
+use crate::task::{self, Header, JoinHandle, Notified, Schedule, TaskId};
+
+/// Runs `f` (typically `loom::model(...)`) with `mutant` switched on.
+pub fn with_mutant<R>(mutant: Mutant, f: impl FnOnce() -> R) -> R {
+    struct Reset;
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            crate::sync::MUTANT.with(|c| c.set(Mutant::None));
+        }
+    }
+    crate::sync::MUTANT.with(|c| c.set(mutant));
+    let _reset = Reset;
+    f()
+}
+
+/// A scheduler whose run queue the model drives by hand.
+#[derive(Debug)]
+pub struct TestScheduler {
+    queue: Mutex<VecDeque<Notified>>,
+    registry: Registry,
+}
+
+impl std::fmt::Debug for Registry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registry")
+            .field("len", &self.len())
+            .finish()
+    }
+}
+
+impl TestScheduler {
+    /// An empty scheduler.
+    pub fn new() -> Arc<TestScheduler> {
+        Arc::new(TestScheduler {
+            queue: Mutex::new(VecDeque::new()),
+            registry: Registry::new(1),
+        })
+    }
+
+    /// Spawns a task (queued, not yet polled).
+    pub fn spawn<F>(this: &Arc<Self>, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let (task, notified, join) = task::new_task(future, this.clone(), TaskId::next());
+        match this.registry.insert(task) {
+            Ok(()) => this.queue.lock().push_back(notified),
+            Err(task) => {
+                task.shutdown();
+                drop(notified);
+            }
+        }
+        join
+    }
+
+    /// Runs the first queued task once. Returns `false` if none was queued.
+    pub fn run_one(&self) -> bool {
+        let task = self.queue.lock().pop_front();
+        match task {
+            Some(task) => {
+                task.run();
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Runs queued tasks until the queue is empty; returns how many runs.
+    pub fn run_all(&self) -> usize {
+        let mut n = 0;
+        while self.run_one() {
+            n += 1;
+        }
+        n
+    }
+
+    /// Number of queued `Notified`s.
+    pub fn queued(&self) -> usize {
+        self.queue.lock().len()
+    }
+
+    /// Tasks not yet complete.
+    pub fn alive(&self) -> usize {
+        self.registry.len()
+    }
+
+    /// Closes the registry, cancels every task and drops the queue.
+    pub fn shutdown(&self) {
+        self.registry.close_and_shutdown_all();
+        let queued: Vec<Notified> = self.queue.lock().drain(..).collect();
+        drop(queued);
+    }
+}
+
+impl Schedule for Arc<TestScheduler> {
+    fn schedule(&self, task: Notified) {
+        self.queue.lock().push_back(task);
+    }
+
+    fn release(&self, task: NonNull<Header>) -> bool {
+        match self.registry.remove(task) {
+            Some(task) => {
+                std::mem::forget(task);
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+/// The real multi-thread scheduler on loom threads.
+pub struct LoomRuntime {
+    shared: Arc<Shared>,
+    threads: Vec<loom::thread::JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for LoomRuntime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoomRuntime")
+            .field("workers", &self.threads.len())
+            .finish()
+    }
+}
+
+impl LoomRuntime {
+    /// Starts `workers` workers (LIFO slot off: its starvation monitor
+    /// relies on timed waits, which loom does not model).
+    pub fn start(workers: usize) -> LoomRuntime {
+        let config = Config {
+            global_queue_interval: 61,
+            event_interval: 61,
+            lifo_enabled: false,
+            seed: 1,
+        };
+        let (shared, cores) = Shared::new(workers, None, config);
+        let threads = cores
+            .into_iter()
+            .map(|core| {
+                let shared = shared.clone();
+                loom::thread::spawn(move || multi_thread::run_worker(shared, core))
+            })
+            .collect();
+        LoomRuntime { shared, threads }
+    }
+
+    /// Spawns from outside the workers (through the injector).
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        Shared::spawn(&self.shared, future, TaskId::next())
+    }
+
+    /// `(searching, unparked)` workers.
+    pub fn idle_counts(&self) -> (usize, usize) {
+        let s = self.shared.idle.load();
+        (s.num_searching(), s.num_unparked())
+    }
+
+    /// Whether the shutdown flag is set.
+    pub fn is_shutdown(&self) -> bool {
+        self.shared.shutdown.load(Ordering::SeqCst)
+    }
+
+    /// Shuts down in the runtime's order: signal, join the workers, cancel
+    /// the registry, drain the queues.
+    pub fn shutdown(self) {
+        self.shared.begin_shutdown();
+        for t in self.threads {
+            t.join().unwrap();
+        }
+        self.shared.finish_shutdown();
+    }
+}
+
+/// The multi-thread flavor's `block_on`: polls on this thread, parking in
+/// between.
+pub fn block_on<F: Future>(future: F) -> F::Output {
+    crate::runtime::park_thread::block_on(future)
+}

@@ -28,7 +28,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::sync::{Condvar, Mutex};
+use crate::sync::{mutant, Condvar, Mutant, Mutex};
 
 /// Something a thread can sleep in: a condvar, an I/O poller, a timer driver.
 ///
@@ -107,6 +107,10 @@ impl Parker {
 impl Park for Parker {
     fn park(&mut self, timeout: Option<Duration>) {
         let mut notified = self.inner.notified.lock();
+        if mutant(Mutant::ParkerIgnoresNotified) {
+            // Broken on purpose (loom only): waits even if already unparked.
+            self.inner.condvar.wait(&mut notified);
+        }
         if !*notified {
             match timeout {
                 Some(t) if t.is_zero() => {}

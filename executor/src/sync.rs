@@ -130,10 +130,43 @@ mod imp {
             self.0.notify_one();
             true
         }
-
-        pub(crate) fn notify_all(&self) -> usize {
-            self.0.notify_all();
-            0
-        }
     }
+}
+
+/// Deliberately broken variants of the protocols, which the loom models
+/// switch on to prove that they catch the bug. Normal builds compile every
+/// check to `false`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[cfg_attr(not(spindle_loom), allow(dead_code))]
+pub enum Mutant {
+    /// No mutant: the real protocol.
+    None,
+    /// `transition_to_idle` forgets a wake that arrived during the poll.
+    IdleDropsWake,
+    /// Completion drops the output even though a `JoinHandle` will read it.
+    CompleteIgnoresJoinInterest,
+    /// The last searcher parks without re-checking the queues.
+    SkipParkRecheck,
+    /// The thread parker waits without checking for a pending unpark.
+    ParkerIgnoresNotified,
+}
+
+/// Whether `m` is the mutant switched on for this model.
+#[cfg(not(spindle_loom))]
+#[inline(always)]
+pub(crate) fn mutant(_m: Mutant) -> bool {
+    false
+}
+
+#[cfg(spindle_loom)]
+std::thread_local! {
+    // loom runs a model's threads as coroutines on the test's own OS
+    // thread, so a std thread-local set by the test is seen by all of them.
+    pub(crate) static MUTANT: std::cell::Cell<Mutant> = const { std::cell::Cell::new(Mutant::None) };
+}
+
+/// Whether `m` is the mutant switched on for this model.
+#[cfg(spindle_loom)]
+pub(crate) fn mutant(m: Mutant) -> bool {
+    MUTANT.with(|c| c.get() == m)
 }

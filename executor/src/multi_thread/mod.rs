@@ -203,14 +203,14 @@ impl Shared {
 
     /// Spawns a task on this runtime.
     #[track_caller]
-    pub(crate) fn spawn<F>(self: &Arc<Self>, future: F, id: TaskId) -> JoinHandle<F::Output>
+    pub(crate) fn spawn<F>(this: &Arc<Self>, future: F, id: TaskId) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (task, notified, join) = task::new_task(future, self.clone(), id);
-        match self.registry.insert(task) {
-            Ok(()) => self.schedule_task(notified, false),
+        let (task, notified, join) = task::new_task(future, this.clone(), id);
+        match this.registry.insert(task) {
+            Ok(()) => this.schedule_task(notified, false),
             Err(task) => {
                 // Shut down: the task is cancelled at once.
                 task.shutdown();

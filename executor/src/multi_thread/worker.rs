@@ -29,7 +29,7 @@ use std::time::Instant;
 use super::{Shared, WorkerMetrics, WorkerParker, LIFO_STEAL_AFTER, MAX_LIFO_POLLS};
 use crate::queue::LocalQueue;
 use crate::rng::FastRand;
-use crate::sync::{fence, Arc, Ordering};
+use crate::sync::{fence, mutant, Arc, Mutant, Ordering};
 use crate::task::Notified;
 
 /// What only the owning worker touches.
@@ -264,11 +264,10 @@ impl Worker<'_> {
     fn park(&self, mut core: Box<Core>) -> Box<Core> {
         let shared = self.shared;
         let index = core.index;
-        if shared
+        let last_searcher = shared
             .idle
-            .transition_worker_to_parked(index, core.is_searching)
-            && shared.has_queued_work()
-        {
+            .transition_worker_to_parked(index, core.is_searching);
+        if last_searcher && !mutant(Mutant::SkipParkRecheck) && shared.has_queued_work() {
             // We were the last searcher: a task pushed while we searched
             // may have seen us searching and woken nobody.
             shared.notify_parked();

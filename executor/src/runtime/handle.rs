@@ -94,8 +94,8 @@ impl Handle {
     {
         let id = Id::next();
         match &self.inner.scheduler {
-            Scheduler::MultiThread(shared) => shared.spawn(future, id),
-            Scheduler::CurrentThread(shared) => shared.spawn(future, id),
+            Scheduler::MultiThread(shared) => multi_thread::Shared::spawn(shared, future, id),
+            Scheduler::CurrentThread(shared) => current_thread::Shared::spawn(shared, future, id),
         }
     }
 

@@ -7,7 +7,7 @@ use std::task::{Context, Poll, Waker};
 
 use crate::current_thread::ThreadWaker;
 
-std::thread_local! {
+crate::sync::thread_local! {
     /// One waker per thread, reused by every `block_on` on it.
     static WAKER: (Arc<ThreadWaker>, Waker) = {
         let parker = Arc::new(ThreadWaker::new());

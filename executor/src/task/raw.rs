@@ -27,7 +27,7 @@ use std::task::{Context, Poll, Waker};
 use super::error::JoinError;
 use super::state::{State, TransitionToIdle, TransitionToNotified, TransitionToRunning};
 use super::{waker, Notified, Schedule, TaskId};
-use crate::sync::UnsafeCell;
+use crate::sync::{mutant, Mutant, UnsafeCell};
 
 /// The type-independent part at the start of every cell.
 #[repr(C)]
@@ -217,7 +217,7 @@ where
     /// registry's if it was still there).
     fn complete(self, held: usize) {
         let snapshot = self.state().transition_to_complete();
-        if !snapshot.is_join_interested() {
+        if !snapshot.is_join_interested() || mutant(Mutant::CompleteIgnoresJoinInterest) {
             // Nobody will read the output: drop it here. A panicking drop is
             // swallowed (the output has no reader to report to).
             let _ = self.set_stage(Stage::Consumed);

@@ -49,7 +49,7 @@
 
 use std::fmt;
 
-use crate::sync::{AtomicUsize, Ordering};
+use crate::sync::{mutant, AtomicUsize, Mutant, Ordering};
 
 /// A `Notified` exists for the task.
 pub(crate) const SCHEDULED: usize = 1 << 0;
@@ -258,7 +258,7 @@ impl State {
                 return (TransitionToIdle::Cancelled, None);
             }
             next.unset(RUNNING);
-            if next.is_scheduled() {
+            if next.is_scheduled() && !mutant(Mutant::IdleDropsWake) {
                 // Woken during the poll: the runner's reference is reused by
                 // the new Notified.
                 (TransitionToIdle::OkNotified, Some(next))

@@ -1,0 +1,112 @@
+//! Helpers shared by the models.
+#![allow(dead_code)]
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc as StdArc;
+use std::task::{Context, Poll, Waker};
+
+use loom::sync::{Arc, Mutex};
+
+/// Counts drops of values it is attached to (plain std atomics: loom does
+/// not need to interleave the counter itself).
+#[derive(Clone, Default)]
+pub struct DropCounter(pub StdArc<AtomicUsize>);
+
+impl DropCounter {
+    pub fn count(&self) -> usize {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+pub struct Tracked<T> {
+    pub value: T,
+    counter: DropCounter,
+}
+
+impl<T> Tracked<T> {
+    pub fn new(value: T, counter: &DropCounter) -> Tracked<T> {
+        Tracked {
+            value,
+            counter: counter.clone(),
+        }
+    }
+}
+
+impl<T> Drop for Tracked<T> {
+    fn drop(&mut self) {
+        self.counter.0.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// A one-shot signal with a waker slot: the future side returns `Pending`
+/// until `fire` was called, storing its waker; `fire` wakes it.
+#[derive(Clone, Default)]
+pub struct Signal(pub Arc<Mutex<(bool, Option<Waker>)>>);
+
+impl Signal {
+    pub fn new() -> Signal {
+        Signal(Arc::new(Mutex::new((false, None))))
+    }
+
+    pub fn fire(&self) {
+        let waker = {
+            let mut s = self.0.lock().unwrap();
+            s.0 = true;
+            s.1.take()
+        };
+        if let Some(w) = waker {
+            w.wake();
+        }
+    }
+
+    pub fn take_waker(&self) -> Option<Waker> {
+        self.0.lock().unwrap().1.take()
+    }
+
+    pub fn wait(&self) -> SignalWait {
+        SignalWait(self.clone())
+    }
+}
+
+pub struct SignalWait(Signal);
+
+impl Future for SignalWait {
+    type Output = ();
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let mut s = (self.0).0.lock().unwrap();
+        if s.0 {
+            Poll::Ready(())
+        } else {
+            s.1 = Some(cx.waker().clone());
+            Poll::Pending
+        }
+    }
+}
+
+/// Runs `model` with `mutant` on in a child process (this test binary, this
+/// test only) and asserts that loom catches it. A child is needed because
+/// loom reports some bugs (deadlocks: every thread blocked on a lost
+/// wake-up) by panicking inside a destructor, which aborts the process.
+pub fn mutant_must_fail(test_name: &str, mutant: spindle_executor::loom_api::Mutant, model: fn()) {
+    if std::env::var_os("SPINDLE_LOOM_MUTANT_CHILD").is_some() {
+        spindle_executor::loom_api::with_mutant(mutant, model);
+        return;
+    }
+    let exe = std::env::current_exe().expect("test binary path");
+    let out = std::process::Command::new(exe)
+        .args([test_name, "--exact", "--test-threads=1", "--nocapture"])
+        .env("SPINDLE_LOOM_MUTANT_CHILD", "1")
+        .output()
+        .expect("run the mutant child");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success(),
+        "loom did not catch mutant {mutant:?}; child stderr:\n{stderr}"
+    );
+    assert!(
+        stderr.contains("deadlock") || stderr.contains("panicked"),
+        "mutant {mutant:?} failed for an unexpected reason:\n{stderr}"
+    );
+}
