@@ -44,19 +44,24 @@ use crate::source::Direction;
 ///
 /// # Examples
 ///
-/// ```no_run
+/// ```
+/// # let mut driver = spindle_reactor::IoDriver::new()?;
+/// # let handle = driver.handle();
+/// # std::thread::spawn(move || loop { spindle_executor::park::Park::park(&mut driver, None) });
+/// # let _guard = handle.enter();
+/// # futures_executor::block_on(async {
 /// use spindle_reactor::Async;
 /// use std::io::Read;
 /// use std::os::unix::net::UnixStream;
 ///
-/// # async fn demo() -> std::io::Result<()> {
 /// let (a, b) = UnixStream::pair()?;
 /// let a = Async::new(a)?;
 /// std::io::Write::write_all(&mut &b, b"hi")?;
 /// let mut buf = [0u8; 2];
 /// let n = a.read_with(|s| (&*s).read(&mut buf)).await?;
 /// assert_eq!(&buf[..n], b"hi");
-/// # Ok(()) }
+/// # std::io::Result::Ok(()) })?;
+/// # std::io::Result::Ok(())
 /// ```
 pub struct Async<T: AsFd> {
     /// `Some` until `into_inner` or drop takes it.
@@ -78,9 +83,14 @@ impl<T: AsFd> Async<T> {
     ///
     /// Panics if called outside a spindle runtime (no reactor entered).
     ///
-    /// ```no_run
+    /// ```
+    /// # let mut driver = spindle_reactor::IoDriver::new()?;
+    /// # let handle = driver.handle();
+    /// # std::thread::spawn(move || loop { spindle_executor::park::Park::park(&mut driver, None) });
+    /// # let _guard = handle.enter();
     /// let (a, _b) = std::os::unix::net::UnixStream::pair()?;
     /// let a = spindle_reactor::Async::new(a)?;
+    /// assert!(a.get_ref().peer_addr().is_ok());
     /// # std::io::Result::Ok(())
     /// ```
     #[track_caller]
@@ -107,10 +117,14 @@ impl<T: AsFd> Async<T> {
 
     /// The I/O object.
     ///
-    /// ```no_run
+    /// ```
+    /// # let mut driver = spindle_reactor::IoDriver::new()?;
+    /// # let handle = driver.handle();
+    /// # std::thread::spawn(move || loop { spindle_executor::park::Park::park(&mut driver, None) });
+    /// # let _guard = handle.enter();
     /// # let (a, _b) = std::os::unix::net::UnixStream::pair()?;
     /// let a = spindle_reactor::Async::new(a)?;
-    /// let _addr = a.get_ref().local_addr()?;
+    /// assert!(a.get_ref().local_addr()?.as_pathname().is_none());
     /// # std::io::Result::Ok(())
     /// ```
     pub fn get_ref(&self) -> &T {
@@ -127,10 +141,15 @@ impl<T: AsFd> Async<T> {
     /// This form never fails today; it returns `io::Result` so that a
     /// backend whose deregistration can fail may report it.
     ///
-    /// ```no_run
+    /// ```
+    /// # let mut driver = spindle_reactor::IoDriver::new()?;
+    /// # let handle = driver.handle();
+    /// # std::thread::spawn(move || loop { spindle_executor::park::Park::park(&mut driver, None) });
+    /// # let _guard = handle.enter();
     /// # let (a, _b) = std::os::unix::net::UnixStream::pair()?;
     /// let a = spindle_reactor::Async::new(a)?;
     /// let std_stream: std::os::unix::net::UnixStream = a.into_inner()?;
+    /// assert!(std_stream.peer_addr().is_ok());
     /// # std::io::Result::Ok(())
     /// ```
     pub fn into_inner(mut self) -> io::Result<T> {
@@ -153,10 +172,18 @@ impl<T: AsFd> Async<T> {
     ///
     /// Fails once the reactor is shut down.
     ///
-    /// ```no_run
-    /// # async fn demo(a: spindle_reactor::Async<std::os::unix::net::UnixStream>) -> std::io::Result<()> {
+    /// ```
+    /// # let mut driver = spindle_reactor::IoDriver::new()?;
+    /// # let handle = driver.handle();
+    /// # std::thread::spawn(move || loop { spindle_executor::park::Park::park(&mut driver, None) });
+    /// # let _guard = handle.enter();
+    /// # futures_executor::block_on(async {
+    /// # let (a, b) = std::os::unix::net::UnixStream::pair()?;
+    /// # let a = spindle_reactor::Async::new(a)?;
+    /// std::io::Write::write_all(&mut &b, b"x")?;
     /// a.readable().await?;
-    /// # Ok(()) }
+    /// # std::io::Result::Ok(()) })?;
+    /// # std::io::Result::Ok(())
     /// ```
     pub async fn readable(&self) -> io::Result<()> {
         poll_fn(|cx| self.poll_readable(cx)).await
@@ -169,10 +196,17 @@ impl<T: AsFd> Async<T> {
     ///
     /// Fails once the reactor is shut down.
     ///
-    /// ```no_run
-    /// # async fn demo(a: spindle_reactor::Async<std::os::unix::net::UnixStream>) -> std::io::Result<()> {
-    /// a.writable().await?;
-    /// # Ok(()) }
+    /// ```
+    /// # let mut driver = spindle_reactor::IoDriver::new()?;
+    /// # let handle = driver.handle();
+    /// # std::thread::spawn(move || loop { spindle_executor::park::Park::park(&mut driver, None) });
+    /// # let _guard = handle.enter();
+    /// # futures_executor::block_on(async {
+    /// # let (a, _b) = std::os::unix::net::UnixStream::pair()?;
+    /// # let a = spindle_reactor::Async::new(a)?;
+    /// a.writable().await?; // an empty socket buffer is writable
+    /// # std::io::Result::Ok(()) })?;
+    /// # std::io::Result::Ok(())
     /// ```
     pub async fn writable(&self) -> io::Result<()> {
         poll_fn(|cx| self.poll_writable(cx)).await
@@ -207,12 +241,21 @@ impl<T: AsFd> Async<T> {
     ///
     /// Returns `op`'s error, or the reactor's once it is shut down.
     ///
-    /// ```no_run
-    /// # async fn demo(a: spindle_reactor::Async<std::os::unix::net::UnixStream>) -> std::io::Result<()> {
+    /// ```
+    /// # let mut driver = spindle_reactor::IoDriver::new()?;
+    /// # let handle = driver.handle();
+    /// # std::thread::spawn(move || loop { spindle_executor::park::Park::park(&mut driver, None) });
+    /// # let _guard = handle.enter();
+    /// # futures_executor::block_on(async {
+    /// # let (a, b) = std::os::unix::net::UnixStream::pair()?;
+    /// # let a = spindle_reactor::Async::new(a)?;
+    /// # std::io::Write::write_all(&mut &b, b"data")?;
     /// use std::io::Read;
     /// let mut buf = [0u8; 1024];
     /// let n = a.read_with(|s| (&*s).read(&mut buf)).await?;
-    /// # let _ = n; Ok(()) }
+    /// assert_eq!(&buf[..n], b"data");
+    /// # std::io::Result::Ok(()) })?;
+    /// # std::io::Result::Ok(())
     /// ```
     pub async fn read_with<R>(&self, op: impl FnMut(&T) -> io::Result<R>) -> io::Result<R> {
         let mut op = op;
@@ -226,11 +269,19 @@ impl<T: AsFd> Async<T> {
     ///
     /// Returns `op`'s error, or the reactor's once it is shut down.
     ///
-    /// ```no_run
-    /// # async fn demo(a: spindle_reactor::Async<std::os::unix::net::UnixStream>) -> std::io::Result<()> {
+    /// ```
+    /// # let mut driver = spindle_reactor::IoDriver::new()?;
+    /// # let handle = driver.handle();
+    /// # std::thread::spawn(move || loop { spindle_executor::park::Park::park(&mut driver, None) });
+    /// # let _guard = handle.enter();
+    /// # futures_executor::block_on(async {
+    /// # let (a, _b) = std::os::unix::net::UnixStream::pair()?;
+    /// # let a = spindle_reactor::Async::new(a)?;
     /// use std::io::Write;
     /// let n = a.write_with(|s| (&*s).write(b"hello")).await?;
-    /// # let _ = n; Ok(()) }
+    /// assert_eq!(n, 5);
+    /// # std::io::Result::Ok(()) })?;
+    /// # std::io::Result::Ok(())
     /// ```
     pub async fn write_with<R>(&self, op: impl FnMut(&T) -> io::Result<R>) -> io::Result<R> {
         let mut op = op;

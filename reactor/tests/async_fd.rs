@@ -31,7 +31,8 @@ fn unix_pair_read_with_write_with() {
         assert_eq!(got, b"fd io");
 
         // readable() resolves once data is there.
-        (&*a.get_ref()).write_all(b"!").unwrap();
+        let mut raw = a.get_ref();
+        raw.write_all(b"!").unwrap();
         b.readable().await.unwrap();
         let mut one = [0u8; 1];
         assert_eq!(b.read_with(|s| (&*s).read(&mut one)).await.unwrap(), 1);

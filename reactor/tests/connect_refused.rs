@@ -36,7 +36,9 @@ fn unix_missing_path() {
 #[test]
 fn unresolvable_host() {
     common::run(60, || async {
-        let err = TcpStream::connect("no-such-host.invalid:80").await.unwrap_err();
+        let err = TcpStream::connect("no-such-host.invalid:80")
+            .await
+            .unwrap_err();
         // The resolver's error surfaces as an io::Error of some kind.
         assert!(!err.to_string().is_empty());
     });

@@ -20,13 +20,14 @@ fn copy_through_split_echo() {
         let (mut client, mut server) = tcp_pair().await;
         let data: Vec<u8> = (0..300_000u32).map(|i| (i * 7) as u8).collect();
         let echo = async {
-            let (mut r, mut w) = server.split();
+            // Inherent split (AsyncReadExt::split would win method resolution).
+            let (mut r, mut w) = TcpStream::split(&mut server);
             let n = copy(&mut r, &mut w).await.unwrap();
             w.close().await.unwrap();
             n
         };
         let talk = async {
-            let (mut r, mut w) = client.split();
+            let (mut r, mut w) = TcpStream::split(&mut client);
             let send = async {
                 w.write_all(&data).await.unwrap();
                 w.close().await.unwrap(); // shuts the write side: server sees EOF
@@ -66,7 +67,10 @@ fn bufreader_lines_over_owned_halves() {
         };
         let talk = async {
             for word in ["alpha", "beta", "gamma"] {
-                write_half.write_all(format!("{word}\n").as_bytes()).await.unwrap();
+                write_half
+                    .write_all(format!("{word}\n").as_bytes())
+                    .await
+                    .unwrap();
             }
             write_half.close().await.unwrap();
             let mut reader = BufReader::new(read_half);

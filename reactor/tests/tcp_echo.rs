@@ -70,7 +70,9 @@ fn large_payload_both_directions() {
             }
         };
         let client = async {
-            let stream = TcpStream::connect(("127.0.0.1", addr.port())).await.unwrap();
+            let stream = TcpStream::connect(("127.0.0.1", addr.port()))
+                .await
+                .unwrap();
             let (mut reader, writer) = {
                 let s = &stream;
                 (s, s)

@@ -46,11 +46,18 @@ use sealed::{Resolve, ToSocketAddrsPriv};
 ///
 /// Returns the resolver's error (unknown host, bad port, ...).
 ///
-/// ```no_run
-/// # async fn demo() -> std::io::Result<()> {
+/// ```
+/// # let mut driver = spindle_reactor::IoDriver::new()?;
+/// # let handle = driver.handle();
+/// # std::thread::spawn(move || loop { spindle_executor::park::Park::park(&mut driver, None) });
+/// # let _guard = handle.enter();
+/// # futures_executor::block_on(async {
 /// let addrs = spindle_reactor::net::lookup_host("localhost:8080").await?;
 /// assert!(addrs.iter().all(|a| a.port() == 8080));
-/// # Ok(()) }
+/// let literal = spindle_reactor::net::lookup_host("127.0.0.1:80").await?; // no lookup
+/// assert_eq!(literal, ["127.0.0.1:80".parse().unwrap()]);
+/// # std::io::Result::Ok(()) })?;
+/// # std::io::Result::Ok(())
 /// ```
 pub fn lookup_host(
     addr: impl ToSocketAddrs,

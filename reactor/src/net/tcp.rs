@@ -20,19 +20,25 @@ use crate::handle::Handle;
 ///
 /// # Examples
 ///
-/// ```no_run
-/// use spindle_reactor::net::TcpListener;
+/// ```
+/// # let mut driver = spindle_reactor::IoDriver::new()?;
+/// # let handle = driver.handle();
+/// # std::thread::spawn(move || loop { spindle_executor::park::Park::park(&mut driver, None) });
+/// # let _guard = handle.enter();
+/// # futures_executor::block_on(async {
+/// use spindle_reactor::net::{TcpListener, TcpStream};
 ///
-/// # async fn demo() -> std::io::Result<()> {
 /// let listener = TcpListener::bind("127.0.0.1:0").await?;
-/// loop {
+/// # let _client = TcpStream::connect(listener.local_addr()?).await?;
+/// for _ in 0..1 {
 ///     match listener.accept().await {
-///         Ok((stream, peer)) => { /* hand `stream` to a task */ let _ = (stream, peer); }
+///         Ok((stream, peer)) => assert_eq!(stream.peer_addr()?, peer),
 ///         // EMFILE/ENFILE and friends: back off and carry on.
 ///         Err(e) => eprintln!("accept failed: {e}"),
 ///     }
 /// }
-/// # }
+/// # std::io::Result::Ok(()) })?;
+/// # std::io::Result::Ok(())
 /// ```
 pub struct TcpListener {
     io: Async<std::net::TcpListener>,
@@ -51,11 +57,16 @@ impl TcpListener {
     ///
     /// Panics if polled outside a spindle runtime.
     ///
-    /// ```no_run
-    /// # async fn demo() -> std::io::Result<()> {
+    /// ```
+    /// # let mut driver = spindle_reactor::IoDriver::new()?;
+    /// # let handle = driver.handle();
+    /// # std::thread::spawn(move || loop { spindle_executor::park::Park::park(&mut driver, None) });
+    /// # let _guard = handle.enter();
+    /// # futures_executor::block_on(async {
     /// let listener = spindle_reactor::net::TcpListener::bind("127.0.0.1:0").await?;
     /// assert!(listener.local_addr()?.ip().is_loopback());
-    /// # Ok(()) }
+    /// # std::io::Result::Ok(()) })?;
+    /// # std::io::Result::Ok(())
     /// ```
     pub async fn bind(addr: impl ToSocketAddrs) -> io::Result<TcpListener> {
         let handle = Handle::current();
@@ -80,9 +91,15 @@ impl TcpListener {
     ///
     /// Panics outside a spindle runtime.
     ///
-    /// ```no_run
+    /// ```
+    /// # let mut driver = spindle_reactor::IoDriver::new()?;
+    /// # let handle = driver.handle();
+    /// # std::thread::spawn(move || loop { spindle_executor::park::Park::park(&mut driver, None) });
+    /// # let _guard = handle.enter();
     /// let std_listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = std_listener.local_addr()?;
     /// let listener = spindle_reactor::net::TcpListener::from_std(std_listener)?;
+    /// assert_eq!(listener.local_addr()?, addr);
     /// # std::io::Result::Ok(())
     /// ```
     #[track_caller]
@@ -105,11 +122,18 @@ impl TcpListener {
     /// `ECONNABORTED`, ... The listener stays usable; a pending connection
     /// stays queued for the next call.
     ///
-    /// ```no_run
-    /// # async fn demo(listener: spindle_reactor::net::TcpListener) -> std::io::Result<()> {
+    /// ```
+    /// # let mut driver = spindle_reactor::IoDriver::new()?;
+    /// # let handle = driver.handle();
+    /// # std::thread::spawn(move || loop { spindle_executor::park::Park::park(&mut driver, None) });
+    /// # let _guard = handle.enter();
+    /// # futures_executor::block_on(async {
+    /// # let listener = spindle_reactor::net::TcpListener::bind("127.0.0.1:0").await?;
+    /// # let _client = spindle_reactor::net::TcpStream::connect(listener.local_addr()?).await?;
     /// let (stream, peer) = listener.accept().await?;
     /// assert_eq!(stream.peer_addr()?, peer);
-    /// # Ok(()) }
+    /// # std::io::Result::Ok(()) })?;
+    /// # std::io::Result::Ok(())
     /// ```
     pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
         poll_fn(|cx| self.poll_accept(cx)).await
@@ -168,15 +192,26 @@ impl fmt::Debug for TcpListener {
 ///
 /// # Examples
 ///
-/// ```no_run
-/// use spindle_reactor::net::TcpStream;
+/// ```
+/// # let mut driver = spindle_reactor::IoDriver::new()?;
+/// # let handle = driver.handle();
+/// # std::thread::spawn(move || loop { spindle_executor::park::Park::park(&mut driver, None) });
+/// # let _guard = handle.enter();
+/// # futures_executor::block_on(async {
+/// use spindle_reactor::net::{TcpListener, TcpStream};
 ///
-/// # async fn demo() -> std::io::Result<()> {
-/// let stream = TcpStream::connect("127.0.0.1:8080").await?;
+/// let listener = TcpListener::bind("127.0.0.1:0").await?;
+/// let stream = TcpStream::connect(listener.local_addr()?).await?;
+/// let (peer, _) = listener.accept().await?;
 /// stream.write_all(b"ping").await?;
 /// let mut buf = [0u8; 4];
-/// let n = stream.read(&mut buf).await?;
-/// # let _ = n; Ok(()) }
+/// let mut n = 0;
+/// while n < 4 {
+///     n += peer.read(&mut buf[n..]).await?;
+/// }
+/// assert_eq!(&buf, b"ping");
+/// # std::io::Result::Ok(()) })?;
+/// # std::io::Result::Ok(())
 /// ```
 pub struct TcpStream {
     io: Async<std::net::TcpStream>,
@@ -197,10 +232,18 @@ impl TcpStream {
     ///
     /// Panics if polled outside a spindle runtime.
     ///
-    /// ```no_run
-    /// # async fn demo() -> std::io::Result<()> {
-    /// let stream = spindle_reactor::net::TcpStream::connect("localhost:8080").await?;
-    /// # let _ = stream; Ok(()) }
+    /// ```
+    /// # let mut driver = spindle_reactor::IoDriver::new()?;
+    /// # let handle = driver.handle();
+    /// # std::thread::spawn(move || loop { spindle_executor::park::Park::park(&mut driver, None) });
+    /// # let _guard = handle.enter();
+    /// # futures_executor::block_on(async {
+    /// # let listener = spindle_reactor::net::TcpListener::bind("127.0.0.1:0").await?;
+    /// # let port = listener.local_addr()?.port();
+    /// let stream = spindle_reactor::net::TcpStream::connect(("localhost", port)).await?;
+    /// assert_eq!(stream.peer_addr()?.port(), port);
+    /// # std::io::Result::Ok(()) })?;
+    /// # std::io::Result::Ok(())
     /// ```
     pub async fn connect(addr: impl ToSocketAddrs) -> io::Result<TcpStream> {
         let handle = Handle::current();
@@ -336,11 +379,32 @@ impl TcpStream {
     /// Borrowed halves, for reading and writing concurrently in one task
     /// (e.g. with `join`).
     ///
-    /// ```no_run
-    /// # async fn demo(mut stream: spindle_reactor::net::TcpStream) -> std::io::Result<()> {
-    /// let (mut reader, mut writer) = stream.split();
-    /// futures_util::io::copy(&mut reader, &mut writer).await?; // echo
-    /// # Ok(()) }
+    /// With `futures_util::AsyncReadExt` in scope, `stream.split()` resolves
+    /// to that trait's by-value `split` (a lock-based split); write
+    /// `TcpStream::split(&mut stream)` to get this one.
+    ///
+    /// ```
+    /// # let mut driver = spindle_reactor::IoDriver::new()?;
+    /// # let handle = driver.handle();
+    /// # std::thread::spawn(move || loop { spindle_executor::park::Park::park(&mut driver, None) });
+    /// # let _guard = handle.enter();
+    /// # futures_executor::block_on(async {
+    /// use spindle_reactor::net::{TcpListener, TcpStream};
+    ///
+    /// # let listener = TcpListener::bind("127.0.0.1:0").await?;
+    /// # let client = TcpStream::connect(listener.local_addr()?).await?;
+    /// # let (mut stream, _) = listener.accept().await?;
+    /// let (reader, writer) = stream.split();
+    /// writer.write_all(b"hi").await?;
+    /// let mut buf = [0u8; 2];
+    /// let mut n = 0;
+    /// while n < 2 {
+    ///     n += client.read(&mut buf[n..]).await?;
+    /// }
+    /// assert_eq!(&buf, b"hi");
+    /// # let _ = reader;
+    /// # std::io::Result::Ok(()) })?;
+    /// # std::io::Result::Ok(())
     /// ```
     pub fn split(&mut self) -> (ReadHalf<'_>, WriteHalf<'_>) {
         (ReadHalf(self), WriteHalf(self))
@@ -349,11 +413,19 @@ impl TcpStream {
     /// Owned halves, for reading and writing from different tasks. Put them
     /// back together with [`OwnedReadHalf::reunite`].
     ///
-    /// ```no_run
-    /// # async fn demo(stream: spindle_reactor::net::TcpStream) -> std::io::Result<()> {
+    /// ```
+    /// # let mut driver = spindle_reactor::IoDriver::new()?;
+    /// # let handle = driver.handle();
+    /// # std::thread::spawn(move || loop { spindle_executor::park::Park::park(&mut driver, None) });
+    /// # let _guard = handle.enter();
+    /// # futures_executor::block_on(async {
+    /// # let listener = spindle_reactor::net::TcpListener::bind("127.0.0.1:0").await?;
+    /// # let stream = spindle_reactor::net::TcpStream::connect(listener.local_addr()?).await?;
     /// let (reader, writer) = stream.into_split();
     /// let stream = reader.reunite(writer).expect("halves of one stream");
-    /// # let _ = stream; Ok(()) }
+    /// assert!(stream.local_addr().is_ok());
+    /// # std::io::Result::Ok(()) })?;
+    /// # std::io::Result::Ok(())
     /// ```
     pub fn into_split(self) -> (OwnedReadHalf, OwnedWriteHalf) {
         let inner = Arc::new(self);

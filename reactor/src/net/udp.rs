@@ -14,17 +14,22 @@ use crate::handle::Handle;
 ///
 /// # Examples
 ///
-/// ```no_run
+/// ```
+/// # let mut driver = spindle_reactor::IoDriver::new()?;
+/// # let handle = driver.handle();
+/// # std::thread::spawn(move || loop { spindle_executor::park::Park::park(&mut driver, None) });
+/// # let _guard = handle.enter();
+/// # futures_executor::block_on(async {
 /// use spindle_reactor::net::UdpSocket;
 ///
-/// # async fn demo() -> std::io::Result<()> {
 /// let a = UdpSocket::bind("127.0.0.1:0").await?;
 /// let b = UdpSocket::bind("127.0.0.1:0").await?;
 /// a.send_to(b"hi", b.local_addr()?).await?;
 /// let mut buf = [0u8; 16];
 /// let (n, from) = b.recv_from(&mut buf).await?;
 /// assert_eq!((&buf[..n], from), (&b"hi"[..], a.local_addr()?));
-/// # Ok(()) }
+/// # std::io::Result::Ok(()) })?;
+/// # std::io::Result::Ok(())
 /// ```
 pub struct UdpSocket {
     io: Async<std::net::UdpSocket>,

@@ -18,14 +18,29 @@ use crate::handle::Handle;
 
 /// A Unix-domain stream socket server.
 ///
-/// ```no_run
+/// ```
+/// # let mut driver = spindle_reactor::IoDriver::new()?;
+/// # let handle = driver.handle();
+/// # std::thread::spawn(move || loop { spindle_executor::park::Park::park(&mut driver, None) });
+/// # let _guard = handle.enter();
+/// # futures_executor::block_on(async {
 /// use spindle_reactor::net::{UnixListener, UnixStream};
 ///
-/// # async fn demo() -> std::io::Result<()> {
-/// let listener = UnixListener::bind("/tmp/spindle.sock")?;
-/// let client = UnixStream::connect("/tmp/spindle.sock").await?;
+/// let path = std::env::temp_dir().join(format!("spindle-doc-{}.sock", std::process::id()));
+/// # let _ = std::fs::remove_file(&path);
+/// let listener = UnixListener::bind(&path)?;
+/// let client = UnixStream::connect(&path).await?;
 /// let (server, _addr) = listener.accept().await?;
-/// # let _ = (client, server); Ok(()) }
+/// client.write_all(b"hey").await?;
+/// let mut buf = [0u8; 3];
+/// let mut n = 0;
+/// while n < 3 {
+///     n += server.read(&mut buf[n..]).await?;
+/// }
+/// assert_eq!(&buf, b"hey");
+/// # std::fs::remove_file(&path)?;
+/// # std::io::Result::Ok(()) })?;
+/// # std::io::Result::Ok(())
 /// ```
 pub struct UnixListener {
     io: Async<std_unix::UnixListener>,
