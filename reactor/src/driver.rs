@@ -35,6 +35,10 @@ const EVENTS_CAPACITY: usize = 1024;
 /// The reactor's [`Park`]: parks in `Poller::wait` and dispatches I/O
 /// events to the tasks waiting on them.
 ///
+/// Dropping the driver shuts the reactor down ([`Handle::shutdown`]): with
+/// nobody left to deliver events, pending I/O fails instead of waiting
+/// forever.
+///
 /// # Examples
 ///
 /// ```
@@ -142,6 +146,12 @@ impl fmt::Debug for IoDriver {
     }
 }
 
+impl Drop for IoDriver {
+    fn drop(&mut self) {
+        self.handle.shutdown();
+    }
+}
+
 /// Wakes the thread in `IoDriver::park` through `Poller::notify`.
 struct Unparker(Arc<Reactor>);
 
@@ -180,6 +190,15 @@ mod tests {
         driver.park(Some(Duration::from_secs(30)));
         assert!(start.elapsed() < Duration::from_secs(20));
         t.join().unwrap();
+    }
+
+    #[test]
+    fn dropping_the_driver_shuts_the_reactor_down() {
+        let driver = IoDriver::new().unwrap();
+        let handle = driver.handle();
+        assert!(!handle.is_shutdown());
+        drop(driver);
+        assert!(handle.is_shutdown());
     }
 
     #[test]

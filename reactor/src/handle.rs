@@ -128,6 +128,12 @@ impl fmt::Debug for Handle {
 /// Restores the previous current handle when dropped; see
 /// [`Handle::enter`]. Not `Send`: it must be dropped on the thread that
 /// entered.
+///
+/// ```compile_fail
+/// fn is_send<T: Send>(_: T) {}
+/// let driver = spindle_reactor::IoDriver::new().unwrap();
+/// is_send(driver.handle().enter());
+/// ```
 #[must_use = "the handle is only current until the guard is dropped"]
 pub struct EnterGuard {
     prev: Option<Handle>,
