@@ -444,7 +444,14 @@ where
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.poll_io(Direction::Write, cx, |mut io| io.flush())
+        // Most fds flush at once (sockets have nothing to flush); only a
+        // flush that would block waits for writability.
+        match self.get_ref().flush() {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                self.poll_io(Direction::Write, cx, |mut io| io.flush())
+            }
+            r => Poll::Ready(r),
+        }
     }
 
     fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
