@@ -44,8 +44,9 @@
 //!   readiness bits; `poll_ready` reports it before looking at them.
 //!
 //! Every change goes through one of three named transitions, each a single
-//! atomic read-modify-write: [`ScheduledIo::set_readiness`] (driver),
-//! [`ScheduledIo::clear_readiness`] (task), [`ScheduledIo::shutdown`].
+//! compare-and-swap through one helper (`fetch_update`):
+//! [`ScheduledIo::set_readiness`] (driver), [`ScheduledIo::clear_readiness`]
+//! (task, returns a `#[must_use]` [`ClearOutcome`]), [`ScheduledIo::shutdown`].
 //!
 //! # Why no wake-up is lost
 //!
@@ -318,22 +319,12 @@ impl ScheduledIo {
     /// Driver, step D1: records an event that made `ready` ready, advancing
     /// the tick. Follow it with [`ScheduledIo::take_wakers`].
     pub fn set_readiness(&self, ready: Ready) {
-        let mut cur = self.state.load(Ordering::Acquire);
-        loop {
-            let next = Snapshot(cur).with_event(ready).0;
-            match self
-                .state
-                .compare_exchange_weak(cur, next, Ordering::AcqRel, Ordering::Acquire)
-            {
-                Ok(_) => return,
-                Err(actual) => cur = actual,
-            }
-        }
+        let _ = self.fetch_update(|snap| Some(snap.with_event(ready)));
     }
 
     /// Marks the source shut down. Follow it with `take_wakers(Ready::ALL)`.
     pub fn shutdown(&self) {
-        self.state.fetch_or(SHUTDOWN, Ordering::AcqRel);
+        let _ = self.fetch_update(|snap| Some(Snapshot(snap.0 | SHUTDOWN)));
     }
 
     /// Driver, step D2: takes the wakers of the directions in `ready` into
@@ -394,21 +385,36 @@ impl ScheduledIo {
     /// Task, after `WouldBlock`: clears the readiness in `event` unless an
     /// event arrived since it was observed.
     pub fn clear_readiness(&self, event: ReadyEvent) -> ClearOutcome {
+        let outcome = self.fetch_update(|snap| {
+            // Readiness bits only: SHUTDOWN and the tick are never cleared.
+            (snap.tick() == event.tick).then_some(Snapshot(snap.0 & !event.ready.0))
+        });
+        match outcome {
+            Ok(_) => ClearOutcome::Cleared,
+            Err(_) => ClearOutcome::Stale,
+        }
+    }
+
+    /// The one compare-and-swap loop every transition goes through: applies
+    /// `f` to the current snapshot until the swap succeeds (`Ok(previous)`)
+    /// or `f` declines with `None` (`Err(current)`).
+    fn fetch_update(
+        &self,
+        mut f: impl FnMut(Snapshot) -> Option<Snapshot>,
+    ) -> Result<Snapshot, Snapshot> {
         let mut cur = self.state.load(Ordering::Acquire);
         loop {
-            let snap = Snapshot(cur);
-            if snap.tick() != event.tick {
-                return ClearOutcome::Stale;
-            }
-            let next = cur & !event.ready.0;
-            if next == cur {
-                return ClearOutcome::Cleared;
+            let Some(next) = f(Snapshot(cur)) else {
+                return Err(Snapshot(cur));
+            };
+            if next.0 == cur {
+                return Ok(Snapshot(cur));
             }
             match self
                 .state
-                .compare_exchange_weak(cur, next, Ordering::AcqRel, Ordering::Acquire)
+                .compare_exchange_weak(cur, next.0, Ordering::AcqRel, Ordering::Acquire)
             {
-                Ok(_) => return ClearOutcome::Cleared,
+                Ok(prev) => return Ok(Snapshot(prev)),
                 Err(actual) => cur = actual,
             }
         }
