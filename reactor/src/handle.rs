@@ -1,0 +1,179 @@
+//! The reactor's handle and the thread-local "current handle".
+//!
+//! The facade enters a runtime's handle on every worker thread and inside
+//! `block_on` ([`Handle::enter`], restored on drop). Socket constructors
+//! capture [`Handle::current`], so a socket belongs to the reactor of the
+//! runtime it was created in, wherever it is polled later.
+
+use std::cell::RefCell;
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use crate::reactor::Reactor;
+
+/// The message of the panic when no reactor is entered.
+const NO_REACTOR: &str =
+    "spindle::net used outside a spindle runtime (no reactor is running on this thread)";
+
+thread_local! {
+    static CURRENT: RefCell<Option<Handle>> = const { RefCell::new(None) };
+}
+
+/// A shared reference to a runtime's reactor. Cheap to clone.
+///
+/// # Examples
+///
+/// ```
+/// use spindle_reactor::{Handle, IoDriver};
+///
+/// let driver = IoDriver::new()?;
+/// assert!(Handle::try_current().is_none());
+/// {
+///     let _guard = driver.handle().enter();
+///     assert!(Handle::try_current().is_some());
+/// }
+/// assert!(Handle::try_current().is_none());
+/// # std::io::Result::Ok(())
+/// ```
+#[derive(Clone)]
+pub struct Handle {
+    reactor: Arc<Reactor>,
+}
+
+impl Handle {
+    pub(crate) fn from_reactor(reactor: Arc<Reactor>) -> Handle {
+        Handle { reactor }
+    }
+
+    pub(crate) fn reactor(&self) -> &Arc<Reactor> {
+        &self.reactor
+    }
+
+    /// Makes this the current handle of the calling thread until the guard
+    /// is dropped, which restores the previous one.
+    ///
+    /// ```
+    /// # let driver = spindle_reactor::IoDriver::new()?;
+    /// let guard = driver.handle().enter();
+    /// assert!(spindle_reactor::Handle::try_current().is_some());
+    /// drop(guard);
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn enter(&self) -> EnterGuard {
+        let prev = CURRENT.with(|c| c.replace(Some(self.clone())));
+        EnterGuard {
+            prev,
+            _not_send: PhantomData,
+        }
+    }
+
+    /// The current thread's handle.
+    ///
+    /// # Panics
+    ///
+    /// Panics with "spindle::net used outside a spindle runtime (no reactor
+    /// is running on this thread)" if no handle is entered.
+    ///
+    /// ```should_panic
+    /// let _ = spindle_reactor::Handle::current();
+    /// ```
+    #[track_caller]
+    pub fn current() -> Handle {
+        match Handle::try_current() {
+            Some(handle) => handle,
+            None => panic!("{NO_REACTOR}"),
+        }
+    }
+
+    /// The current thread's handle, or `None` outside a runtime.
+    ///
+    /// ```
+    /// assert!(spindle_reactor::Handle::try_current().is_none());
+    /// ```
+    pub fn try_current() -> Option<Handle> {
+        CURRENT.try_with(|c| c.borrow().clone()).ok().flatten()
+    }
+
+    /// Shuts the reactor down: every pending and later I/O operation on its
+    /// sockets fails with an `io::Error` ("reactor is shut down",
+    /// [`io::ErrorKind::Other`](std::io::ErrorKind::Other)) instead of
+    /// waiting, and new sockets cannot be registered. Idempotent.
+    ///
+    /// ```
+    /// # let driver = spindle_reactor::IoDriver::new()?;
+    /// let handle = driver.handle();
+    /// handle.shutdown();
+    /// assert!(handle.is_shutdown());
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn shutdown(&self) {
+        self.reactor.shutdown();
+    }
+
+    /// Whether [`Handle::shutdown`] was called.
+    pub fn is_shutdown(&self) -> bool {
+        self.reactor.is_shutdown()
+    }
+}
+
+impl fmt::Debug for Handle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Handle")
+            .field("reactor", &self.reactor)
+            .finish()
+    }
+}
+
+/// Restores the previous current handle when dropped; see
+/// [`Handle::enter`]. Not `Send`: it must be dropped on the thread that
+/// entered.
+///
+/// ```compile_fail
+/// fn is_send<T: Send>(_: T) {}
+/// let driver = spindle_reactor::IoDriver::new().unwrap();
+/// is_send(driver.handle().enter());
+/// ```
+#[must_use = "the handle is only current until the guard is dropped"]
+pub struct EnterGuard {
+    prev: Option<Handle>,
+    _not_send: PhantomData<*const ()>,
+}
+
+impl Drop for EnterGuard {
+    fn drop(&mut self) {
+        let prev = self.prev.take();
+        let _ = CURRENT.try_with(|c| *c.borrow_mut() = prev);
+    }
+}
+
+impl fmt::Debug for EnterGuard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EnterGuard").finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn enter_nests_and_restores() {
+        let a = crate::IoDriver::new().unwrap().handle();
+        let b = crate::IoDriver::new().unwrap().handle();
+        let ga = a.enter();
+        {
+            let _gb = b.enter();
+            assert!(Arc::ptr_eq(&Handle::current().reactor, &b.reactor));
+        }
+        assert!(Arc::ptr_eq(&Handle::current().reactor, &a.reactor));
+        drop(ga);
+        assert!(Handle::try_current().is_none());
+    }
+
+    #[test]
+    #[should_panic(expected = "no reactor is running on this thread")]
+    fn current_outside_panics() {
+        let _ = Handle::current();
+    }
+}

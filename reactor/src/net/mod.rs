@@ -1,0 +1,60 @@
+//! Async sockets: TCP, UDP and (on Unix) Unix-domain sockets.
+//!
+//! Every type wraps its `std` counterpart in an [`Async`](crate::Async) and
+//! is registered with the reactor of the runtime that created it
+//! (`Handle::current()` at construction). Operations are `async fn`s taking
+//! `&self`; the stream types also implement `futures-io`'s `AsyncRead` and
+//! `AsyncWrite`.
+//!
+//! Addresses are anything [`ToSocketAddrs`]: literal addresses are parsed
+//! without a syscall, host names are looked up on the blocking spawner (see
+//! [`set_blocking_spawner`](crate::set_blocking_spawner)) and never on a
+//! worker. `connect` runs there too, because `std` has no non-blocking
+//! connect.
+//!
+//! # Faults
+//!
+//! Every failure is an `io::Error`, never a panic or a hang: refused and
+//! reset connections, `EMFILE`/`ENFILE` from `accept` (the listener stays
+//! usable, so a server loop can back off and carry on), writes to a closed
+//! peer (`BrokenPipe` or `ConnectionReset`). TCP writes use `MSG_NOSIGNAL`
+//! inside `std` on Linux; Unix-domain writes rely on `SIGPIPE` being ignored,
+//! which the Rust runtime does before `main` in every Rust binary (test
+//! harnesses included).
+
+mod addr;
+mod tcp;
+mod udp;
+mod unix;
+
+pub use addr::{lookup_host, ToSocketAddrs};
+pub use tcp::{
+    OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError, TcpListener, TcpStream, WriteHalf,
+};
+pub use udp::UdpSocket;
+pub use unix::{UnixDatagram, UnixListener, UnixStream};
+
+use std::io;
+use std::net::SocketAddr;
+
+/// Tries `op` on each address in turn; returns the first success or the
+/// last error.
+async fn each_addr<T, F, Fut>(addrs: Vec<SocketAddr>, mut op: F) -> io::Result<T>
+where
+    F: FnMut(SocketAddr) -> Fut,
+    Fut: std::future::Future<Output = io::Result<T>>,
+{
+    let mut last = None;
+    for addr in addrs {
+        match op(addr).await {
+            Ok(v) => return Ok(v),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "could not resolve to any address",
+        )
+    }))
+}
