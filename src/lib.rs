@@ -29,6 +29,7 @@
 #![doc(test(attr(deny(warnings))))]
 
 mod default_runtime;
+pub mod net;
 pub mod runtime;
 pub mod task;
 

@@ -9,7 +9,9 @@ use std::sync::Arc;
 use std::task::{Poll, Waker};
 use std::time::Duration;
 
-use common::{counter, counting_waker, current, get, multi, poll_once, tracked, wait_until, DropCounter};
+use common::{
+    counter, counting_waker, current, get, multi, poll_once, tracked, wait_until, DropCounter,
+};
 use spindle_executor::Runtime;
 
 fn rts() -> Vec<Runtime> {
@@ -38,7 +40,12 @@ fn counters() -> Counters {
 }
 
 /// A task that waits for `gate`, then returns an `Out`.
-fn gated(c: &Counters) -> (impl std::future::Future<Output = Out> + Send + 'static, Arc<common::GateInner>) {
+fn gated(
+    c: &Counters,
+) -> (
+    impl std::future::Future<Output = Out> + Send + 'static,
+    Arc<common::GateInner>,
+) {
     let (gate, inner) = common::Gate::new();
     let out = c.out.clone();
     let fut = tracked(
@@ -194,7 +201,9 @@ fn shutdown_with_completed_unread_output_then_handle_dropped() {
 
 /// Polls `h` once with a fresh counting waker; returns it (our reference)
 /// and its drop counter.
-fn register<T>(h: &mut spindle_executor::JoinHandle<T>) -> (Arc<common::CountingWaker>, Arc<AtomicUsize>) {
+fn register<T>(
+    h: &mut spindle_executor::JoinHandle<T>,
+) -> (Arc<common::CountingWaker>, Arc<AtomicUsize>) {
     let (w, dropped) = counting_waker();
     let waker = Waker::from(w.clone());
     assert!(poll_once(h, &waker).is_pending());
@@ -222,7 +231,10 @@ fn join_waker_completion_then_read() {
         assert_eq!(Arc::strong_count(&w), 2, "the task stores one clone");
         gate.open();
         settle(&rt);
-        assert!(wait_until(Duration::from_secs(2), || w.wakes.load(Ordering::SeqCst) == 1));
+        assert!(wait_until(Duration::from_secs(2), || w
+            .wakes
+            .load(Ordering::SeqCst)
+            == 1));
         let waker = Waker::from(w.clone());
         match poll_once(&mut h, &waker) {
             Poll::Ready(Ok(out)) => drop(out),
@@ -245,7 +257,11 @@ fn join_waker_handle_dropped_while_pending() {
         let mut h = rt.spawn(fut);
         let (w, dropped) = register(&mut h);
         drop(h);
-        assert_eq!(Arc::strong_count(&w), 1, "dropping the handle drops its waker");
+        assert_eq!(
+            Arc::strong_count(&w),
+            1,
+            "dropping the handle drops its waker"
+        );
         gate.open();
         settle(&rt);
         assert!(wait_until(Duration::from_secs(2), || get(&c.out) == 1));
@@ -273,8 +289,17 @@ fn join_waker_replaced_by_a_new_one() {
         drop(waker);
         assert_eq!(Arc::strong_count(&w2), 2);
         gate.open();
-        let out = common::block_on_plain(&mut h, Duration::from_secs(2)).unwrap();
-        drop(out);
+        settle(&rt);
+        assert!(wait_until(Duration::from_secs(2), || w2
+            .wakes
+            .load(Ordering::SeqCst)
+            == 1));
+        let waker = Waker::from(w2.clone());
+        match poll_once(&mut h, &waker) {
+            Poll::Ready(Ok(out)) => drop(out),
+            _ => panic!("expected the output"),
+        }
+        drop(waker);
         drop(h);
         drop(rt);
         assert_eq!(w1.wakes.load(Ordering::SeqCst), 0);
@@ -288,12 +313,16 @@ fn join_waker_replaced_by_a_new_one() {
 fn join_waker_abort() {
     for rt in rts() {
         let c = counters();
-        let (fut, _gate) = gated(&c);
+        let (fut, gate) = gated(&c);
         let mut h = rt.spawn(fut);
+        settle(&rt);
         let (w, dropped) = register(&mut h);
         h.abort();
         settle(&rt);
-        assert!(wait_until(Duration::from_secs(2), || w.wakes.load(Ordering::SeqCst) == 1));
+        assert!(wait_until(Duration::from_secs(2), || w
+            .wakes
+            .load(Ordering::SeqCst)
+            == 1));
         let waker = Waker::from(w.clone());
         match poll_once(&mut h, &waker) {
             Poll::Ready(Err(e)) => assert!(e.is_cancelled()),
@@ -302,6 +331,7 @@ fn join_waker_abort() {
         drop(waker);
         drop(h);
         drop(rt);
+        drop(gate);
         assert_waker_released(w, &dropped);
         assert_eq!((get(&c.fut), get(&c.out)), (1, 0));
     }
@@ -311,12 +341,18 @@ fn join_waker_abort() {
 fn join_waker_shutdown() {
     for rt in rts() {
         let c = counters();
-        let (fut, _gate) = gated(&c);
+        let (fut, gate) = gated(&c);
         let mut h = rt.spawn(fut);
         settle(&rt);
         let (w, dropped) = register(&mut h);
         drop(rt);
-        assert_eq!(w.wakes.load(Ordering::SeqCst), 1, "shutdown wakes the JoinHandle");
+        // The gate holds the task's own waker (a task reference): release it.
+        drop(gate);
+        assert_eq!(
+            w.wakes.load(Ordering::SeqCst),
+            1,
+            "shutdown wakes the JoinHandle"
+        );
         let waker = Waker::from(w.clone());
         match poll_once(&mut h, &waker) {
             Poll::Ready(Err(e)) => assert!(e.is_cancelled()),
@@ -358,7 +394,10 @@ fn stress_completion_vs_join_handle() {
         wakers.push((w, dropped));
     }
     assert!(wait_until(Duration::from_secs(5), || get(&c.out) == n));
-    assert!(wait_until(Duration::from_secs(5), || rt.metrics().num_alive_tasks() == 0));
+    assert!(wait_until(Duration::from_secs(5), || rt
+        .metrics()
+        .num_alive_tasks()
+        == 0));
     drop(rt);
     assert_eq!((get(&c.fut), get(&c.out)), (n, n));
     for (w, dropped) in wakers {
