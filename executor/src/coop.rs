@@ -46,7 +46,7 @@ pub const BUDGET: u8 = 128;
 
 crate::sync::thread_local! {
     /// `None`: unconstrained. `Some(n)`: `n` operations left in this poll.
-    static CURRENT: Cell<Option<u8>> = Cell::new(None);
+    static CURRENT: Cell<Option<u8>> = const { Cell::new(None) };
 }
 
 /// Runs `f` (one task poll) with a fresh budget, restoring the previous one

@@ -52,7 +52,7 @@ struct Cx {
 }
 
 crate::sync::thread_local! {
-    static CURRENT: Cell<*const Cx> = Cell::new(ptr::null());
+    static CURRENT: Cell<*const Cx> = const { Cell::new(ptr::null()) };
 }
 
 impl Shared {

@@ -30,7 +30,7 @@ impl FastRand {
 
     /// A number in `0..n` (`n > 0`), by multiply-shift (no division).
     pub(crate) fn next_below(&mut self, n: usize) -> usize {
-        ((self.next_u64() >> 32) * n as u64 >> 32) as usize
+        (((self.next_u64() >> 32) * n as u64) >> 32) as usize
     }
 }
 
@@ -38,7 +38,7 @@ impl FastRand {
 pub(crate) fn random_seed() -> u64 {
     use std::hash::{BuildHasher, Hasher};
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u64(0x5350_494E_444C_45); // "SPINDLE"
+    h.write_u64(0x0053_5049_4E44_4C45); // "SPINDLE"
     h.finish()
 }
 

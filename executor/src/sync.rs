@@ -41,14 +41,31 @@ mod imp {
     }
 }
 
+/// loom's `thread_local!` with std's syntax: `const { .. }` initializers
+/// are accepted and evaluated lazily, as loom needs.
+#[cfg(spindle_loom)]
+#[macro_export]
+#[doc(hidden)]
+macro_rules! loom_thread_local {
+    ($(#[$m:meta])* static $name:ident: $t:ty = const { $init:expr }; $($rest:tt)*) => {
+        loom::thread_local!($(#[$m])* static $name: $t = $init);
+        $crate::loom_thread_local!($($rest)*);
+    };
+    ($(#[$m:meta])* static $name:ident: $t:ty = $init:expr; $($rest:tt)*) => {
+        loom::thread_local!($(#[$m])* static $name: $t = $init);
+        $crate::loom_thread_local!($($rest)*);
+    };
+    () => {};
+}
+
 #[cfg(spindle_loom)]
 mod imp {
+    pub(crate) use crate::loom_thread_local as thread_local;
     pub(crate) use loom::cell::UnsafeCell;
     pub(crate) use loom::sync::atomic::{
         fence, AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering,
     };
     pub(crate) use loom::sync::Arc;
-    pub(crate) use loom::thread_local;
 
     use std::ops::{Deref, DerefMut};
     use std::time::Instant;

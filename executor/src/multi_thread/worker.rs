@@ -73,7 +73,7 @@ struct WorkerCx {
 }
 
 crate::sync::thread_local! {
-    static CURRENT: Cell<*const WorkerCx> = Cell::new(ptr::null());
+    static CURRENT: Cell<*const WorkerCx> = const { Cell::new(ptr::null()) };
 }
 
 /// Pushes `task` to the current worker's queues if this thread is a worker

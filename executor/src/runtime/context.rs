@@ -9,8 +9,8 @@ use std::marker::PhantomData;
 use super::Handle;
 
 crate::sync::thread_local! {
-    static CURRENT: RefCell<Option<Handle>> = RefCell::new(None);
-    static DRIVING: Cell<bool> = Cell::new(false);
+    static CURRENT: RefCell<Option<Handle>> = const { RefCell::new(None) };
+    static DRIVING: Cell<bool> = const { Cell::new(false) };
 }
 
 /// Makes a runtime current on this thread until dropped, so that

@@ -33,7 +33,7 @@ loom::lazy_static! {
 
 crate::sync::thread_local! {
     /// The next id to hand out on this thread and the end of its block.
-    static LOCAL: Cell<(u64, u64)> = Cell::new((0, 0));
+    static LOCAL: Cell<(u64, u64)> = const { Cell::new((0, 0)) };
 }
 
 impl Id {

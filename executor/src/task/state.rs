@@ -71,7 +71,7 @@ const REF_MASK: usize = !FLAG_MASK;
 
 /// A new task: three references (registry, `JoinHandle`, the first
 /// `Notified`), a join handle, and scheduled.
-const INITIAL: usize = REF_ONE * 3 | JOIN_INTEREST | SCHEDULED;
+const INITIAL: usize = (REF_ONE * 3) | JOIN_INTEREST | SCHEDULED;
 
 /// The atomic state word of a task.
 pub(crate) struct State(AtomicUsize);
