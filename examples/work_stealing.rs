@@ -25,28 +25,18 @@ fn parallel_sum(lo: u64, hi: u64) -> Pin<Box<dyn Future<Output = u64> + Send>> {
 }
 
 fn main() -> std::io::Result<()> {
-    let workers = std::env::args()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(num_workers);
-    let rt = spindle::Builder::new_multi_thread()
-        .worker_threads(workers)
-        .build()?;
+    let workers = std::env::args().nth(1).and_then(|s| s.parse().ok()).unwrap_or_else(num_workers);
+    let rt = spindle::Builder::new_multi_thread().worker_threads(workers).build()?;
     let n = 20_000_000;
     let start = Instant::now();
-    let total = rt
-        .block_on(rt.spawn(parallel_sum(0, n)))
-        .expect("root task panicked");
+    let total = rt.block_on(rt.spawn(parallel_sum(0, n))).expect("root task panicked");
     let elapsed = start.elapsed();
     let expected: u64 = (0..n).map(|x| x.wrapping_mul(x) % 7).sum();
     assert_eq!(total, expected);
     println!("sum of x*x mod 7 for x < {n}: {total} in {elapsed:.2?} on {workers} workers");
 
     let m = rt.metrics();
-    println!(
-        "{:>6} {:>10} {:>10} {:>12} {:>8}",
-        "worker", "polls", "steals", "steal ops", "parks"
-    );
+    println!("{:>6} {:>10} {:>10} {:>12} {:>8}", "worker", "polls", "steals", "steal ops", "parks");
     for w in 0..m.num_workers() {
         println!(
             "{:>6} {:>10} {:>10} {:>12} {:>8}",

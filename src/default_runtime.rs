@@ -13,9 +13,7 @@ fn default_runtime() -> &'static Runtime {
         crate::Builder::new_multi_thread()
             .thread_name("spindle-default")
             .build()
-            .unwrap_or_else(|e| {
-                panic!("spindle::block_on could not start the default runtime: {e}")
-            })
+            .unwrap_or_else(|e| panic!("spindle::block_on could not start the default runtime: {e}"))
     })
 }
 

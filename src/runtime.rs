@@ -52,9 +52,7 @@ macro_rules! delegate {
 impl Builder {
     /// A multi-thread, work-stealing runtime.
     pub fn new_multi_thread() -> Builder {
-        Builder {
-            inner: spindle_executor::Builder::new_multi_thread(),
-        }
+        Builder { inner: spindle_executor::Builder::new_multi_thread() }
     }
 
     /// A runtime that runs tasks on the thread calling `block_on`.
@@ -64,9 +62,7 @@ impl Builder {
     /// assert_eq!(rt.block_on(async { spindle::spawn(async { 3 }).await.unwrap() }), 3);
     /// ```
     pub fn new_current_thread() -> Builder {
-        Builder {
-            inner: spindle_executor::Builder::new_current_thread(),
-        }
+        Builder { inner: spindle_executor::Builder::new_current_thread() }
     }
 
     delegate! {
@@ -106,10 +102,7 @@ impl Builder {
     }
 
     /// Names threads with a function called for each new thread.
-    pub fn thread_name_fn(
-        &mut self,
-        f: impl Fn() -> String + Send + Sync + 'static,
-    ) -> &mut Builder {
+    pub fn thread_name_fn(&mut self, f: impl Fn() -> String + Send + Sync + 'static) -> &mut Builder {
         self.inner.thread_name_fn(f);
         self
     }
@@ -142,9 +135,7 @@ impl Builder {
         let enter = drivers.enter_hook();
         let park = drivers.park;
         self.inner.driver(move || Ok(park)).on_enter(enter);
-        Ok(Runtime {
-            inner: self.inner.build()?,
-        })
+        Ok(Runtime { inner: self.inner.build()? })
     }
 }
 
@@ -158,10 +149,7 @@ impl Drivers {
     fn new() -> io::Result<Drivers> {
         let io = IoDriver::new()?;
         let reactor = io.handle();
-        Ok(Drivers {
-            park: Box::new(io),
-            reactor,
-        })
+        Ok(Drivers { park: Box::new(io), reactor })
     }
 
     /// Makes the reactor and timer current on a runtime thread.
@@ -180,9 +168,7 @@ fn install_blocking_spawner() {
             Err(_) => {
                 // On failure the job is dropped, and the reactor reports
                 // that to the waiting future as an error.
-                let _ = std::thread::Builder::new()
-                    .name("spindle-blocking".into())
-                    .spawn(job);
+                let _ = std::thread::Builder::new().name("spindle-blocking".into()).spawn(job);
             }
         }
     }

@@ -64,10 +64,7 @@ impl<F> Unpin for BlockingTask<F> {}
 impl<F: FnOnce() -> R, R> Future for BlockingTask<F> {
     type Output = R;
     fn poll(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<R> {
-        let f = self
-            .0
-            .take()
-            .expect("blocking task polled after completion");
+        let f = self.0.take().expect("blocking task polled after completion");
         // Blocking code is not cooperative: no budget.
         Poll::Ready(crate::coop::unconstrained(f))
     }
@@ -112,11 +109,8 @@ impl BlockingPool {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        let (task, notified, join) = task::new_task(
-            BlockingTask(Some(f)),
-            BlockingSchedule(self.clone()),
-            TaskId::next(),
-        );
+        let (task, notified, join) =
+            task::new_task(BlockingTask(Some(f)), BlockingSchedule(self.clone()), TaskId::next());
         // No registry: drop its reference at once.
         drop(task);
         if let Err((notified, err)) = self.push(notified) {
@@ -153,13 +147,7 @@ impl BlockingPool {
             }
             Err(err) if state.num_threads == 0 => {
                 let task = state.queue.pop_back().expect("the task just pushed");
-                Err((
-                    task,
-                    io::Error::new(
-                        err.kind(),
-                        format!("failed to start a blocking thread: {err}"),
-                    ),
-                ))
+                Err((task, io::Error::new(err.kind(), format!("failed to start a blocking thread: {err}"))))
             }
             // Other threads exist and will get to it.
             Err(_) => Ok(()),
@@ -243,10 +231,7 @@ impl BlockingPool {
             }
             state.shutdown = true;
             self.inner.condvar.notify_all();
-            (
-                std::mem::take(&mut state.threads),
-                state.last_exiting.take(),
-            )
+            (std::mem::take(&mut state.threads), state.last_exiting.take())
         };
         let current = std::thread::current().id();
         let deadline = timeout.and_then(|t| Instant::now().checked_add(t));

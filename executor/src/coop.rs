@@ -184,10 +184,7 @@ mod tests {
                 assert!(!has_budget_remaining());
             })
         });
-        assert!(
-            has_budget_remaining(),
-            "budget is unconstrained outside a poll"
-        );
+        assert!(has_budget_remaining(), "budget is unconstrained outside a poll");
     }
 
     #[test]
@@ -195,9 +192,7 @@ mod tests {
         with_budget(|| {
             noop_cx(|cx| {
                 for _ in 0..1000 {
-                    let Poll::Ready(r) = poll_proceed(cx) else {
-                        panic!()
-                    };
+                    let Poll::Ready(r) = poll_proceed(cx) else { panic!() };
                     drop(r); // no progress: the unit comes back
                 }
             })

@@ -62,11 +62,7 @@ impl Shared {
         Arc::new(Shared {
             injector: Injector::new(),
             registry: Registry::new(1),
-            core: Mutex::new(Some(Box::new(Core {
-                queue: VecDeque::new(),
-                park,
-                tick: 0,
-            }))),
+            core: Mutex::new(Some(Box::new(Core { queue: VecDeque::new(), park, tick: 0 }))),
             unpark,
             waiting: Mutex::new(Vec::new()),
             shutdown: AtomicBool::new(false),
@@ -127,11 +123,7 @@ impl Shared {
         let waker = Waker::from(waiter.clone());
         loop {
             if let Some(core) = self.take_core() {
-                return CoreGuard {
-                    shared: self,
-                    core: Some(core),
-                }
-                .block_on(future.as_mut());
+                return CoreGuard { shared: self, core: Some(core) }.block_on(future.as_mut());
             }
             // Another thread runs the tasks: wait for our future, or for the
             // core to come free.
@@ -211,10 +203,7 @@ impl CoreGuard<'_> {
     fn block_on<F: Future>(mut self, mut future: std::pin::Pin<&mut F>) -> F::Output {
         let shared = self.shared;
         let mut core = self.core.take().expect("core present");
-        let cx = Cx {
-            shared,
-            queue: RefCell::new(Some(std::mem::take(&mut core.queue))),
-        };
+        let cx = Cx { shared, queue: RefCell::new(Some(std::mem::take(&mut core.queue))) };
         let prev = CURRENT.with(|c| c.replace(&cx));
         struct Restore<'a, 'b> {
             prev: *const Cx,
@@ -228,35 +217,20 @@ impl CoreGuard<'_> {
                 let _ = CURRENT.try_with(|c| c.set(self.prev));
                 let queue = self.cx.queue.borrow_mut().take().unwrap_or_default();
                 let park = self.park.take().expect("park present");
-                self.guard.shared.put_core(Box::new(Core {
-                    queue,
-                    park,
-                    tick: self.tick,
-                }));
+                self.guard.shared.put_core(Box::new(Core { queue, park, tick: self.tick }));
             }
         }
         let tick = core.tick;
-        let mut restore = Restore {
-            prev,
-            cx: &cx,
-            guard: &mut self,
-            park: Some(core.park),
-            tick,
-        };
+        let mut restore = Restore { prev, cx: &cx, guard: &mut self, park: Some(core.park), tick };
 
-        let woken = StdArc::new(BlockOnWaker {
-            woken: AtomicBool::new(true),
-            unpark: shared.unpark.clone(),
-        });
+        let woken = StdArc::new(BlockOnWaker { woken: AtomicBool::new(true), unpark: shared.unpark.clone() });
         let waker = Waker::from(woken.clone());
         let mut task_cx = Context::from_waker(&waker);
         let config = &shared.config;
         let mut busy_since = Instant::now();
         loop {
             if woken.woken.swap(false, Ordering::AcqRel) {
-                if let Poll::Ready(out) =
-                    crate::coop::unconstrained(|| future.as_mut().poll(&mut task_cx))
-                {
+                if let Poll::Ready(out) = crate::coop::unconstrained(|| future.as_mut().poll(&mut task_cx)) {
                     return out;
                 }
             }
@@ -264,10 +238,7 @@ impl CoreGuard<'_> {
             for _ in 0..config.event_interval {
                 restore.tick = restore.tick.wrapping_add(1);
                 let task = if restore.tick % config.global_queue_interval == 0 {
-                    shared
-                        .injector
-                        .pop()
-                        .or_else(|| cx.queue.borrow_mut().as_mut().and_then(VecDeque::pop_front))
+                    shared.injector.pop().or_else(|| cx.queue.borrow_mut().as_mut().and_then(VecDeque::pop_front))
                 } else {
                     let local = cx.queue.borrow_mut().as_mut().and_then(VecDeque::pop_front);
                     local.or_else(|| shared.injector.pop())
@@ -286,10 +257,7 @@ impl CoreGuard<'_> {
             let park = restore.park.as_mut().expect("park present");
             if !ran_all && !woken.woken.load(Ordering::Acquire) {
                 // Nothing to do: sleep until a wake, an event or a timer.
-                WorkerMetrics::add(
-                    &shared.metrics.busy_nanos,
-                    busy_since.elapsed().as_nanos() as u64,
-                );
+                WorkerMetrics::add(&shared.metrics.busy_nanos, busy_since.elapsed().as_nanos() as u64);
                 WorkerMetrics::add(&shared.metrics.parks, 1);
                 park.park(None);
                 busy_since = Instant::now();
@@ -327,10 +295,7 @@ impl ThreadWaker {
     pub(crate) fn new() -> ThreadWaker {
         let parker = Parker::new();
         let unpark = parker.unparker();
-        ThreadWaker {
-            parker: Mutex::new(parker),
-            unpark,
-        }
+        ThreadWaker { parker: Mutex::new(parker), unpark }
     }
 
     pub(crate) fn park(&self) {

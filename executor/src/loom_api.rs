@@ -42,19 +42,14 @@ pub struct TestScheduler {
 
 impl std::fmt::Debug for Registry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Registry")
-            .field("len", &self.len())
-            .finish()
+        f.debug_struct("Registry").field("len", &self.len()).finish()
     }
 }
 
 impl TestScheduler {
     /// An empty scheduler.
     pub fn new() -> Arc<TestScheduler> {
-        Arc::new(TestScheduler {
-            queue: Mutex::new(VecDeque::new()),
-            registry: Registry::new(1),
-        })
+        Arc::new(TestScheduler { queue: Mutex::new(VecDeque::new()), registry: Registry::new(1) })
     }
 
     /// Spawns a task (queued, not yet polled).
@@ -137,9 +132,7 @@ pub struct LoomRuntime {
 
 impl std::fmt::Debug for LoomRuntime {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LoomRuntime")
-            .field("workers", &self.threads.len())
-            .finish()
+        f.debug_struct("LoomRuntime").field("workers", &self.threads.len()).finish()
     }
 }
 
@@ -147,12 +140,7 @@ impl LoomRuntime {
     /// Starts `workers` workers (LIFO slot off: its starvation monitor
     /// relies on timed waits, which loom does not model).
     pub fn start(workers: usize) -> LoomRuntime {
-        let config = Config {
-            global_queue_interval: 61,
-            event_interval: 61,
-            lifo_enabled: false,
-            seed: 1,
-        };
+        let config = Config { global_queue_interval: 61, event_interval: 61, lifo_enabled: false, seed: 1 };
         let (shared, cores) = Shared::new(workers, None, config);
         let threads = cores
             .into_iter()

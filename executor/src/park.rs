@@ -120,12 +120,7 @@ impl Park for Parker {
                     match std::time::Instant::now().checked_add(t) {
                         Some(deadline) => {
                             while !*notified {
-                                if self
-                                    .inner
-                                    .condvar
-                                    .wait_until(&mut notified, deadline)
-                                    .timed_out()
-                                {
+                                if self.inner.condvar.wait_until(&mut notified, deadline).timed_out() {
                                     break;
                                 }
                             }
@@ -166,9 +161,7 @@ impl Unpark for ParkerInner {
 
 impl fmt::Debug for Parker {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Parker")
-            .field("notified", &*self.inner.notified.lock())
-            .finish()
+        f.debug_struct("Parker").field("notified", &*self.inner.notified.lock()).finish()
     }
 }
 
@@ -194,10 +187,7 @@ mod tests {
         p.park(None); // consumes the one pending unpark
         let start = Instant::now();
         p.park(Some(Duration::from_millis(10)));
-        assert!(
-            start.elapsed() >= Duration::from_millis(10),
-            "second park must wait"
-        );
+        assert!(start.elapsed() >= Duration::from_millis(10), "second park must wait");
     }
 
     #[test]

@@ -12,9 +12,7 @@ pub(crate) use imp::*;
 
 #[cfg(not(spindle_loom))]
 mod imp {
-    pub(crate) use std::sync::atomic::{
-        fence, AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering,
-    };
+    pub(crate) use std::sync::atomic::{fence, AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
     pub(crate) use std::sync::Arc;
     pub(crate) use std::thread_local;
 
@@ -62,9 +60,7 @@ macro_rules! loom_thread_local {
 mod imp {
     pub(crate) use crate::loom_thread_local as thread_local;
     pub(crate) use loom::cell::UnsafeCell;
-    pub(crate) use loom::sync::atomic::{
-        fence, AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering,
-    };
+    pub(crate) use loom::sync::atomic::{fence, AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
     pub(crate) use loom::sync::Arc;
 
     use std::ops::{Deref, DerefMut};
@@ -95,17 +91,13 @@ mod imp {
     impl<T> Deref for MutexGuard<'_, T> {
         type Target = T;
         fn deref(&self) -> &T {
-            self.0
-                .as_ref()
-                .expect("guard is present outside Condvar::wait")
+            self.0.as_ref().expect("guard is present outside Condvar::wait")
         }
     }
 
     impl<T> DerefMut for MutexGuard<'_, T> {
         fn deref_mut(&mut self) -> &mut T {
-            self.0
-                .as_mut()
-                .expect("guard is present outside Condvar::wait")
+            self.0.as_mut().expect("guard is present outside Condvar::wait")
         }
     }
 
@@ -135,11 +127,7 @@ mod imp {
         }
 
         /// Under loom a timed wait reports a timeout at once, without waiting.
-        pub(crate) fn wait_until<T>(
-            &self,
-            _guard: &mut MutexGuard<'_, T>,
-            _deadline: Instant,
-        ) -> WaitTimeoutResult {
+        pub(crate) fn wait_until<T>(&self, _guard: &mut MutexGuard<'_, T>, _deadline: Instant) -> WaitTimeoutResult {
             WaitTimeoutResult
         }
 

@@ -18,11 +18,7 @@ fn drop_racing_completion() {
         let dropper = loom::thread::spawn(move || drop(join));
         sched.run_all();
         dropper.join().unwrap();
-        assert_eq!(
-            outputs.count(),
-            1,
-            "the output must be dropped exactly once"
-        );
+        assert_eq!(outputs.count(), 1, "the output must be dropped exactly once");
         assert_eq!(sched.alive(), 0);
     });
 }

@@ -50,11 +50,7 @@ fn wake_racing_poll_is_never_lost() {
 
 #[test]
 fn mutant_idle_drops_wake_is_caught() {
-    common::mutant_must_fail(
-        "mutant_idle_drops_wake_is_caught",
-        Mutant::IdleDropsWake,
-        wake_racing_poll,
-    );
+    common::mutant_must_fail("mutant_idle_drops_wake_is_caught", Mutant::IdleDropsWake, wake_racing_poll);
 }
 
 #[test]
@@ -88,11 +84,7 @@ fn wake_after_completion_is_noop() {
             waker.wake();
         });
         t.join().unwrap();
-        assert_eq!(
-            sched.queued(),
-            0,
-            "a wake after completion schedules nothing"
-        );
+        assert_eq!(sched.queued(), 0, "a wake after completion schedules nothing");
         drop(join);
     });
 }

@@ -54,9 +54,5 @@ fn two_workers() {
 
 #[test]
 fn mutant_skip_park_recheck_is_caught() {
-    common::mutant_must_fail(
-        "mutant_skip_park_recheck_is_caught",
-        Mutant::SkipParkRecheck,
-        two_workers,
-    );
+    common::mutant_must_fail("mutant_skip_park_recheck_is_caught", Mutant::SkipParkRecheck, two_workers);
 }

@@ -105,10 +105,7 @@ impl<T: AsFd> Async<T> {
         // `into_inner`) calls `registration.deregister(io.as_fd())` before
         // `io` can be closed, so the fd stays open while registered.
         let registration = unsafe { reactor.register(io.as_fd())? };
-        Ok(Async {
-            io: Some(io),
-            registration,
-        })
+        Ok(Async { io: Some(io), registration })
     }
 
     pub(crate) fn reactor(&self) -> &Arc<Reactor> {
@@ -128,9 +125,7 @@ impl<T: AsFd> Async<T> {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn get_ref(&self) -> &T {
-        self.io
-            .as_ref()
-            .expect("io is present until into_inner or drop")
+        self.io.as_ref().expect("io is present until into_inner or drop")
     }
 
     /// Deregisters the fd and returns the I/O object (still in non-blocking
@@ -153,10 +148,7 @@ impl<T: AsFd> Async<T> {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn into_inner(mut self) -> io::Result<T> {
-        let io = self
-            .io
-            .take()
-            .expect("io is present until into_inner or drop");
+        let io = self.io.take().expect("io is present until into_inner or drop");
         self.registration.deregister(io.as_fd());
         Ok(io)
     }
@@ -218,9 +210,7 @@ impl<T: AsFd> Async<T> {
     ///
     /// Fails once the reactor is shut down.
     pub fn poll_readable(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.registration
-            .poll_ready(Direction::Read, cx, self.fd())
-            .map_ok(|_| ())
+        self.registration.poll_ready(Direction::Read, cx, self.fd()).map_ok(|_| ())
     }
 
     /// Poll form of [`writable`](Async::writable).
@@ -229,9 +219,7 @@ impl<T: AsFd> Async<T> {
     ///
     /// Fails once the reactor is shut down.
     pub fn poll_writable(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.registration
-            .poll_ready(Direction::Write, cx, self.fd())
-            .map_ok(|_| ())
+        self.registration.poll_ready(Direction::Write, cx, self.fd()).map_ok(|_| ())
     }
 
     /// Runs `op` until it returns something other than `WouldBlock`,
@@ -293,11 +281,7 @@ impl<T: AsFd> Async<T> {
     /// # Errors
     ///
     /// Returns `op`'s error, or the reactor's once it is shut down.
-    pub fn poll_read_with<R>(
-        &self,
-        cx: &mut Context<'_>,
-        op: impl FnMut(&T) -> io::Result<R>,
-    ) -> Poll<io::Result<R>> {
+    pub fn poll_read_with<R>(&self, cx: &mut Context<'_>, op: impl FnMut(&T) -> io::Result<R>) -> Poll<io::Result<R>> {
         self.poll_io(Direction::Read, cx, op)
     }
 
@@ -306,11 +290,7 @@ impl<T: AsFd> Async<T> {
     /// # Errors
     ///
     /// Returns `op`'s error, or the reactor's once it is shut down.
-    pub fn poll_write_with<R>(
-        &self,
-        cx: &mut Context<'_>,
-        op: impl FnMut(&T) -> io::Result<R>,
-    ) -> Poll<io::Result<R>> {
+    pub fn poll_write_with<R>(&self, cx: &mut Context<'_>, op: impl FnMut(&T) -> io::Result<R>) -> Poll<io::Result<R>> {
         self.poll_io(Direction::Write, cx, op)
     }
 
@@ -390,10 +370,7 @@ impl<T: AsFd> AsRawFd for Async<T> {
 
 impl<T: AsFd + fmt::Debug> fmt::Debug for Async<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Async")
-            .field("io", &self.io)
-            .field("registration", &self.registration)
-            .finish()
+        f.debug_struct("Async").field("io", &self.io).field("registration", &self.registration).finish()
     }
 }
 
@@ -401,11 +378,7 @@ impl<T: AsFd> AsyncRead for Async<T>
 where
     for<'a> &'a T: Read,
 {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
         self.poll_io(Direction::Read, cx, |mut io| io.read(buf))
     }
 }
@@ -414,11 +387,7 @@ impl<T: AsFd> AsyncRead for &Async<T>
 where
     for<'a> &'a T: Read,
 {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
         self.poll_io(Direction::Read, cx, |mut io| io.read(buf))
     }
 }
@@ -427,11 +396,7 @@ impl<T: AsFd> AsyncWrite for Async<T>
 where
     for<'a> &'a T: Write,
 {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         self.poll_io(Direction::Write, cx, |mut io| io.write(buf))
     }
 
@@ -447,9 +412,7 @@ where
         // Most fds flush at once (sockets have nothing to flush); only a
         // flush that would block waits for writability.
         match self.get_ref().flush() {
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                self.poll_io(Direction::Write, cx, |mut io| io.flush())
-            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.poll_io(Direction::Write, cx, |mut io| io.flush()),
             r => Poll::Ready(r),
         }
     }

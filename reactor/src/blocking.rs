@@ -59,9 +59,7 @@ fn spawn(job: Box<dyn FnOnce() + Send + 'static>) {
         Some(spawner) => spawner(job),
         None => {
             // On failure the job is dropped, and its `Sender` reports that.
-            let _ = std::thread::Builder::new()
-                .name("spindle-blocking".into())
-                .spawn(job);
+            let _ = std::thread::Builder::new().name("spindle-blocking".into()).spawn(job);
         }
     }
 }
@@ -72,10 +70,7 @@ where
     T: Send + 'static,
     F: FnOnce() -> io::Result<T> + Send + 'static,
 {
-    let shared = Arc::new(Mutex::new(Slot {
-        result: None,
-        waker: None,
-    }));
+    let shared = Arc::new(Mutex::new(Slot { result: None, waker: None }));
     let sender = Sender(Some(shared.clone()));
     spawn(Box::new(move || sender.send(f())));
     BlockingJob { shared }
@@ -100,10 +95,7 @@ impl<T> Sender<T> {
 impl<T> Drop for Sender<T> {
     fn drop(&mut self) {
         if let Some(shared) = self.0.take() {
-            complete(
-                &shared,
-                Err(io::Error::other("blocking job was dropped before it ran")),
-            );
+            complete(&shared, Err(io::Error::other("blocking job was dropped before it ran")));
         }
     }
 }
@@ -157,10 +149,7 @@ mod tests {
 
     #[test]
     fn dropped_job_fails_instead_of_hanging() {
-        let shared = Arc::new(Mutex::new(Slot::<u8> {
-            result: None,
-            waker: None,
-        }));
+        let shared = Arc::new(Mutex::new(Slot::<u8> { result: None, waker: None }));
         drop(Sender(Some(shared.clone())));
         let err = futures_executor::block_on(BlockingJob { shared }).unwrap_err();
         assert!(err.to_string().contains("dropped"), "{err}");

@@ -82,9 +82,7 @@ impl IoDriver {
         let reactor = Arc::new(reactor);
         IoDriver {
             handle: Handle::from_reactor(reactor.clone()),
-            events: Events::with_capacity(
-                NonZeroUsize::new(EVENTS_CAPACITY).expect("capacity is not zero"),
-            ),
+            events: Events::with_capacity(NonZeroUsize::new(EVENTS_CAPACITY).expect("capacity is not zero")),
             wakers: Vec::new(),
             unparker: Arc::new(Unparker(reactor)),
         }
@@ -121,12 +119,8 @@ impl Park for IoDriver {
         if self.events.is_empty() {
             return;
         }
-        let events = self.events.iter().map(|ev| {
-            (
-                Key::from_usize(ev.key),
-                Ready::from_event(ev.readable, ev.writable),
-            )
-        });
+        let events =
+            self.events.iter().map(|ev| (Key::from_usize(ev.key), Ready::from_event(ev.readable, ev.writable)));
         reactor.dispatch(events, &mut self.wakers);
         for waker in self.wakers.drain(..) {
             wake_quietly(waker);
@@ -140,9 +134,7 @@ impl Park for IoDriver {
 
 impl fmt::Debug for IoDriver {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("IoDriver")
-            .field("reactor", self.handle.reactor())
-            .finish_non_exhaustive()
+        f.debug_struct("IoDriver").field("reactor", self.handle.reactor()).finish_non_exhaustive()
     }
 }
 

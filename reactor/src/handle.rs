@@ -13,8 +13,7 @@ use std::sync::Arc;
 use crate::reactor::Reactor;
 
 /// The message of the panic when no reactor is entered.
-const NO_REACTOR: &str =
-    "spindle::net used outside a spindle runtime (no reactor is running on this thread)";
+const NO_REACTOR: &str = "spindle::net used outside a spindle runtime (no reactor is running on this thread)";
 
 thread_local! {
     static CURRENT: RefCell<Option<Handle>> = const { RefCell::new(None) };
@@ -62,10 +61,7 @@ impl Handle {
     /// ```
     pub fn enter(&self) -> EnterGuard {
         let prev = CURRENT.with(|c| c.replace(Some(self.clone())));
-        EnterGuard {
-            prev,
-            _not_send: PhantomData,
-        }
+        EnterGuard { prev, _not_send: PhantomData }
     }
 
     /// The current thread's handle.
@@ -119,9 +115,7 @@ impl Handle {
 
 impl fmt::Debug for Handle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Handle")
-            .field("reactor", &self.reactor)
-            .finish()
+        f.debug_struct("Handle").field("reactor", &self.reactor).finish()
     }
 }
 

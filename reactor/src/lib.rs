@@ -80,9 +80,7 @@ pub use handle::{EnterGuard, Handle};
 #[cfg(spindle_loom)]
 #[doc(hidden)]
 pub mod loom_api {
-    pub use crate::source::{
-        ClearOutcome, Direction, Ready, ReadyEvent, ScheduledIo, READABLE, SHUTDOWN, WRITABLE,
-    };
+    pub use crate::source::{ClearOutcome, Direction, Ready, ReadyEvent, ScheduledIo, READABLE, SHUTDOWN, WRITABLE};
 }
 
 #[allow(dead_code)]

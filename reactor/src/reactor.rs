@@ -122,10 +122,7 @@ impl Slab {
                 if self.slots.len() > INDEX_MASK {
                     return Err(io::Error::other("too many I/O sources registered"));
                 }
-                self.slots.push(Slot {
-                    generation: 0,
-                    io: None,
-                });
+                self.slots.push(Slot { generation: 0, io: None });
                 self.slots.len() - 1
             }
         };
@@ -176,21 +173,12 @@ impl Reactor {
     /// A reactor in edge mode where the poller supports it, else oneshot.
     pub(crate) fn new() -> io::Result<Reactor> {
         let poller = Poller::new()?;
-        let mode = if poller.supports_edge() {
-            PollMode::Edge
-        } else {
-            PollMode::Oneshot
-        };
+        let mode = if poller.supports_edge() { PollMode::Edge } else { PollMode::Oneshot };
         Ok(Reactor::with_poller(poller, mode))
     }
 
     fn with_poller(poller: Poller, mode: PollMode) -> Reactor {
-        Reactor {
-            poller,
-            mode,
-            sources: Mutex::new(Slab::default()),
-            live: AtomicUsize::new(0),
-        }
+        Reactor { poller, mode, sources: Mutex::new(Slab::default()), live: AtomicUsize::new(0) }
     }
 
     /// A reactor forced into oneshot mode (to test the re-arming path on
@@ -221,10 +209,7 @@ impl Reactor {
     ///
     /// Fails if the reactor is shut down, if the slab is full, or if the
     /// poller refuses the fd.
-    pub(crate) unsafe fn register(
-        self: &Arc<Self>,
-        fd: BorrowedFd<'_>,
-    ) -> io::Result<Registration> {
+    pub(crate) unsafe fn register(self: &Arc<Self>, fd: BorrowedFd<'_>) -> io::Result<Registration> {
         let io = Arc::new(ScheduledIo::new());
         let key = {
             let mut slab = self.sources.lock();
@@ -247,22 +232,13 @@ impl Reactor {
             return Err(e);
         }
         self.live.fetch_add(1, Ordering::Relaxed);
-        Ok(Registration {
-            reactor: self.clone(),
-            key,
-            io,
-            rearm: Mutex::new(()),
-        })
+        Ok(Registration { reactor: self.clone(), key, io, rearm: Mutex::new(()) })
     }
 
     /// Applies a batch of events: sets readiness on each live source whose
     /// key matches, and pushes the wakers to wake into `wakers`. The caller
     /// wakes them after this returns (no lock is held then).
-    pub(crate) fn dispatch(
-        &self,
-        events: impl Iterator<Item = (Key, Ready)>,
-        wakers: &mut Vec<Waker>,
-    ) {
+    pub(crate) fn dispatch(&self, events: impl Iterator<Item = (Key, Ready)>, wakers: &mut Vec<Waker>) {
         let slab = self.sources.lock();
         for (key, ready) in events {
             // A stale key (freed slot, or slot reused under a new
@@ -360,14 +336,8 @@ impl Registration {
     fn rearm(&self, fd: BorrowedFd<'_>) -> io::Result<()> {
         let _serial = self.rearm.lock();
         let interest = self.io.interest();
-        let event = Event::new(
-            self.key.as_usize(),
-            interest.is_readable(),
-            interest.is_writable(),
-        );
-        self.reactor
-            .poller
-            .modify_with_mode(fd, event, self.reactor.mode)
+        let event = Event::new(self.key.as_usize(), interest.is_readable(), interest.is_writable());
+        self.reactor.poller.modify_with_mode(fd, event, self.reactor.mode)
     }
 
     /// The reactor this source is registered with.
@@ -398,10 +368,7 @@ impl Drop for Registration {
 
 impl fmt::Debug for Registration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Registration")
-            .field("key", &self.key)
-            .field("io", &self.io)
-            .finish()
+        f.debug_struct("Registration").field("key", &self.key).field("io", &self.io).finish()
     }
 }
 

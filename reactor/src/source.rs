@@ -180,10 +180,7 @@ impl Ready {
 
 impl fmt::Debug for Ready {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Ready")
-            .field("readable", &self.is_readable())
-            .field("writable", &self.is_writable())
-            .finish()
+        f.debug_struct("Ready").field("readable", &self.is_readable()).field("writable", &self.is_writable()).finish()
     }
 }
 
@@ -214,11 +211,7 @@ impl Snapshot {
     fn event_for(self, dir: Direction) -> Option<ReadyEvent> {
         let ready = self.ready().intersection(dir.mask());
         if self.is_shutdown() || !ready.is_empty() {
-            Some(ReadyEvent {
-                tick: self.tick(),
-                ready,
-                is_shutdown: self.is_shutdown(),
-            })
+            Some(ReadyEvent { tick: self.tick(), ready, is_shutdown: self.is_shutdown() })
         } else {
             None
         }
@@ -296,10 +289,7 @@ pub struct ScheduledIo {
 impl ScheduledIo {
     /// A source that is optimistically ready in both directions, tick 0.
     pub fn new() -> ScheduledIo {
-        ScheduledIo {
-            state: AtomicUsize::new(READY_MASK),
-            waiters: Mutex::new(Waiters::default()),
-        }
+        ScheduledIo { state: AtomicUsize::new(READY_MASK), waiters: Mutex::new(Waiters::default()) }
     }
 
     fn snapshot(&self) -> Snapshot {
@@ -398,10 +388,7 @@ impl ScheduledIo {
     /// The one compare-and-swap loop every transition goes through: applies
     /// `f` to the current snapshot until the swap succeeds (`Ok(previous)`)
     /// or `f` declines with `None` (`Err(current)`).
-    fn fetch_update(
-        &self,
-        mut f: impl FnMut(Snapshot) -> Option<Snapshot>,
-    ) -> Result<Snapshot, Snapshot> {
+    fn fetch_update(&self, mut f: impl FnMut(Snapshot) -> Option<Snapshot>) -> Result<Snapshot, Snapshot> {
         let mut cur = self.state.load(Ordering::Acquire);
         loop {
             let Some(next) = f(Snapshot(cur)) else {
@@ -410,10 +397,7 @@ impl ScheduledIo {
             if next.0 == cur {
                 return Ok(Snapshot(cur));
             }
-            match self
-                .state
-                .compare_exchange_weak(cur, next.0, Ordering::AcqRel, Ordering::Acquire)
-            {
+            match self.state.compare_exchange_weak(cur, next.0, Ordering::AcqRel, Ordering::Acquire) {
                 Ok(prev) => return Ok(Snapshot(prev)),
                 Err(actual) => cur = actual,
             }
@@ -429,9 +413,7 @@ impl Default for ScheduledIo {
 
 impl fmt::Debug for ScheduledIo {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ScheduledIo")
-            .field("state", &self.snapshot())
-            .finish_non_exhaustive()
+        f.debug_struct("ScheduledIo").field("state", &self.snapshot()).finish_non_exhaustive()
     }
 }
 
@@ -479,9 +461,7 @@ mod tests {
     fn event_between_observe_and_clear_is_kept() {
         let io = ScheduledIo::new();
         let mut cx = Context::from_waker(Waker::noop());
-        let Poll::Ready(ev) = io.poll_ready(Direction::Read, &mut cx) else {
-            panic!()
-        };
+        let Poll::Ready(ev) = io.poll_ready(Direction::Read, &mut cx) else { panic!() };
         // The operation would block, but before it clears, an event lands.
         io.set_readiness(Ready::READABLE);
         assert_eq!(io.clear_readiness(ev), ClearOutcome::Stale);
@@ -493,19 +473,13 @@ mod tests {
         let io = ScheduledIo::new();
         let mut cx = Context::from_waker(Waker::noop());
         for dir in [Direction::Read, Direction::Write] {
-            let Poll::Ready(ev) = io.poll_ready(dir, &mut cx) else {
-                panic!()
-            };
+            let Poll::Ready(ev) = io.poll_ready(dir, &mut cx) else { panic!() };
             let _ = io.clear_readiness(ev);
         }
         let (reads, rw) = counting();
         let (writes, ww) = counting();
-        assert!(io
-            .poll_ready(Direction::Read, &mut Context::from_waker(&rw))
-            .is_pending());
-        assert!(io
-            .poll_ready(Direction::Write, &mut Context::from_waker(&ww))
-            .is_pending());
+        assert!(io.poll_ready(Direction::Read, &mut Context::from_waker(&rw)).is_pending());
+        assert!(io.poll_ready(Direction::Write, &mut Context::from_waker(&ww)).is_pending());
         assert_eq!(io.interest(), Ready::ALL);
         io.set_readiness(Ready::WRITABLE);
         io.wake(Ready::WRITABLE);
@@ -518,20 +492,14 @@ mod tests {
     fn shutdown_releases_waiters() {
         let io = ScheduledIo::new();
         let mut cx = Context::from_waker(Waker::noop());
-        let Poll::Ready(ev) = io.poll_ready(Direction::Read, &mut cx) else {
-            panic!()
-        };
+        let Poll::Ready(ev) = io.poll_ready(Direction::Read, &mut cx) else { panic!() };
         let _ = io.clear_readiness(ev);
         let (count, waker) = counting();
-        assert!(io
-            .poll_ready(Direction::Read, &mut Context::from_waker(&waker))
-            .is_pending());
+        assert!(io.poll_ready(Direction::Read, &mut Context::from_waker(&waker)).is_pending());
         io.shutdown();
         io.wake(Ready::ALL);
         assert_eq!(count.0.load(Ordering::SeqCst), 1);
-        let Poll::Ready(ev) = io.poll_ready(Direction::Read, &mut cx) else {
-            panic!("shut down source must be ready")
-        };
+        let Poll::Ready(ev) = io.poll_ready(Direction::Read, &mut cx) else { panic!("shut down source must be ready") };
         assert!(ev.is_shutdown());
         // Clearing never removes SHUTDOWN.
         let _ = io.clear_readiness(ev);

@@ -32,11 +32,7 @@ fn accept_emfile_is_an_error_and_the_listener_survives() {
         .expect("run the child test");
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success(),
-        "child failed: {:?}\nstdout:\n{stdout}\nstderr:\n{stderr}",
-        output.status
-    );
+    assert!(output.status.success(), "child failed: {:?}\nstdout:\n{stdout}\nstderr:\n{stderr}", output.status);
     assert!(stdout.contains("1 passed"), "child ran no test:\n{stdout}");
 }
 
@@ -62,10 +58,7 @@ fn child() {
         }
 
         let err = rt.block_on(listener.accept()).unwrap_err();
-        assert!(
-            matches!(err.raw_os_error(), Some(24 | 23)),
-            "expected EMFILE/ENFILE from accept, got {err:?}"
-        );
+        assert!(matches!(err.raw_os_error(), Some(24 | 23)), "expected EMFILE/ENFILE from accept, got {err:?}");
         // Still an error on retry, not a hang or a panic.
         assert!(rt.block_on(listener.accept()).is_err());
 

@@ -97,9 +97,7 @@ fn pipe_from_child_process() {
 #[test]
 fn regular_file_is_refused_with_an_error() {
     common::run(30, || async {
-        let file = File::open("/proc/self/status")
-            .or_else(|_| File::open(std::env::current_exe().unwrap()))
-            .unwrap();
+        let file = File::open("/proc/self/status").or_else(|_| File::open(std::env::current_exe().unwrap())).unwrap();
         // epoll cannot poll regular files; that must be an error, not a panic.
         let _ = Async::new(file).map(drop);
     });

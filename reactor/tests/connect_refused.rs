@@ -11,11 +11,7 @@ use spindle_reactor::net::{TcpStream, UnixStream};
 fn tcp_refused() {
     common::run(30, || async {
         // Take a free port, then release it: nobody listens there now.
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let err = TcpStream::connect(("127.0.0.1", port)).await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::ConnectionRefused, "{err:?}");
     });
@@ -24,10 +20,7 @@ fn tcp_refused() {
 #[test]
 fn unix_missing_path() {
     common::run(30, || async {
-        let path = std::env::temp_dir().join(format!(
-            "spindle-reactor-{}-nobody.sock",
-            std::process::id()
-        ));
+        let path = std::env::temp_dir().join(format!("spindle-reactor-{}-nobody.sock", std::process::id()));
         let err = UnixStream::connect(&path).await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::NotFound, "{err:?}");
     });
@@ -36,9 +29,7 @@ fn unix_missing_path() {
 #[test]
 fn unresolvable_host() {
     common::run(60, || async {
-        let err = TcpStream::connect("no-such-host.invalid:80")
-            .await
-            .unwrap_err();
+        let err = TcpStream::connect("no-such-host.invalid:80").await.unwrap_err();
         // The resolver's error surfaces as an io::Error of some kind.
         assert!(!err.to_string().is_empty());
     });

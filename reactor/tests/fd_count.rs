@@ -13,9 +13,7 @@ use spindle_reactor::net::{TcpListener, TcpStream};
 const CYCLES: usize = 10_000;
 
 fn fd_count() -> usize {
-    std::fs::read_dir("/proc/self/fd")
-        .expect("/proc/self/fd is readable")
-        .count()
+    std::fs::read_dir("/proc/self/fd").expect("/proc/self/fd is readable").count()
 }
 
 #[test]

@@ -56,10 +56,7 @@ fn bufreader_lines_over_owned_halves() {
             let mut n = 0;
             while let Some(line) = futures_util::StreamExt::next(&mut lines).await {
                 let line = line.unwrap();
-                server_write
-                    .write_all(format!("{}\n", line.to_uppercase()).as_bytes())
-                    .await
-                    .unwrap();
+                server_write.write_all(format!("{}\n", line.to_uppercase()).as_bytes()).await.unwrap();
                 n += 1;
             }
             server_write.close().await.unwrap();
@@ -67,10 +64,7 @@ fn bufreader_lines_over_owned_halves() {
         };
         let talk = async {
             for word in ["alpha", "beta", "gamma"] {
-                write_half
-                    .write_all(format!("{word}\n").as_bytes())
-                    .await
-                    .unwrap();
+                write_half.write_all(format!("{word}\n").as_bytes()).await.unwrap();
             }
             write_half.close().await.unwrap();
             let mut reader = BufReader::new(read_half);

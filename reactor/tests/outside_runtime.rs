@@ -4,9 +4,7 @@
 use spindle_reactor::net::{TcpListener, UnixStream};
 
 #[test]
-#[should_panic(
-    expected = "spindle::net used outside a spindle runtime (no reactor is running on this thread)"
-)]
+#[should_panic(expected = "spindle::net used outside a spindle runtime (no reactor is running on this thread)")]
 fn tcp_bind_outside_runtime() {
     let _ = futures_executor::block_on(TcpListener::bind("127.0.0.1:0"));
 }

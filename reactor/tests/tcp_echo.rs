@@ -70,9 +70,7 @@ fn large_payload_both_directions() {
             }
         };
         let client = async {
-            let stream = TcpStream::connect(("127.0.0.1", addr.port()))
-                .await
-                .unwrap();
+            let stream = TcpStream::connect(("127.0.0.1", addr.port())).await.unwrap();
             let (mut reader, writer) = {
                 let s = &stream;
                 (s, s)
@@ -84,9 +82,7 @@ fn large_payload_both_directions() {
                 let mut out = Vec::with_capacity(LEN);
                 let mut buf = vec![0u8; 64 * 1024];
                 while out.len() < LEN {
-                    let n = futures_util::AsyncReadExt::read(&mut reader, &mut buf)
-                        .await
-                        .unwrap();
+                    let n = futures_util::AsyncReadExt::read(&mut reader, &mut buf).await.unwrap();
                     assert_ne!(n, 0);
                     out.extend_from_slice(&buf[..n]);
                 }

@@ -8,10 +8,7 @@ use futures_util::future::join;
 use spindle_reactor::net::{UnixDatagram, UnixListener, UnixStream};
 
 fn temp_path(name: &str) -> PathBuf {
-    let path = std::env::temp_dir().join(format!(
-        "spindle-reactor-{}-{name}.sock",
-        std::process::id()
-    ));
+    let path = std::env::temp_dir().join(format!("spindle-reactor-{}-{name}.sock", std::process::id()));
     let _ = std::fs::remove_file(&path);
     path
 }
@@ -22,10 +19,7 @@ fn stream_smoke() {
     let path2 = path.clone();
     common::run(30, move || async move {
         let listener = UnixListener::bind(&path).unwrap();
-        assert_eq!(
-            listener.local_addr().unwrap().as_pathname(),
-            Some(path.as_path())
-        );
+        assert_eq!(listener.local_addr().unwrap().as_pathname(), Some(path.as_path()));
         let (client, server) = join(UnixStream::connect(&path), listener.accept()).await;
         let client = client.unwrap();
         let (server, _) = server.unwrap();

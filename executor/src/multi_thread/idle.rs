@@ -116,10 +116,7 @@ impl Idle {
     /// (then it should wake another worker, since more work may be queued).
     pub(crate) fn transition_worker_from_searching(&self) -> bool {
         let prev = IdleState(self.state.fetch_sub(1, Ordering::SeqCst));
-        debug_assert!(
-            prev.num_searching() > 0,
-            "searching count underflow; state = {prev:?}"
-        );
+        debug_assert!(prev.num_searching() > 0, "searching count underflow; state = {prev:?}");
         prev.num_searching() == 1
     }
 
@@ -129,10 +126,7 @@ impl Idle {
         let mut sleepers = self.sleepers.lock();
         let dec = UNPARK_ONE | usize::from(is_searching);
         let prev = IdleState(self.state.fetch_sub(dec, Ordering::SeqCst));
-        debug_assert!(
-            prev.num_unparked() > 0,
-            "unparked count underflow; state = {prev:?}"
-        );
+        debug_assert!(prev.num_unparked() > 0, "unparked count underflow; state = {prev:?}");
         sleepers.push(worker);
         is_searching && prev.num_searching() == 1
     }

@@ -116,10 +116,7 @@ pub(crate) struct WorkerMetrics {
 impl WorkerMetrics {
     #[inline]
     pub(crate) fn add(counter: &AtomicU64, n: u64) {
-        counter.store(
-            counter.load(Ordering::Relaxed).wrapping_add(n),
-            Ordering::Relaxed,
-        );
+        counter.store(counter.load(Ordering::Relaxed).wrapping_add(n), Ordering::Relaxed);
     }
 }
 
@@ -165,11 +162,7 @@ impl Drop for LifoSlot {
 
 impl Shared {
     /// Builds the shared state and the cores the worker threads will own.
-    pub(crate) fn new(
-        num_workers: usize,
-        driver: Option<Box<dyn Park>>,
-        config: Config,
-    ) -> (Arc<Shared>, Vec<Core>) {
+    pub(crate) fn new(num_workers: usize, driver: Option<Box<dyn Park>>, config: Config) -> (Arc<Shared>, Vec<Core>) {
         let driver = StdArc::new(DriverSlot::new(driver));
         let mut remotes = Vec::with_capacity(num_workers);
         let mut cores = Vec::with_capacity(num_workers);

@@ -41,10 +41,7 @@ pub(crate) struct DriverSlot {
 impl DriverSlot {
     pub(crate) fn new(park: Option<Box<dyn Park>>) -> DriverSlot {
         let unpark = park.as_ref().map(|p| p.unparker());
-        DriverSlot {
-            park: Mutex::new(park),
-            unpark,
-        }
+        DriverSlot { park: Mutex::new(park), unpark }
     }
 
     /// Polls the driver without blocking, if no one else holds it.
@@ -112,9 +109,7 @@ impl WorkerParker {
     }
 
     pub(crate) fn unparker(&self) -> WorkerUnparker {
-        WorkerUnparker {
-            inner: self.inner.clone(),
-        }
+        WorkerUnparker { inner: self.inner.clone() }
     }
 
     /// Sleeps until unparked, until `timeout`, or (in the driver) until the
@@ -122,11 +117,7 @@ impl WorkerParker {
     pub(crate) fn park(&mut self, timeout: Option<Duration>) -> bool {
         let inner = &*self.inner;
         // A pending unpark: consume it and return.
-        if inner
-            .state
-            .compare_exchange(NOTIFIED, EMPTY, Ordering::SeqCst, Ordering::SeqCst)
-            .is_ok()
-        {
+        if inner.state.compare_exchange(NOTIFIED, EMPTY, Ordering::SeqCst, Ordering::SeqCst).is_ok() {
             return false;
         }
         if inner.driver.has_driver() {
@@ -144,10 +135,7 @@ impl WorkerParker {
 
 impl Inner {
     fn park_driver(&self, driver: &mut dyn Park, timeout: Option<Duration>) {
-        match self
-            .state
-            .compare_exchange(EMPTY, PARKED_DRIVER, Ordering::SeqCst, Ordering::SeqCst)
-        {
+        match self.state.compare_exchange(EMPTY, PARKED_DRIVER, Ordering::SeqCst, Ordering::SeqCst) {
             Ok(_) => {}
             Err(NOTIFIED) => {
                 self.state.swap(EMPTY, Ordering::SeqCst);
@@ -164,10 +152,7 @@ impl Inner {
 
     fn park_condvar(&self, timeout: Option<Duration>) {
         let mut guard = self.mutex.lock();
-        match self
-            .state
-            .compare_exchange(EMPTY, PARKED_CONDVAR, Ordering::SeqCst, Ordering::SeqCst)
-        {
+        match self.state.compare_exchange(EMPTY, PARKED_CONDVAR, Ordering::SeqCst, Ordering::SeqCst) {
             Ok(_) => {}
             Err(NOTIFIED) => {
                 // Consume the notification; `swap` (not `store`) keeps the
@@ -186,18 +171,12 @@ impl Inner {
                 }
                 _ => self.condvar.wait(&mut guard),
             }
-            if self
-                .state
-                .compare_exchange(NOTIFIED, EMPTY, Ordering::SeqCst, Ordering::SeqCst)
-                .is_ok()
-            {
+            if self.state.compare_exchange(NOTIFIED, EMPTY, Ordering::SeqCst, Ordering::SeqCst).is_ok() {
                 return;
             }
             let timed_out = match (timeout, deadline) {
                 (Some(t), _) if t.is_zero() => true,
-                (Some(_), Some(deadline)) => {
-                    std::time::Instant::now() >= deadline || cfg!(spindle_loom)
-                }
+                (Some(_), Some(deadline)) => std::time::Instant::now() >= deadline || cfg!(spindle_loom),
                 _ => false,
             };
             if timed_out {

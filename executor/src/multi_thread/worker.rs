@@ -38,6 +38,11 @@ pub(crate) struct Core {
     queue: LocalQueue,
     parker: Option<WorkerParker>,
     tick: u32,
+    /// Ticks left until the next non-blocking driver poll (a countdown, so
+    /// the hot loop has no division).
+    until_event: u32,
+    /// Ticks left until the injector is checked first.
+    until_global: u32,
     lifo_polls: u32,
     is_searching: bool,
     rng: FastRand,
@@ -46,18 +51,14 @@ pub(crate) struct Core {
 }
 
 impl Core {
-    pub(crate) fn new(
-        index: usize,
-        queue: LocalQueue,
-        parker: WorkerParker,
-        num_workers: usize,
-        seed: u64,
-    ) -> Core {
+    pub(crate) fn new(index: usize, queue: LocalQueue, parker: WorkerParker, num_workers: usize, seed: u64) -> Core {
         Core {
             index,
             queue,
             parker: Some(parker),
             tick: 0,
+            until_event: 1,
+            until_global: 1,
             lifo_polls: 0,
             is_searching: false,
             rng: FastRand::new(seed ^ (index as u64).wrapping_mul(0x9E37_79B9)),
@@ -78,11 +79,7 @@ crate::sync::thread_local! {
 
 /// Pushes `task` to the current worker's queues if this thread is a worker
 /// of `shared` that can take it now; otherwise gives it back.
-pub(crate) fn schedule_local(
-    shared: &Shared,
-    task: Notified,
-    is_yield: bool,
-) -> Result<(), Notified> {
+pub(crate) fn schedule_local(shared: &Shared, task: Notified, is_yield: bool) -> Result<(), Notified> {
     CURRENT.with(|current| {
         let cx = current.get();
         if cx.is_null() {
@@ -100,27 +97,32 @@ pub(crate) fn schedule_local(
         let Some(core) = core.as_mut() else {
             return Err(task);
         };
-        if is_yield || !shared.config.lifo_enabled {
-            core.queue.push(task);
+        let task = if is_yield || !shared.config.lifo_enabled {
+            task
         } else {
             match shared.remotes[core.index].lifo.push(task) {
                 // An empty slot was filled: nobody to wake, we run it next.
                 None => return Ok(()),
-                Some(prev) => core.queue.push(prev),
+                Some(prev) => prev,
             }
+        };
+        let was_empty = core.queue.is_empty();
+        core.queue.push(task);
+        if was_empty {
+            // The deque became stealable: wake a sleeper if nobody searches.
+            // A push onto a non-empty deque wakes nobody: the push that made
+            // it non-empty did, and every worker that parked since re-checked
+            // the deques as the last searcher (see `idle.rs`).
+            fence(Ordering::SeqCst);
+            shared.notify_parked();
         }
-        fence(Ordering::SeqCst);
-        shared.notify_parked();
         Ok(())
     })
 }
 
 /// The body of a worker thread. Returns when the runtime shuts down.
 pub(crate) fn run_worker(shared: Arc<Shared>, core: Core) {
-    let cx = WorkerCx {
-        shared: &*shared,
-        core: RefCell::new(None),
-    };
+    let cx = WorkerCx { shared: &*shared, core: RefCell::new(None) };
     struct Reset;
     impl Drop for Reset {
         fn drop(&mut self) {
@@ -129,10 +131,7 @@ pub(crate) fn run_worker(shared: Arc<Shared>, core: Core) {
     }
     CURRENT.with(|c| c.set(&cx));
     let _reset = Reset;
-    let worker = Worker {
-        shared: &shared,
-        cx: &cx,
-    };
+    let worker = Worker { shared: &shared, cx: &cx };
     let mut core = Box::new(core);
     core.is_searching = false;
     let core = worker.run(core);
@@ -154,7 +153,9 @@ impl Worker<'_> {
         let mut busy_since = Instant::now();
         while !self.shared.is_shutdown() {
             core.tick = core.tick.wrapping_add(1);
-            if core.tick % config.event_interval == 0 {
+            core.until_event -= 1;
+            if core.until_event == 0 {
+                core.until_event = config.event_interval;
                 core = self.poll_driver(core);
             }
             if let Some(task) = self.next_task(&mut core) {
@@ -165,10 +166,7 @@ impl Worker<'_> {
                 core = self.run_task(core, task);
                 continue;
             }
-            WorkerMetrics::add(
-                &self.metrics(&core).busy_nanos,
-                busy_since.elapsed().as_nanos() as u64,
-            );
+            WorkerMetrics::add(&self.metrics(&core).busy_nanos, busy_since.elapsed().as_nanos() as u64);
             core = self.park(core);
             busy_since = Instant::now();
         }
@@ -177,7 +175,9 @@ impl Worker<'_> {
 
     fn next_task(&self, core: &mut Core) -> Option<Notified> {
         let shared = self.shared;
-        if core.tick % shared.config.global_queue_interval == 0 {
+        core.until_global -= 1;
+        if core.until_global == 0 {
+            core.until_global = shared.config.global_queue_interval;
             if let Some(task) = shared.injector.pop() {
                 return Some(task);
             }
@@ -194,9 +194,7 @@ impl Worker<'_> {
             core.queue.push(task);
         }
         core.lifo_polls = 0;
-        core.queue
-            .pop()
-            .or_else(|| shared.injector.steal_batch_and_pop(&core.queue))
+        core.queue.pop().or_else(|| shared.injector.steal_batch_and_pop(&core.queue))
     }
 
     fn steal_work(&self, core: &mut Core) -> Option<Notified> {
@@ -215,10 +213,7 @@ impl Worker<'_> {
                 continue;
             }
             let before = core.queue.len();
-            if let Some(task) = shared.remotes[victim]
-                .stealer
-                .steal_batch_and_pop(&core.queue)
-            {
+            if let Some(task) = shared.remotes[victim].stealer.steal_batch_and_pop(&core.queue) {
                 let metrics = self.metrics(core);
                 WorkerMetrics::add(&metrics.steal_operations, 1);
                 WorkerMetrics::add(&metrics.steals, (core.queue.len() - before) as u64 + 1);
@@ -239,11 +234,7 @@ impl Worker<'_> {
         WorkerMetrics::add(&self.metrics(&core).polls, 1);
         *self.cx.core.borrow_mut() = Some(core);
         task.run();
-        self.cx
-            .core
-            .borrow_mut()
-            .take()
-            .expect("worker core is back after a poll")
+        self.cx.core.borrow_mut().take().expect("worker core is back after a poll")
     }
 
     /// Polls the driver without blocking, with the core reachable so that
@@ -254,19 +245,13 @@ impl Worker<'_> {
         }
         *self.cx.core.borrow_mut() = Some(core);
         self.shared.driver.poll_nonblocking();
-        self.cx
-            .core
-            .borrow_mut()
-            .take()
-            .expect("worker core is back after the driver")
+        self.cx.core.borrow_mut().take().expect("worker core is back after the driver")
     }
 
     fn park(&self, mut core: Box<Core>) -> Box<Core> {
         let shared = self.shared;
         let index = core.index;
-        let last_searcher = shared
-            .idle
-            .transition_worker_to_parked(index, core.is_searching);
+        let last_searcher = shared.idle.transition_worker_to_parked(index, core.is_searching);
         if last_searcher && !mutant(Mutant::SkipParkRecheck) && shared.has_queued_work() {
             // We were the last searcher: a task pushed while we searched
             // may have seen us searching and woken nobody.
@@ -280,12 +265,7 @@ impl Worker<'_> {
             let timeout = monitor.then_some(LIFO_STEAL_AFTER);
             *self.cx.core.borrow_mut() = Some(core);
             parker.park(timeout);
-            core = self
-                .cx
-                .core
-                .borrow_mut()
-                .take()
-                .expect("worker core is back after parking");
+            core = self.cx.core.borrow_mut().take().expect("worker core is back after parking");
             if monitor {
                 shared.monitor.store(false, Ordering::Release);
             }
@@ -317,10 +297,7 @@ impl Worker<'_> {
         shared.remotes.len() > 1
             && shared.config.lifo_enabled
             && shared.idle.load().num_unparked() > 0
-            && shared
-                .monitor
-                .compare_exchange(false, true, Ordering::AcqRel, Ordering::Relaxed)
-                .is_ok()
+            && shared.monitor.compare_exchange(false, true, Ordering::AcqRel, Ordering::Relaxed).is_ok()
     }
 
     /// After a wake-up: decides whether to leave the parked state.

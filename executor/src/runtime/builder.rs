@@ -111,10 +111,7 @@ impl Builder {
     }
 
     /// Names threads with a function called for each new thread.
-    pub fn thread_name_fn(
-        &mut self,
-        f: impl Fn() -> String + Send + Sync + 'static,
-    ) -> &mut Builder {
+    pub fn thread_name_fn(&mut self, f: impl Fn() -> String + Send + Sync + 'static) -> &mut Builder {
         self.thread_name = Arc::new(f);
         self
     }
@@ -197,19 +194,14 @@ impl Builder {
         F: FnOnce() -> io::Result<P> + 'static,
         P: Park,
     {
-        self.driver = Some(Box::new(move || {
-            make().map(|p| Box::new(p) as Box<dyn Park>)
-        }));
+        self.driver = Some(Box::new(move || make().map(|p| Box::new(p) as Box<dyn Park>)));
         self
     }
 
     /// Runs `hook` on every runtime thread and in every `block_on`, keeping
     /// what it returns alive meanwhile: the facade uses it to make its
     /// timer and reactor current there.
-    pub fn on_enter(
-        &mut self,
-        hook: impl Fn() -> Box<dyn std::any::Any> + Send + Sync + 'static,
-    ) -> &mut Builder {
+    pub fn on_enter(&mut self, hook: impl Fn() -> Box<dyn std::any::Any> + Send + Sync + 'static) -> &mut Builder {
         self.enter_hook = Some(Arc::new(hook));
         self
     }
@@ -236,22 +228,11 @@ impl Builder {
         match self.kind {
             Kind::MultiThread => {
                 let workers = self.worker_threads.unwrap_or_else(num_cpus::get).max(1);
-                Runtime::new_multi_thread(
-                    workers,
-                    driver,
-                    config,
-                    hooks,
-                    blocking,
-                    self.enter_hook.clone(),
-                )
+                Runtime::new_multi_thread(workers, driver, config, hooks, blocking, self.enter_hook.clone())
             }
-            Kind::CurrentThread => Runtime::new_current_thread(
-                driver,
-                config,
-                hooks,
-                blocking,
-                self.enter_hook.clone(),
-            ),
+            Kind::CurrentThread => {
+                Runtime::new_current_thread(driver, config, hooks, blocking, self.enter_hook.clone())
+            }
         }
     }
 }

@@ -33,11 +33,7 @@ impl fmt::Debug for EnterGuard<'_> {
 
 pub(crate) fn enter(handle: Handle) -> EnterGuard<'static> {
     let prev = CURRENT.with(|c| c.borrow_mut().replace(handle));
-    EnterGuard {
-        prev,
-        _handle: PhantomData,
-        _not_send: PhantomData,
-    }
+    EnterGuard { prev, _handle: PhantomData, _not_send: PhantomData }
 }
 
 impl Drop for EnterGuard<'_> {

@@ -151,9 +151,7 @@ impl Handle {
 
     /// Counters and gauges of this runtime.
     pub fn metrics(&self) -> RuntimeMetrics {
-        RuntimeMetrics {
-            handle: self.clone(),
-        }
+        RuntimeMetrics { handle: self.clone() }
     }
 }
 
@@ -163,8 +161,6 @@ impl fmt::Debug for Handle {
             Scheduler::MultiThread(_) => "multi_thread",
             Scheduler::CurrentThread(_) => "current_thread",
         };
-        f.debug_struct("Handle")
-            .field("flavor", &flavor)
-            .finish_non_exhaustive()
+        f.debug_struct("Handle").field("flavor", &flavor).finish_non_exhaustive()
     }
 }

@@ -35,10 +35,7 @@ impl RuntimeMetrics {
         match &self.handle.inner.scheduler {
             Scheduler::MultiThread(shared) => &shared.remotes[worker].metrics,
             Scheduler::CurrentThread(shared) => {
-                assert_eq!(
-                    worker, 0,
-                    "worker index out of range: the current-thread runtime has one worker"
-                );
+                assert_eq!(worker, 0, "worker index out of range: the current-thread runtime has one worker");
                 &shared.metrics
             }
         }
@@ -98,10 +95,7 @@ impl RuntimeMetrics {
                 remote.stealer.len() + usize::from(remote.lifo.is_occupied())
             }
             Scheduler::CurrentThread(shared) => {
-                assert_eq!(
-                    worker, 0,
-                    "worker index out of range: the current-thread runtime has one worker"
-                );
+                assert_eq!(worker, 0, "worker index out of range: the current-thread runtime has one worker");
                 shared.local_queue_len()
             }
         }

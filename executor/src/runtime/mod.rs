@@ -90,18 +90,9 @@ impl Runtime {
         enter_hook: Option<EnterHook>,
     ) -> io::Result<Runtime> {
         let (shared, cores) = multi_thread::Shared::new(workers, driver, config);
-        let handle = Runtime::make_handle(
-            Scheduler::MultiThread(shared.clone()),
-            &hooks,
-            max_blocking,
-            keep_alive,
-            enter_hook,
-        );
-        let mut rt = Runtime {
-            handle,
-            workers: Vec::with_capacity(workers),
-            shut_down: false,
-        };
+        let handle =
+            Runtime::make_handle(Scheduler::MultiThread(shared.clone()), &hooks, max_blocking, keep_alive, enter_hook);
+        let mut rt = Runtime { handle, workers: Vec::with_capacity(workers), shut_down: false };
         for (index, core) in cores.into_iter().enumerate() {
             let shared = shared.clone();
             let handle = rt.handle.clone();
@@ -126,10 +117,7 @@ impl Runtime {
                 Ok(thread) => rt.workers.push(thread),
                 Err(err) => {
                     // Dropping `rt` shuts down the workers already started.
-                    return Err(io::Error::new(
-                        err.kind(),
-                        format!("failed to start worker thread {index}: {err}"),
-                    ));
+                    return Err(io::Error::new(err.kind(), format!("failed to start worker thread {index}: {err}")));
                 }
             }
         }
@@ -144,18 +132,9 @@ impl Runtime {
         enter_hook: Option<EnterHook>,
     ) -> io::Result<Runtime> {
         let shared = current_thread::Shared::new(driver, config);
-        let handle = Runtime::make_handle(
-            Scheduler::CurrentThread(shared),
-            &hooks,
-            max_blocking,
-            keep_alive,
-            enter_hook,
-        );
-        Ok(Runtime {
-            handle,
-            workers: Vec::new(),
-            shut_down: false,
-        })
+        let handle =
+            Runtime::make_handle(Scheduler::CurrentThread(shared), &hooks, max_blocking, keep_alive, enter_hook);
+        Ok(Runtime { handle, workers: Vec::new(), shut_down: false })
     }
 
     fn make_handle(
@@ -180,11 +159,7 @@ impl Runtime {
             }
         });
         let blocking = BlockingPool::new(max_blocking, keep_alive, hooks.clone(), enter);
-        let inner = StdArc::new(HandleInner {
-            scheduler,
-            blocking,
-            enter_hook,
-        });
+        let inner = StdArc::new(HandleInner { scheduler, blocking, enter_hook });
         let _ = slot.set(StdArc::downgrade(&inner));
         Handle { inner }
     }
@@ -314,9 +289,6 @@ impl Drop for Runtime {
 
 impl fmt::Debug for Runtime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Runtime")
-            .field("handle", &self.handle)
-            .field("workers", &self.workers.len())
-            .finish()
+        f.debug_struct("Runtime").field("handle", &self.handle).field("workers", &self.workers.len()).finish()
     }
 }

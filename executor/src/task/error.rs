@@ -39,17 +39,11 @@ unsafe impl Sync for SyncPayload {}
 
 impl JoinError {
     pub(crate) fn cancelled(id: Id) -> JoinError {
-        JoinError {
-            id,
-            repr: Repr::Cancelled,
-        }
+        JoinError { id, repr: Repr::Cancelled }
     }
 
     pub(crate) fn panic(id: Id, payload: Box<dyn Any + Send + 'static>) -> JoinError {
-        JoinError {
-            id,
-            repr: Repr::Panic(SyncPayload(payload)),
-        }
+        JoinError { id, repr: Repr::Panic(SyncPayload(payload)) }
     }
 
     /// Whether the task was cancelled (aborted, or dropped at shutdown).
@@ -67,8 +61,7 @@ impl JoinError {
     /// # Panics
     /// If the task was cancelled rather than panicked.
     pub fn into_panic(self) -> Box<dyn Any + Send + 'static> {
-        self.try_into_panic()
-            .expect("`JoinError::into_panic` called on a cancelled task's error")
+        self.try_into_panic().expect("`JoinError::into_panic` called on a cancelled task's error")
     }
 
     /// The panic payload, or the error itself if the task was cancelled.
@@ -86,10 +79,9 @@ impl JoinError {
 
     fn panic_message(&self) -> Option<&str> {
         match &self.repr {
-            Repr::Panic(SyncPayload(p)) => p
-                .downcast_ref::<&'static str>()
-                .copied()
-                .or_else(|| p.downcast_ref::<String>().map(String::as_str)),
+            Repr::Panic(SyncPayload(p)) => {
+                p.downcast_ref::<&'static str>().copied().or_else(|| p.downcast_ref::<String>().map(String::as_str))
+            }
             Repr::Cancelled => None,
         }
     }
@@ -123,11 +115,7 @@ impl std::error::Error for JoinError {}
 
 impl From<JoinError> for io::Error {
     fn from(err: JoinError) -> io::Error {
-        let kind = if err.is_cancelled() {
-            io::ErrorKind::Interrupted
-        } else {
-            io::ErrorKind::Other
-        };
+        let kind = if err.is_cancelled() { io::ErrorKind::Interrupted } else { io::ErrorKind::Other };
         io::Error::new(kind, err.to_string())
     }
 }

@@ -41,10 +41,7 @@ impl<T> Unpin for JoinHandle<T> {}
 
 impl<T> JoinHandle<T> {
     pub(super) fn from_raw(raw: NonNull<Header>) -> JoinHandle<T> {
-        JoinHandle {
-            raw,
-            _output: PhantomData,
-        }
+        JoinHandle { raw, _output: PhantomData }
     }
 
     /// Cancels the task. If it is idle it is dropped soon, on a worker; if it
@@ -111,13 +108,7 @@ impl<T> Future for JoinHandle<T> {
         // SAFETY: `out` has the type this task's vtable writes (the `T` of a
         // JoinHandle is always its task's output type), and we hold the
         // handle's reference.
-        unsafe {
-            (Header::vtable(self.raw).try_read_output)(
-                self.raw,
-                &mut out as *mut _ as *mut (),
-                cx.waker(),
-            )
-        };
+        unsafe { (Header::vtable(self.raw).try_read_output)(self.raw, &mut out as *mut _ as *mut (), cx.waker()) };
         if out.is_ready() {
             restore.made_progress();
         }
@@ -134,10 +125,7 @@ impl<T> Drop for JoinHandle<T> {
 
 impl<T> fmt::Debug for JoinHandle<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("JoinHandle")
-            .field("id", &self.id())
-            .field("state", Header::state(self.raw))
-            .finish()
+        f.debug_struct("JoinHandle").field("id", &self.id()).field("state", Header::state(self.raw)).finish()
     }
 }
 
@@ -184,8 +172,6 @@ impl Drop for AbortHandle {
 
 impl fmt::Debug for AbortHandle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AbortHandle")
-            .field("id", &self.id())
-            .finish()
+        f.debug_struct("AbortHandle").field("id", &self.id()).finish()
     }
 }

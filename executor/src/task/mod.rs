@@ -77,11 +77,7 @@ pub(crate) trait Schedule: Send + Sync + 'static {
 
 /// Creates a task: the registry's handle, the first `Notified`, and the
 /// `JoinHandle`.
-pub(crate) fn new_task<F, S>(
-    future: F,
-    scheduler: S,
-    id: TaskId,
-) -> (Task, Notified, JoinHandle<F::Output>)
+pub(crate) fn new_task<F, S>(future: F, scheduler: S, id: TaskId) -> (Task, Notified, JoinHandle<F::Output>)
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
@@ -145,10 +141,7 @@ impl Drop for Task {
 
 impl fmt::Debug for Task {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Task")
-            .field("id", &self.id())
-            .field("state", Header::state(self.0))
-            .finish()
+        f.debug_struct("Task").field("id", &self.id()).field("state", Header::state(self.0)).finish()
     }
 }
 

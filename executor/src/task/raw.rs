@@ -79,12 +79,7 @@ where
     S: Schedule,
 {
     let cell = Box::new(Cell {
-        header: Header {
-            state: State::new(),
-            vtable: vtable::<F, S>(),
-            id,
-            registry_key: UnsafeCell::new(usize::MAX),
-        },
+        header: Header { state: State::new(), vtable: vtable::<F, S>(), id, registry_key: UnsafeCell::new(usize::MAX) },
         scheduler,
         stage: UnsafeCell::new(Stage::Running(future)),
         join_waker: UnsafeCell::new(None),
@@ -153,10 +148,7 @@ where
             // is `Running`, so pinning it in place is sound.
             let stage = unsafe { &mut *stage };
             let Stage::Running(future) = stage else {
-                unreachable!(
-                    "polling a task whose future is gone; state = {:?}",
-                    self.state().load()
-                )
+                unreachable!("polling a task whose future is gone; state = {:?}", self.state().load())
             };
             // SAFETY: see above: the cell is heap-allocated and the future
             // stays at this address until it is dropped in place.
@@ -269,13 +261,13 @@ where
     // SAFETY: the cell outlives the poll (we hold a reference).
     let waker = ManuallyDrop::new(unsafe { waker::borrowed(ptr) });
     let mut cx = Context::from_waker(&waker);
-    let polled = crate::coop::with_budget(|| harness.poll_future(&mut cx));
+    let (polled, self_woken) = polling(ptr, || crate::coop::with_budget(|| harness.poll_future(&mut cx)));
     match polled {
         Poll::Ready(output) => {
             harness.store_output(output);
             harness.complete(1);
         }
-        Poll::Pending => match harness.state().transition_to_idle() {
+        Poll::Pending => match harness.state().transition_to_idle(self_woken) {
             TransitionToIdle::Ok => {}
             TransitionToIdle::OkDealloc => {
                 // SAFETY: the runner held the last reference.
@@ -343,9 +335,7 @@ where
         // has exclusive access to the stage (see state.rs).
         unsafe { std::ptr::replace(stage, Stage::Consumed) }
     });
-    let Stage::Finished(result) = taken else {
-        panic!("JoinHandle polled after it returned the output")
-    };
+    let Stage::Finished(result) = taken else { panic!("JoinHandle polled after it returned the output") };
     let dst = dst.cast::<Poll<Result<F::Output, JoinError>>>();
     // SAFETY: the caller passes a valid, initialized `Poll` of this type;
     // assigning drops the old `Poll::Pending`.
@@ -456,8 +446,47 @@ impl Header {
     }
 }
 
+crate::sync::thread_local! {
+    /// The task this thread is polling, and whether it woke itself meanwhile.
+    static POLLING: std::cell::Cell<(*const Header, bool)> = const { std::cell::Cell::new((std::ptr::null(), false)) };
+}
+
+/// Runs `poll` with `ptr` recorded as the task this thread polls. Returns
+/// the poll's result and whether the task woke itself on this thread.
+fn polling<R>(ptr: NonNull<Header>, poll: impl FnOnce() -> R) -> (R, bool) {
+    struct Restore((*const Header, bool));
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let _ = POLLING.try_with(|p| p.set(self.0));
+        }
+    }
+    let prev = POLLING.with(|p| p.replace((ptr.as_ptr(), false)));
+    let restore = Restore(prev);
+    let out = poll();
+    let self_woken = POLLING.with(|p| p.get().1);
+    drop(restore);
+    (out, self_woken)
+}
+
+/// A wake of the task this thread is polling (`yield_now`, a spent coop
+/// budget): remembered thread-locally and applied by `transition_to_idle`,
+/// saving an atomic read-modify-write on the state word.
+fn woke_self(ptr: NonNull<Header>) -> bool {
+    POLLING.with(|p| {
+        let (current, _) = p.get();
+        let is_self = std::ptr::eq(current, ptr.as_ptr());
+        if is_self {
+            p.set((current, true));
+        }
+        is_self
+    })
+}
+
 /// Wake by reference: schedule the task if this creates a `Notified`.
 pub(crate) fn wake_by_ref(ptr: NonNull<Header>) {
+    if woke_self(ptr) {
+        return;
+    }
     match Header::state(ptr).transition_to_notified_by_ref() {
         TransitionToNotified::Submit => {
             // SAFETY: the transition took a reference for the Notified.
@@ -470,6 +499,11 @@ pub(crate) fn wake_by_ref(ptr: NonNull<Header>) {
 
 /// Wake by value: consumes one reference.
 pub(crate) fn wake_by_val(ptr: NonNull<Header>) {
+    if woke_self(ptr) {
+        // The runner still holds its own reference: ours is not the last.
+        drop_reference(ptr);
+        return;
+    }
     match Header::state(ptr).transition_to_notified_by_val() {
         TransitionToNotified::Submit => {
             // SAFETY: our reference became the Notified's.

@@ -31,12 +31,7 @@ impl Registry {
     /// two).
     pub(crate) fn new(shards: usize) -> Registry {
         let n = shards.max(1).next_power_of_two();
-        Registry {
-            shards: (0..n)
-                .map(|_| CachePadded::new(Mutex::new(Shard::default())))
-                .collect(),
-            mask: n - 1,
-        }
+        Registry { shards: (0..n).map(|_| CachePadded::new(Mutex::new(Shard::default()))).collect(), mask: n - 1 }
     }
 
     fn shard(&self, header: NonNull<Header>) -> &Mutex<Shard> {

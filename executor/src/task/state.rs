@@ -150,17 +150,11 @@ impl Snapshot {
         (self.0 & REF_MASK) / REF_ONE
     }
     fn ref_inc(&mut self) {
-        assert!(
-            self.0 <= isize::MAX as usize,
-            "task reference count overflow; state = {self:?}"
-        );
+        assert!(self.0 <= isize::MAX as usize, "task reference count overflow; state = {self:?}");
         self.0 += REF_ONE;
     }
     fn ref_dec(&mut self) {
-        assert!(
-            self.ref_count() > 0,
-            "task reference count underflow; state = {self:?}"
-        );
+        assert!(self.ref_count() > 0, "task reference count underflow; state = {self:?}");
         self.0 -= REF_ONE;
     }
     fn set(&mut self, bits: usize) {
@@ -208,10 +202,7 @@ impl State {
         loop {
             let (output, next) = f(curr);
             let Some(next) = next else { return output };
-            match self
-                .0
-                .compare_exchange_weak(curr.0, next.0, Ordering::AcqRel, Ordering::Acquire)
-            {
+            match self.0.compare_exchange_weak(curr.0, next.0, Ordering::AcqRel, Ordering::Acquire) {
                 Ok(_) => return output,
                 Err(actual) => curr = Snapshot(actual),
             }
@@ -221,54 +212,43 @@ impl State {
     /// A `Notified` was popped: claim the future, consuming `SCHEDULED`.
     pub(crate) fn transition_to_running(&self) -> TransitionToRunning {
         self.fetch_update_action(|mut next| {
-            debug_assert!(
-                next.is_scheduled(),
-                "running a task that is not scheduled; state = {next:?}"
-            );
+            debug_assert!(next.is_scheduled(), "running a task that is not scheduled; state = {next:?}");
             if !next.is_idle() {
                 // Complete, or running elsewhere (a stale Notified after a
                 // cancel-in-place): drop the Notified's reference.
                 next.ref_dec();
-                let action = if next.ref_count() == 0 {
-                    TransitionToRunning::Dealloc
-                } else {
-                    TransitionToRunning::Failed
-                };
+                let action =
+                    if next.ref_count() == 0 { TransitionToRunning::Dealloc } else { TransitionToRunning::Failed };
                 return (action, Some(next));
             }
             next.set(RUNNING);
             next.unset(SCHEDULED);
-            let action = if next.is_cancelled() {
-                TransitionToRunning::Cancelled
-            } else {
-                TransitionToRunning::Success
-            };
+            let action =
+                if next.is_cancelled() { TransitionToRunning::Cancelled } else { TransitionToRunning::Success };
             (action, Some(next))
         })
     }
 
-    /// The poll returned `Pending`.
-    pub(crate) fn transition_to_idle(&self) -> TransitionToIdle {
+    /// The poll returned `Pending`. `self_woken`: the task woke itself
+    /// during the poll on the polling thread (recorded thread-locally, see
+    /// `raw::wake_by_ref`), which counts as `SCHEDULED`.
+    pub(crate) fn transition_to_idle(&self, self_woken: bool) -> TransitionToIdle {
         self.fetch_update_action(|mut next| {
-            debug_assert!(
-                next.is_running(),
-                "idling a task that is not running; state = {next:?}"
-            );
+            debug_assert!(next.is_running(), "idling a task that is not running; state = {next:?}");
             if next.is_cancelled() {
                 return (TransitionToIdle::Cancelled, None);
             }
             next.unset(RUNNING);
+            if self_woken {
+                next.set(SCHEDULED);
+            }
             if next.is_scheduled() && !mutant(Mutant::IdleDropsWake) {
                 // Woken during the poll: the runner's reference is reused by
                 // the new Notified.
                 (TransitionToIdle::OkNotified, Some(next))
             } else {
                 next.ref_dec();
-                let action = if next.ref_count() == 0 {
-                    TransitionToIdle::OkDealloc
-                } else {
-                    TransitionToIdle::Ok
-                };
+                let action = if next.ref_count() == 0 { TransitionToIdle::OkDealloc } else { TransitionToIdle::Ok };
                 (action, Some(next))
             }
         })
@@ -278,10 +258,7 @@ impl State {
     /// Returns the state from just before, for the `JOIN_*` bits.
     pub(crate) fn transition_to_complete(&self) -> Snapshot {
         let prev = Snapshot(self.0.fetch_xor(RUNNING | COMPLETE, Ordering::AcqRel));
-        debug_assert!(
-            prev.is_running() && !prev.is_complete(),
-            "completing a task in state {prev:?}"
-        );
+        debug_assert!(prev.is_running() && !prev.is_complete(), "completing a task in state {prev:?}");
         prev
     }
 
@@ -289,10 +266,7 @@ impl State {
     /// cell must be freed.
     pub(crate) fn transition_to_terminal(&self, count: usize) -> bool {
         let prev = Snapshot(self.0.fetch_sub(count * REF_ONE, Ordering::AcqRel));
-        assert!(
-            prev.ref_count() >= count,
-            "task reference count underflow: releasing {count} from {prev:?}"
-        );
+        assert!(prev.ref_count() >= count, "task reference count underflow: releasing {count} from {prev:?}");
         prev.ref_count() == count
     }
 
@@ -321,11 +295,8 @@ impl State {
                     next.set(SCHEDULED);
                 }
                 next.ref_dec();
-                let action = if next.ref_count() == 0 {
-                    TransitionToNotified::Dealloc
-                } else {
-                    TransitionToNotified::DoNothing
-                };
+                let action =
+                    if next.ref_count() == 0 { TransitionToNotified::Dealloc } else { TransitionToNotified::DoNothing };
                 (action, Some(next))
             } else {
                 next.set(SCHEDULED);
@@ -375,10 +346,7 @@ impl State {
     pub(crate) fn transition_to_join_handle_dropped(&self) -> Snapshot {
         self.fetch_update_action(|mut next| {
             let prev = next;
-            debug_assert!(
-                next.is_join_interested(),
-                "JoinHandle dropped twice; state = {next:?}"
-            );
+            debug_assert!(next.is_join_interested(), "JoinHandle dropped twice; state = {next:?}");
             if next.is_complete() {
                 next.unset(JOIN_INTEREST);
             } else {
@@ -392,10 +360,7 @@ impl State {
     /// Fails (returning the state) if the task completed meanwhile.
     pub(crate) fn set_join_waker(&self) -> Result<Snapshot, Snapshot> {
         self.fetch_update_action(|mut next| {
-            debug_assert!(
-                next.is_join_interested() && !next.is_join_waker_set(),
-                "state = {next:?}"
-            );
+            debug_assert!(next.is_join_interested() && !next.is_join_waker_set(), "state = {next:?}");
             if next.is_complete() {
                 return (Err(next), None);
             }
@@ -408,10 +373,7 @@ impl State {
     /// Fails (returning the state) if the task completed meanwhile.
     pub(crate) fn unset_join_waker(&self) -> Result<Snapshot, Snapshot> {
         self.fetch_update_action(|mut next| {
-            debug_assert!(
-                next.is_join_interested() && next.is_join_waker_set(),
-                "state = {next:?}"
-            );
+            debug_assert!(next.is_join_interested() && next.is_join_waker_set(), "state = {next:?}");
             if next.is_complete() {
                 return (Err(next), None);
             }
@@ -432,10 +394,7 @@ impl State {
     /// Releases one reference. Returns `true` if it was the last one.
     pub(crate) fn ref_dec(&self) -> bool {
         let prev = Snapshot(self.0.fetch_sub(REF_ONE, Ordering::AcqRel));
-        assert!(
-            prev.ref_count() >= 1,
-            "task reference count underflow; state = {prev:?}"
-        );
+        assert!(prev.ref_count() >= 1, "task reference count underflow; state = {prev:?}");
         prev.ref_count() == 1
     }
 }
@@ -455,23 +414,23 @@ mod tests {
     fn wake_during_poll_requeues_once() {
         let s = State::new();
         assert_eq!(s.transition_to_running(), TransitionToRunning::Success);
-        assert_eq!(
-            s.transition_to_notified_by_ref(),
-            TransitionToNotified::DoNothing
-        );
-        assert_eq!(
-            s.transition_to_notified_by_ref(),
-            TransitionToNotified::DoNothing
-        );
-        assert_eq!(s.transition_to_idle(), TransitionToIdle::OkNotified);
-        assert_eq!(
-            s.load().ref_count(),
-            3,
-            "the runner's reference became the new Notified"
-        );
+        assert_eq!(s.transition_to_notified_by_ref(), TransitionToNotified::DoNothing);
+        assert_eq!(s.transition_to_notified_by_ref(), TransitionToNotified::DoNothing);
+        assert_eq!(s.transition_to_idle(false), TransitionToIdle::OkNotified);
+        assert_eq!(s.load().ref_count(), 3, "the runner's reference became the new Notified");
         assert_eq!(s.transition_to_running(), TransitionToRunning::Success);
-        assert_eq!(s.transition_to_idle(), TransitionToIdle::Ok);
+        assert_eq!(s.transition_to_idle(false), TransitionToIdle::Ok);
         assert_eq!(s.load().ref_count(), 2);
+    }
+
+    #[test]
+    fn self_wake_requeues_without_touching_the_word() {
+        let s = State::new();
+        assert_eq!(s.transition_to_running(), TransitionToRunning::Success);
+        assert!(!s.load().is_scheduled());
+        assert_eq!(s.transition_to_idle(true), TransitionToIdle::OkNotified);
+        assert!(s.load().is_scheduled() && !s.load().is_running());
+        assert_eq!(s.load().ref_count(), 3);
     }
 
     #[test]
@@ -481,15 +440,9 @@ mod tests {
         let prev = s.transition_to_complete();
         assert!(prev.is_running());
         assert!(s.load().is_complete() && !s.load().is_running());
-        assert_eq!(
-            s.transition_to_notified_by_ref(),
-            TransitionToNotified::DoNothing
-        );
+        assert_eq!(s.transition_to_notified_by_ref(), TransitionToNotified::DoNothing);
         s.ref_inc();
-        assert_eq!(
-            s.transition_to_notified_by_val(),
-            TransitionToNotified::DoNothing
-        );
+        assert_eq!(s.transition_to_notified_by_val(), TransitionToNotified::DoNothing);
         assert!(!s.transition_to_terminal(2));
         assert!(s.ref_dec());
     }
@@ -498,15 +451,9 @@ mod tests {
     fn cancel_idle_task_schedules_it() {
         let s = State::new();
         assert_eq!(s.transition_to_running(), TransitionToRunning::Success);
-        assert_eq!(s.transition_to_idle(), TransitionToIdle::Ok);
-        assert_eq!(
-            s.transition_to_notified_and_cancel(),
-            TransitionToNotified::Submit
-        );
-        assert_eq!(
-            s.transition_to_notified_and_cancel(),
-            TransitionToNotified::DoNothing
-        );
+        assert_eq!(s.transition_to_idle(false), TransitionToIdle::Ok);
+        assert_eq!(s.transition_to_notified_and_cancel(), TransitionToNotified::Submit);
+        assert_eq!(s.transition_to_notified_and_cancel(), TransitionToNotified::DoNothing);
         assert_eq!(s.transition_to_running(), TransitionToRunning::Cancelled);
     }
 
@@ -514,11 +461,8 @@ mod tests {
     fn cancel_running_task_is_seen_at_idle() {
         let s = State::new();
         assert_eq!(s.transition_to_running(), TransitionToRunning::Success);
-        assert_eq!(
-            s.transition_to_notified_and_cancel(),
-            TransitionToNotified::DoNothing
-        );
-        assert_eq!(s.transition_to_idle(), TransitionToIdle::Cancelled);
+        assert_eq!(s.transition_to_notified_and_cancel(), TransitionToNotified::DoNothing);
+        assert_eq!(s.transition_to_idle(false), TransitionToIdle::Cancelled);
         assert!(s.load().is_running());
     }
 
@@ -540,9 +484,6 @@ mod tests {
         assert_eq!(s.transition_to_running(), TransitionToRunning::Success);
         let prev = s.transition_to_complete();
         assert!(prev.is_join_waker_set());
-        assert!(
-            s.unset_join_waker().is_err(),
-            "the slot stays with the task side after completion"
-        );
+        assert!(s.unset_join_waker().is_err(), "the slot stays with the task side after completion");
     }
 }

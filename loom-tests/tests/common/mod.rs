@@ -27,10 +27,7 @@ pub struct Tracked<T> {
 
 impl<T> Tracked<T> {
     pub fn new(value: T, counter: &DropCounter) -> Tracked<T> {
-        Tracked {
-            value,
-            counter: counter.clone(),
-        }
+        Tracked { value, counter: counter.clone() }
     }
 }
 
@@ -101,10 +98,7 @@ pub fn mutant_must_fail(test_name: &str, mutant: spindle_executor::loom_api::Mut
         .output()
         .expect("run the mutant child");
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        !out.status.success(),
-        "loom did not catch mutant {mutant:?}; child stderr:\n{stderr}"
-    );
+    assert!(!out.status.success(), "loom did not catch mutant {mutant:?}; child stderr:\n{stderr}");
     assert!(
         stderr.contains("deadlock") || stderr.contains("panicked"),
         "mutant {mutant:?} failed for an unexpected reason:\n{stderr}"

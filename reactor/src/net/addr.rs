@@ -67,15 +67,11 @@ pub fn lookup_host(
         match resolve {
             Resolve::Done(addrs) => Ok(addrs),
             Resolve::HostPort(s) => {
-                blocking::run(move || {
-                    std::net::ToSocketAddrs::to_socket_addrs(&s).map(Vec::from_iter)
-                })
-                .await
+                blocking::run(move || std::net::ToSocketAddrs::to_socket_addrs(&s).map(Vec::from_iter)).await
             }
             Resolve::Host(host, port) => {
                 blocking::run(move || {
-                    std::net::ToSocketAddrs::to_socket_addrs(&(host.as_str(), port))
-                        .map(Vec::from_iter)
+                    std::net::ToSocketAddrs::to_socket_addrs(&(host.as_str(), port)).map(Vec::from_iter)
                 })
                 .await
             }
@@ -94,14 +90,7 @@ macro_rules! literal {
     )*};
 }
 
-literal!(
-    SocketAddr,
-    SocketAddrV4,
-    SocketAddrV6,
-    (IpAddr, u16),
-    (Ipv4Addr, u16),
-    (Ipv6Addr, u16)
-);
+literal!(SocketAddr, SocketAddrV4, SocketAddrV6, (IpAddr, u16), (Ipv4Addr, u16), (Ipv6Addr, u16));
 
 impl ToSocketAddrs for [SocketAddr] {}
 impl ToSocketAddrsPriv for [SocketAddr] {
@@ -168,18 +157,13 @@ mod tests {
             assert!(matches!(r, Resolve::Done(ref v) if v.len() == 1), "{r:?}");
         }
         assert!(matches!("localhost:80".to_resolve(), Resolve::HostPort(_)));
-        assert!(matches!(
-            ("localhost", 80).to_resolve(),
-            Resolve::Host(_, 80)
-        ));
+        assert!(matches!(("localhost", 80).to_resolve(), Resolve::Host(_, 80)));
     }
 
     #[test]
     fn localhost_resolves_off_thread() {
         let addrs = futures_executor::block_on(lookup_host("localhost:4242")).unwrap();
         assert!(!addrs.is_empty());
-        assert!(addrs
-            .iter()
-            .all(|a| a.port() == 4242 && a.ip().is_loopback()));
+        assert!(addrs.iter().all(|a| a.port() == 4242 && a.ip().is_loopback()));
     }
 }

@@ -108,9 +108,7 @@ impl TcpListener {
     }
 
     fn from_std_in(handle: &Handle, listener: std::net::TcpListener) -> io::Result<TcpListener> {
-        Ok(TcpListener {
-            io: Async::new_in(handle.reactor(), listener)?,
-        })
+        Ok(TcpListener { io: Async::new_in(handle.reactor(), listener)? })
     }
 
     /// Accepts a connection. The stream is registered with the listener's
@@ -277,9 +275,7 @@ impl TcpStream {
     }
 
     fn from_std_in(handle: &Handle, stream: std::net::TcpStream) -> io::Result<TcpStream> {
-        Ok(TcpStream {
-            io: Async::new_in(handle.reactor(), stream)?,
-        })
+        Ok(TcpStream { io: Async::new_in(handle.reactor(), stream)? })
     }
 
     /// Reads into `buf`; `Ok(0)` means the peer closed its write side (EOF).
@@ -429,12 +425,7 @@ impl TcpStream {
     /// ```
     pub fn into_split(self) -> (OwnedReadHalf, OwnedWriteHalf) {
         let inner = Arc::new(self);
-        (
-            OwnedReadHalf {
-                inner: inner.clone(),
-            },
-            OwnedWriteHalf { inner },
-        )
+        (OwnedReadHalf { inner: inner.clone() }, OwnedWriteHalf { inner })
     }
 
     fn poll_read_priv(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
@@ -445,11 +436,7 @@ impl TcpStream {
         self.io.poll_write_with(cx, |s| (&*s).write(buf))
     }
 
-    fn poll_write_vectored_priv(
-        &self,
-        cx: &mut Context<'_>,
-        bufs: &[IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
+    fn poll_write_vectored_priv(&self, cx: &mut Context<'_>, bufs: &[IoSlice<'_>]) -> Poll<io::Result<usize>> {
         self.io.poll_write_with(cx, |s| (&*s).write_vectored(bufs))
     }
 
@@ -486,11 +473,7 @@ impl fmt::Debug for TcpStream {
 macro_rules! async_io_impls {
     ($ty:ty, $get:expr) => {
         impl AsyncRead for $ty {
-            fn poll_read(
-                self: Pin<&mut Self>,
-                cx: &mut Context<'_>,
-                buf: &mut [u8],
-            ) -> Poll<io::Result<usize>> {
+            fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
                 let get: fn(&Self) -> &TcpStream = $get;
                 get(&self).poll_read_priv(cx, buf)
             }
@@ -498,11 +481,7 @@ macro_rules! async_io_impls {
     };
     (write $ty:ty, $get:expr) => {
         impl AsyncWrite for $ty {
-            fn poll_write(
-                self: Pin<&mut Self>,
-                cx: &mut Context<'_>,
-                buf: &[u8],
-            ) -> Poll<io::Result<usize>> {
+            fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
                 let get: fn(&Self) -> &TcpStream = $get;
                 get(&self).poll_write_priv(cx, buf)
             }
@@ -641,8 +620,7 @@ impl OwnedReadHalf {
             return Err(ReuniteError(self, other));
         }
         drop(other);
-        Ok(Arc::try_unwrap(self.inner)
-            .expect("both halves were given, so this is the last reference"))
+        Ok(Arc::try_unwrap(self.inner).expect("both halves were given, so this is the last reference"))
     }
 }
 

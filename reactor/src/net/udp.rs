@@ -74,9 +74,7 @@ impl UdpSocket {
     }
 
     fn from_std_in(handle: &Handle, socket: std::net::UdpSocket) -> io::Result<UdpSocket> {
-        Ok(UdpSocket {
-            io: Async::new_in(handle.reactor(), socket)?,
-        })
+        Ok(UdpSocket { io: Async::new_in(handle.reactor(), socket)? })
     }
 
     /// Sets the default peer (each resolved address in turn): `send` goes
@@ -99,10 +97,7 @@ impl UdpSocket {
     pub async fn send_to(&self, buf: &[u8], target: impl ToSocketAddrs) -> io::Result<usize> {
         let addrs = lookup_host(target).await?;
         let Some(&target) = addrs.first() else {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "no addresses to send data to",
-            ));
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, "no addresses to send data to"));
         };
         self.io.write_with(|s| s.send_to(buf, target)).await
     }
@@ -121,11 +116,7 @@ impl UdpSocket {
     /// # Errors
     ///
     /// The `recvfrom` error.
-    pub fn poll_recv_from(
-        &self,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<(usize, SocketAddr)>> {
+    pub fn poll_recv_from(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<(usize, SocketAddr)>> {
         self.io.poll_read_with(cx, |s| s.recv_from(buf))
     }
 

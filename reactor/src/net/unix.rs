@@ -72,9 +72,7 @@ impl UnixListener {
     /// Panics outside a spindle runtime.
     #[track_caller]
     pub fn from_std(listener: std_unix::UnixListener) -> io::Result<UnixListener> {
-        Ok(UnixListener {
-            io: Async::new(listener)?,
-        })
+        Ok(UnixListener { io: Async::new(listener)? })
     }
 
     /// Accepts a connection, registered with the listener's reactor.
@@ -122,9 +120,7 @@ impl AsRawFd for UnixListener {
 
 impl fmt::Debug for UnixListener {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("UnixListener")
-            .field("io", &self.io)
-            .finish()
+        f.debug_struct("UnixListener").field("io", &self.io).finish()
     }
 }
 
@@ -151,9 +147,7 @@ impl UnixStream {
         }
         let path = path.as_ref().to_owned();
         let stream = blocking::run(move || std_unix::UnixStream::connect(path)).await?;
-        Ok(UnixStream {
-            io: Async::new_in(handle.reactor(), stream)?,
-        })
+        Ok(UnixStream { io: Async::new_in(handle.reactor(), stream)? })
     }
 
     /// A connected pair of streams.
@@ -182,9 +176,7 @@ impl UnixStream {
     /// Panics outside a spindle runtime.
     #[track_caller]
     pub fn from_std(stream: std_unix::UnixStream) -> io::Result<UnixStream> {
-        Ok(UnixStream {
-            io: Async::new(stream)?,
-        })
+        Ok(UnixStream { io: Async::new(stream)? })
     }
 
     /// Reads into `buf`; `Ok(0)` is EOF.
@@ -256,21 +248,13 @@ impl UnixStream {
 }
 
 impl AsyncRead for UnixStream {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
         self.io.poll_read_with(cx, |s| (&*s).read(buf))
     }
 }
 
 impl AsyncRead for &UnixStream {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut [u8],
-    ) -> Poll<io::Result<usize>> {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
         self.io.poll_read_with(cx, |s| (&*s).read(buf))
     }
 }
@@ -283,11 +267,7 @@ fn poll_close(stream: &UnixStream) -> Poll<io::Result<()>> {
 }
 
 impl AsyncWrite for UnixStream {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         self.io.poll_write_with(cx, |s| (&*s).write(buf))
     }
 
@@ -309,11 +289,7 @@ impl AsyncWrite for UnixStream {
 }
 
 impl AsyncWrite for &UnixStream {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         self.io.poll_write_with(cx, |s| (&*s).write(buf))
     }
 
@@ -412,9 +388,7 @@ impl UnixDatagram {
     /// Panics outside a spindle runtime.
     #[track_caller]
     pub fn from_std(socket: std_unix::UnixDatagram) -> io::Result<UnixDatagram> {
-        Ok(UnixDatagram {
-            io: Async::new(socket)?,
-        })
+        Ok(UnixDatagram { io: Async::new(socket)? })
     }
 
     /// Sets the default peer.
@@ -496,8 +470,6 @@ impl AsRawFd for UnixDatagram {
 
 impl fmt::Debug for UnixDatagram {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("UnixDatagram")
-            .field("io", &self.io)
-            .finish()
+        f.debug_struct("UnixDatagram").field("io", &self.io).finish()
     }
 }

@@ -36,12 +36,7 @@ impl Rt {
                 }
             })
             .expect("spawn driver thread");
-        Rt {
-            handle,
-            stop,
-            unparker,
-            thread: Some(thread),
-        }
+        Rt { handle, stop, unparker, thread: Some(thread) }
     }
 
     pub fn handle(&self) -> &Handle {
