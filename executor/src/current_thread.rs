@@ -223,7 +223,7 @@ impl CoreGuard<'_> {
         let tick = core.tick;
         let mut restore = Restore { prev, cx: &cx, guard: &mut self, park: Some(core.park), tick };
 
-        let woken = StdArc::new(BlockOnWaker { woken: AtomicBool::new(true), unpark: shared.unpark.clone() });
+        let woken = StdArc::new(BlockOnWaker { woken: AtomicBool::new(true), unpark: shared.unpark.clone(), shared });
         let waker = Waker::from(woken.clone());
         let mut task_cx = Context::from_waker(&waker);
         let config = &shared.config;
@@ -273,7 +273,17 @@ impl CoreGuard<'_> {
 struct BlockOnWaker {
     woken: AtomicBool,
     unpark: StdArc<dyn Unpark>,
+    /// The scheduler whose core the waiting thread holds: a wake from that
+    /// same thread (a task it runs) needs no unpark, since the thread checks
+    /// `woken` before it parks.
+    shared: *const Shared,
 }
+
+// SAFETY: `shared` is only compared with the thread-local context pointer,
+// never dereferenced.
+unsafe impl Send for BlockOnWaker {}
+// SAFETY: as above; the other fields are `Sync`.
+unsafe impl Sync for BlockOnWaker {}
 
 impl Wake for BlockOnWaker {
     fn wake(self: StdArc<Self>) {
@@ -281,7 +291,15 @@ impl Wake for BlockOnWaker {
     }
     fn wake_by_ref(self: &StdArc<Self>) {
         self.woken.store(true, Ordering::Release);
-        self.unpark.unpark();
+        let on_core_thread = CURRENT.with(|c| {
+            let cx = c.get();
+            // SAFETY: CURRENT points to a live `Cx` while set (see
+            // `schedule_local`).
+            !cx.is_null() && ptr::eq(unsafe { (*cx).shared }, self.shared)
+        });
+        if !on_core_thread {
+            self.unpark.unpark();
+        }
     }
 }
 
