@@ -13,8 +13,8 @@
 
 use std::time::Duration;
 
-use criterion::{BenchmarkGroup, Criterion};
 use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, Criterion};
 use spindle_benches::rt::{BenchRuntime, Runtimes};
 use spindle_benches::workloads::{
     ChainedSpawn, PingPong, SpawnManyLocal, SpawnManyRemote, Workload, YieldMany,

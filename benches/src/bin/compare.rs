@@ -75,7 +75,9 @@ fn parse_args() -> Result<Options, String> {
         }
     }
     if opts.workers == 0 || opts.rounds == 0 {
-        return Err(format!("--workers and --rounds must be at least 1\n{USAGE}"));
+        return Err(format!(
+            "--workers and --rounds must be at least 1\n{USAGE}"
+        ));
     }
     Ok(opts)
 }
@@ -147,7 +149,10 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    assert!(alloc::installed(), "the counting allocator is not installed");
+    assert!(
+        alloc::installed(),
+        "the counting allocator is not installed"
+    );
 
     let rts = match Runtimes::new(opts.workers) {
         Ok(rts) => rts,
