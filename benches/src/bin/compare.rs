@@ -104,15 +104,21 @@ fn order(round: usize) -> [Which; 3] {
     all
 }
 
-fn run_row(rts: &Runtimes, row: &Row, opts: &Options) -> RowResult {
+/// Runs one row; also returns the first warm-up sample per runtime (in
+/// [`Which::ALL`] order), if there was a warm-up.
+fn run_row(rts: &Runtimes, row: &Row, opts: &Options) -> (RowResult, Option<[f64; 3]>) {
     let (warmup, rounds) = match row.unit {
         Unit::Seconds => (opts.warmup, opts.rounds),
         Unit::BytesPerTask => (opts.warmup.min(1), opts.rounds.min(MAX_MEMORY_ROUNDS)),
     };
+    let mut first = None;
     for round in 0..warmup {
+        let mut values = [0.0; 3];
         for which in order(round) {
-            (row.sample)(rts, which);
+            let index = Which::ALL.iter().position(|w| *w == which).unwrap();
+            values[index] = (row.sample)(rts, which);
         }
+        first.get_or_insert(values);
     }
     let mut samples: [Vec<f64>; 3] = Default::default();
     for round in 0..rounds {
@@ -121,11 +127,12 @@ fn run_row(rts: &Runtimes, row: &Row, opts: &Options) -> RowResult {
             samples[index].push((row.sample)(rts, which));
         }
     }
-    RowResult {
+    let result = RowResult {
         name: row.name,
         unit: row.unit,
         summaries: samples.map(|s| Summary::of(&s)),
-    }
+    };
+    (result, first)
 }
 
 fn main() -> ExitCode {
@@ -168,9 +175,25 @@ fn main() -> ExitCode {
     );
 
     let mut results = Vec::new();
+    let mut notes = Vec::new();
     for row in &rows {
         eprint!("{} ...", row.name);
-        let result = run_row(&rts, row, &opts);
+        let (result, first) = run_row(&rts, row, &opts);
+        if let (Unit::BytesPerTask, Some(first)) = (row.unit, first) {
+            // Later samples reuse capacity that the first one grew (task
+            // registries, slabs), so they show the marginal cost; the first
+            // shows the cost of growing to that many tasks.
+            notes.push(format!(
+                "{} on its first (cold) sample: {}",
+                row.name,
+                Which::ALL
+                    .iter()
+                    .zip(first)
+                    .map(|(w, v)| format!("{} {}", w.name(), report::format_value(row.unit, v)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
         eprintln!(
             " {}",
             result
@@ -190,5 +213,8 @@ fn main() -> ExitCode {
     );
     println!("{}", report::markdown_table(&results));
     println!("{}", report::spread_table(&results));
+    for note in notes {
+        println!("- {note}");
+    }
     ExitCode::SUCCESS
 }
