@@ -1,0 +1,98 @@
+//! A counting wrapper around [`System`], for memory rows.
+//!
+//! Install it in a binary with
+//! `#[global_allocator] static A: spindle_benches::alloc::Counting = spindle_benches::alloc::Counting;`.
+//! It counts only while a [`Window`] is open (a relaxed flag load is all it
+//! costs otherwise, so it does not tax the timed rows), and then keeps the
+//! *net* number of requested bytes: allocations minus frees, by any thread,
+//! since the window opened. Allocator overhead (malloc chunk headers,
+//! rounding) is not included.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicBool, AtomicIsize, Ordering};
+
+static COUNTING: AtomicBool = AtomicBool::new(false);
+static NET: AtomicIsize = AtomicIsize::new(0);
+
+/// The counting allocator.
+#[derive(Debug)]
+pub struct Counting;
+
+#[inline]
+fn record(delta: isize) {
+    if COUNTING.load(Ordering::Relaxed) {
+        NET.fetch_add(delta, Ordering::Relaxed);
+    }
+}
+
+// SAFETY: every method forwards to `System` with the caller's arguments
+// unchanged, so `System`'s guarantees carry over; the counting on the side
+// never touches the memory.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: forwarded; the caller upholds `GlobalAlloc::alloc`'s contract.
+        let ptr = unsafe { System.alloc(layout) };
+        if !ptr.is_null() {
+            record(layout.size() as isize);
+        }
+        ptr
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: forwarded, as in `alloc`.
+        let ptr = unsafe { System.alloc_zeroed(layout) };
+        if !ptr.is_null() {
+            record(layout.size() as isize);
+        }
+        ptr
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: forwarded; `ptr` came from this allocator, i.e. `System`.
+        unsafe { System.dealloc(ptr, layout) };
+        record(-(layout.size() as isize));
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: forwarded; `ptr` came from `System` with `layout`.
+        let new = unsafe { System.realloc(ptr, layout, new_size) };
+        if !new.is_null() {
+            record(new_size as isize - layout.size() as isize);
+        }
+        new
+    }
+}
+
+/// While alive, the allocator counts; [`net_bytes`](Window::net_bytes)
+/// reads the growth since [`open`](Window::open). One window at a time.
+#[derive(Debug)]
+pub struct Window(());
+
+impl Window {
+    /// Resets the count and starts counting.
+    pub fn open() -> Window {
+        NET.store(0, Ordering::SeqCst);
+        COUNTING.store(true, Ordering::SeqCst);
+        Window(())
+    }
+
+    /// Net bytes allocated since the window opened.
+    pub fn net_bytes(&self) -> isize {
+        NET.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for Window {
+    fn drop(&mut self) {
+        COUNTING.store(false, Ordering::SeqCst);
+    }
+}
+
+/// Whether [`Counting`] is this process's global allocator.
+pub fn installed() -> bool {
+    let window = Window::open();
+    let probe = std::hint::black_box(Box::new([0u8; 64]));
+    let seen = window.net_bytes();
+    drop(probe);
+    seen >= 64
+}

@@ -1,0 +1,107 @@
+//! The three runtimes behind one pair of traits, so that every workload is
+//! written once and monomorphised per runtime (no `dyn` on the hot path).
+//!
+//! Each runtime is built once per process, by [`Runtimes::new`], with the
+//! same number of worker threads, and without timer or I/O drivers (spindle
+//! has none yet, so tokio gets none either: idle workers of both park on a
+//! condvar). The calling thread is never one of the workers: it only spawns
+//! from outside and blocks on completion signals.
+//!
+//! | runtime | spawn from outside | spawn inside a task | wait on main thread | yield |
+//! |---|---|---|---|---|
+//! | spindle | `Runtime::spawn` | `spindle::spawn` | `Runtime::block_on` | `spindle::task::yield_now` |
+//! | tokio | `Runtime::spawn` | `tokio::spawn` | `Runtime::block_on` | `tokio::task::yield_now` |
+//! | async-executor | `Executor::spawn` + `detach` | same | `futures_lite::future::block_on` | `futures_lite::future::yield_now` |
+
+mod async_executor;
+mod spindle;
+mod tokio;
+
+use std::future::Future;
+use std::io;
+
+pub use self::async_executor::AsyncExecutorRt;
+pub use self::spindle::SpindleRt;
+pub use self::tokio::TokioRt;
+
+/// A runtime as seen from outside its workers (the benchmark's main thread).
+pub trait BenchRuntime: Send + Sync {
+    /// What tasks use to spawn more tasks and to yield.
+    type Spawner: Spawner;
+
+    /// The name used in tables and criterion ids.
+    const NAME: &'static str;
+
+    /// A spawner for use *inside* this runtime's tasks.
+    fn spawner(&self) -> Self::Spawner;
+
+    /// Spawns a detached task from outside the runtime.
+    fn spawn_remote<F>(&self, future: F)
+    where
+        F: Future<Output = ()> + Send + 'static;
+
+    /// Blocks the calling thread (not a worker) until `future` completes.
+    fn block_on<F: Future>(&self, future: F) -> F::Output;
+}
+
+/// Spawning and yielding from inside a task, the way a user of each
+/// runtime would write it.
+pub trait Spawner: Copy + Send + Sync + 'static {
+    /// Spawns a detached task. Only called from inside a task of the runtime.
+    fn spawn<F>(self, future: F)
+    where
+        F: Future<Output = ()> + Send + 'static;
+
+    /// The runtime's own `yield_now`.
+    fn yield_now(self) -> impl Future<Output = ()> + Send;
+}
+
+/// Which runtime a sample is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Which {
+    /// spindle's multi-thread runtime.
+    Spindle,
+    /// tokio's multi-thread runtime.
+    Tokio,
+    /// async-executor driven by dedicated threads (the smol pattern).
+    AsyncExecutor,
+}
+
+impl Which {
+    /// All runtimes, in table order.
+    pub const ALL: [Which; 3] = [Which::Spindle, Which::Tokio, Which::AsyncExecutor];
+
+    /// The column name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Which::Spindle => SpindleRt::NAME,
+            Which::Tokio => TokioRt::NAME,
+            Which::AsyncExecutor => AsyncExecutorRt::NAME,
+        }
+    }
+}
+
+/// The three runtimes, each built once, with `workers` worker threads.
+#[derive(Debug)]
+pub struct Runtimes {
+    /// spindle.
+    pub spindle: SpindleRt,
+    /// tokio.
+    pub tokio: TokioRt,
+    /// async-executor.
+    pub async_executor: AsyncExecutorRt,
+}
+
+impl Runtimes {
+    /// Builds all three runtimes.
+    ///
+    /// # Errors
+    /// If a runtime cannot start its threads.
+    pub fn new(workers: usize) -> io::Result<Runtimes> {
+        Ok(Runtimes {
+            spindle: SpindleRt::new(workers)?,
+            tokio: TokioRt::new(workers)?,
+            async_executor: AsyncExecutorRt::new(workers)?,
+        })
+    }
+}

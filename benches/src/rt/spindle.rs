@@ -1,0 +1,65 @@
+//! spindle's multi-thread runtime.
+
+use std::future::Future;
+use std::io;
+
+use super::{BenchRuntime, Spawner};
+
+/// `spindle::Builder::new_multi_thread().worker_threads(n)`.
+#[derive(Debug)]
+pub struct SpindleRt {
+    rt: spindle::Runtime,
+}
+
+impl SpindleRt {
+    /// Builds the runtime with `workers` workers.
+    ///
+    /// # Errors
+    /// If a worker thread cannot be started.
+    pub fn new(workers: usize) -> io::Result<SpindleRt> {
+        let rt = spindle::Builder::new_multi_thread().worker_threads(workers).thread_name("spindle-worker").build()?;
+        Ok(SpindleRt { rt })
+    }
+
+    /// The runtime itself, for metrics.
+    pub fn runtime(&self) -> &spindle::Runtime {
+        &self.rt
+    }
+}
+
+/// Spawns through the worker's thread context (`spindle::spawn`).
+#[derive(Clone, Copy, Debug)]
+pub struct SpindleSpawner;
+
+impl Spawner for SpindleSpawner {
+    fn spawn<F>(self, future: F)
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        drop(spindle::spawn(future));
+    }
+
+    fn yield_now(self) -> impl Future<Output = ()> + Send {
+        spindle::task::yield_now()
+    }
+}
+
+impl BenchRuntime for SpindleRt {
+    type Spawner = SpindleSpawner;
+    const NAME: &'static str = "spindle";
+
+    fn spawner(&self) -> SpindleSpawner {
+        SpindleSpawner
+    }
+
+    fn spawn_remote<F>(&self, future: F)
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        drop(self.rt.spawn(future));
+    }
+
+    fn block_on<F: Future>(&self, future: F) -> F::Output {
+        self.rt.block_on(future)
+    }
+}

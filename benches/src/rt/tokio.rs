@@ -1,0 +1,62 @@
+//! tokio's multi-thread runtime.
+
+use std::future::Future;
+use std::io;
+
+use super::{BenchRuntime, Spawner};
+
+/// `tokio::runtime::Builder::new_multi_thread().worker_threads(n)`, no
+/// drivers enabled (see the module docs of [`crate::rt`]).
+#[derive(Debug)]
+pub struct TokioRt {
+    rt: tokio::runtime::Runtime,
+}
+
+impl TokioRt {
+    /// Builds the runtime with `workers` workers.
+    ///
+    /// # Errors
+    /// If a worker thread cannot be started.
+    pub fn new(workers: usize) -> io::Result<TokioRt> {
+        let rt =
+            tokio::runtime::Builder::new_multi_thread().worker_threads(workers).thread_name("tokio-worker").build()?;
+        Ok(TokioRt { rt })
+    }
+}
+
+/// Spawns through the worker's thread context (`tokio::spawn`).
+#[derive(Clone, Copy, Debug)]
+pub struct TokioSpawner;
+
+impl Spawner for TokioSpawner {
+    fn spawn<F>(self, future: F)
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        drop(tokio::spawn(future));
+    }
+
+    fn yield_now(self) -> impl Future<Output = ()> + Send {
+        tokio::task::yield_now()
+    }
+}
+
+impl BenchRuntime for TokioRt {
+    type Spawner = TokioSpawner;
+    const NAME: &'static str = "tokio";
+
+    fn spawner(&self) -> TokioSpawner {
+        TokioSpawner
+    }
+
+    fn spawn_remote<F>(&self, future: F)
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        drop(self.rt.spawn(future));
+    }
+
+    fn block_on<F: Future>(&self, future: F) -> F::Output {
+        self.rt.block_on(future)
+    }
+}
