@@ -6,8 +6,9 @@
 //! +-----------------------------+
 //! | Header                      |  state word, vtable, id, registry key
 //! | scheduler: S                |  where wakes send the task
-//! | stage: Running(F)           |  -> Finished(Result<F::Output, JoinError>)
-//! |        | Finished | Consumed|  -> Consumed (output taken or dropped)
+//! | stage: Running(F)           |  -> Finished(F::Output) | Cancelled
+//! |                             |     | Panicked(payload)
+//! |                             |  -> Consumed (output taken or dropped)
 //! | join_waker: Option<Waker>   |  the JoinHandle's waker (see JOIN_WAKER)
 //! +-----------------------------+
 //! ```
@@ -58,7 +59,13 @@ pub(crate) struct Vtable {
 
 pub(crate) enum Stage<F: Future> {
     Running(F),
-    Finished(Result<F::Output, JoinError>),
+    /// The output, waiting for the `JoinHandle`.
+    Finished(F::Output),
+    /// Cancelled; the `JoinError` is built when read (it only needs the id),
+    /// which keeps the cell small.
+    Cancelled,
+    /// The poll (or the future's destructor) panicked with this payload.
+    Panicked(Box<dyn Any + Send + 'static>),
     Consumed,
 }
 
@@ -177,31 +184,26 @@ where
     /// Drops the future and stores the cancellation error. Caller holds
     /// `RUNNING`.
     fn cancel_future(&self) {
-        let id = self.header().id;
-        let error = match self.set_stage(Stage::Consumed) {
-            Ok(()) => JoinError::cancelled(id),
-            Err(payload) => JoinError::panic(id, payload),
+        let outcome = match self.set_stage(Stage::Consumed) {
+            Ok(()) => Stage::Cancelled,
+            Err(payload) => Stage::Panicked(payload),
         };
         // Dropping `Consumed` cannot panic.
-        let _ = self.set_stage(Stage::Finished(Err(error)));
+        let _ = self.set_stage(outcome);
     }
 
     /// Stores the outcome of the poll that ended the task. Caller holds
     /// `RUNNING`.
     fn store_output(&self, output: Result<F::Output, Box<dyn Any + Send>>) {
-        let id = self.header().id;
-        let result = match output {
-            Ok(value) => Ok(value),
-            Err(payload) => Err(JoinError::panic(id, payload)),
-        };
         // The future is dropped here; a panic in its destructor turns the
-        // result into that panic (unless the poll itself already panicked).
+        // outcome into that panic (unless the poll itself already panicked).
         let dropped = self.set_stage(Stage::Consumed);
-        let result = match (result, dropped) {
-            (Ok(_value), Err(payload)) => Err(JoinError::panic(id, payload)),
-            (result, _) => result,
+        let outcome = match (output, dropped) {
+            (Ok(value), Ok(())) => Stage::Finished(value),
+            (Ok(_value), Err(payload)) => Stage::Panicked(payload),
+            (Err(payload), _) => Stage::Panicked(payload),
         };
-        let _ = self.set_stage(Stage::Finished(result));
+        let _ = self.set_stage(outcome);
     }
 
     /// `RUNNING` -> `COMPLETE`; notify or drop for the `JoinHandle`; leave
@@ -335,7 +337,13 @@ where
         // has exclusive access to the stage (see state.rs).
         unsafe { std::ptr::replace(stage, Stage::Consumed) }
     });
-    let Stage::Finished(result) = taken else { panic!("JoinHandle polled after it returned the output") };
+    let id = harness.header().id;
+    let result = match taken {
+        Stage::Finished(value) => Ok(value),
+        Stage::Cancelled => Err(JoinError::cancelled(id)),
+        Stage::Panicked(payload) => Err(JoinError::panic(id, payload)),
+        Stage::Running(_) | Stage::Consumed => panic!("JoinHandle polled after it returned the output"),
+    };
     let dst = dst.cast::<Poll<Result<F::Output, JoinError>>>();
     // SAFETY: the caller passes a valid, initialized `Poll` of this type;
     // assigning drops the old `Poll::Pending`.
@@ -534,5 +542,27 @@ pub(crate) fn drop_reference(ptr: NonNull<Header>) {
     if Header::state(ptr).ref_dec() {
         // SAFETY: ours was the last reference.
         unsafe { (Header::vtable(ptr).dealloc)(ptr) }
+    }
+}
+
+#[cfg(all(test, not(spindle_loom)))]
+mod tests {
+    use super::*;
+
+    struct NoSchedule;
+    impl Schedule for NoSchedule {
+        fn schedule(&self, _task: Notified) {}
+        fn release(&self, _task: NonNull<Header>) -> bool {
+            false
+        }
+    }
+
+    #[test]
+    fn cell_is_small() {
+        // Header (state, vtable, id, registry key), a pointer-sized
+        // scheduler, the stage, and the join waker.
+        assert_eq!(std::mem::size_of::<Header>(), 32);
+        let cell = std::mem::size_of::<Cell<std::future::Ready<()>, NoSchedule>>();
+        assert!(cell <= 72, "task cell grew to {cell} bytes");
     }
 }
