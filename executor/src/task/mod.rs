@@ -113,7 +113,7 @@ impl Task {
     ///
     /// # Safety
     /// Only the registry calls this, under its shard lock, once per task.
-    pub(crate) unsafe fn set_registry_key(&self, key: usize) {
+    pub(crate) unsafe fn set_registry_key(&self, key: u32) {
         // SAFETY: we hold a reference; the key is written under the shard
         // lock and read only under that lock.
         unsafe { (*self.0.as_ptr()).registry_key.with_mut(|k| *k = key) }
@@ -123,7 +123,7 @@ impl Task {
     ///
     /// # Safety
     /// Read under the registry's shard lock only.
-    pub(crate) unsafe fn registry_key(ptr: NonNull<Header>) -> usize {
+    pub(crate) unsafe fn registry_key(ptr: NonNull<Header>) -> u32 {
         // SAFETY: see `set_registry_key`.
         unsafe { (*ptr.as_ptr()).registry_key.with(|k| *k) }
     }

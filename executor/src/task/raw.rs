@@ -34,11 +34,12 @@ use crate::sync::{mutant, Mutant, UnsafeCell};
 #[repr(C)]
 pub(crate) struct Header {
     pub(crate) state: State,
+    /// Index of the task's entry in the registry shard, read and written
+    /// only under that shard's lock. Beside the 32-bit state word so the
+    /// header packs into 24 bytes.
+    pub(crate) registry_key: UnsafeCell<u32>,
     pub(crate) vtable: &'static Vtable,
     pub(crate) id: TaskId,
-    /// Index of the task's entry in the registry shard. Written once, by
-    /// the spawner, before the task is shared with any other thread.
-    pub(crate) registry_key: UnsafeCell<usize>,
 }
 
 /// Operations that need the concrete future and scheduler types.
@@ -86,7 +87,7 @@ where
     S: Schedule,
 {
     let cell = Box::new(Cell {
-        header: Header { state: State::new(), vtable: vtable::<F, S>(), id, registry_key: UnsafeCell::new(usize::MAX) },
+        header: Header { state: State::new(), registry_key: UnsafeCell::new(u32::MAX), vtable: vtable::<F, S>(), id },
         scheduler,
         stage: UnsafeCell::new(Stage::Running(future)),
         join_waker: UnsafeCell::new(None),
@@ -561,8 +562,8 @@ mod tests {
     fn cell_is_small() {
         // Header (state, vtable, id, registry key), a pointer-sized
         // scheduler, the stage, and the join waker.
-        assert_eq!(std::mem::size_of::<Header>(), 32);
+        assert_eq!(std::mem::size_of::<Header>(), 24);
         let cell = std::mem::size_of::<Cell<std::future::Ready<()>, NoSchedule>>();
-        assert!(cell <= 72, "task cell grew to {cell} bytes");
+        assert!(cell <= 64, "task cell grew to {cell} bytes");
     }
 }

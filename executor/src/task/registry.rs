@@ -45,8 +45,9 @@ impl Registry {
             return Err(task);
         }
         let key = shard.free.pop().unwrap_or(shard.slots.len());
+        let Ok(key32) = u32::try_from(key) else { panic!("more than {} live tasks in one registry shard", u32::MAX) };
         // SAFETY: we hold the shard lock, and this is the task's only insert.
-        unsafe { task.set_registry_key(key) };
+        unsafe { task.set_registry_key(key32) };
         if key == shard.slots.len() {
             shard.slots.push(Some(task));
         } else {
@@ -61,7 +62,7 @@ impl Registry {
     pub(crate) fn remove(&self, header: NonNull<Header>) -> Option<Task> {
         let mut shard = self.shard(header).lock();
         // SAFETY: read under the shard lock, which covers the key.
-        let key = unsafe { Task::registry_key(header) };
+        let key = unsafe { Task::registry_key(header) } as usize;
         match shard.slots.get(key) {
             Some(Some(task)) if task.header() == header => {}
             _ => return None,

@@ -4,7 +4,7 @@
 //! # Layout
 //!
 //! ```text
-//!  usize::BITS-1                     6   5           4            3          2          1         0
+//!  31                                6   5           4            3          2          1         0
 //! +-------------------------------+-----------+-------------+-----------+----------+---------+-----------+
 //! |       reference count         | JOIN_WAKER|JOIN_INTEREST| CANCELLED | COMPLETE | RUNNING | SCHEDULED |
 //! +-------------------------------+-----------+-------------+-----------+----------+---------+-----------+
@@ -23,7 +23,9 @@
 //!   while it is clear only the `JoinHandle` does. Never set after `COMPLETE`.
 //! * reference count (units of [`REF_ONE`]): the registry's reference, the
 //!   `JoinHandle`'s, one per `Waker`, and the `Notified`'s. The cell is freed
-//!   when it reaches zero.
+//!   when it reaches zero. The word is 32 bits (so the header packs it with
+//!   the 32-bit registry key): 26 bits of count, and like `Arc` the process
+//!   aborts rather than overflow (past 2^25 references).
 //!
 //! # Lifecycle
 //!
@@ -49,36 +51,39 @@
 
 use std::fmt;
 
-use crate::sync::{mutant, AtomicUsize, Mutant, Ordering};
+use crate::sync::{mutant, AtomicU32, Mutant, Ordering};
 
 /// A `Notified` exists for the task.
-pub(crate) const SCHEDULED: usize = 1 << 0;
+pub(crate) const SCHEDULED: u32 = 1 << 0;
 /// A thread owns the future.
-pub(crate) const RUNNING: usize = 1 << 1;
+pub(crate) const RUNNING: u32 = 1 << 1;
 /// The output is stored; the future is gone. Excludes `RUNNING`.
-pub(crate) const COMPLETE: usize = 1 << 2;
+pub(crate) const COMPLETE: u32 = 1 << 2;
 /// The task has been asked to stop.
-pub(crate) const CANCELLED: usize = 1 << 3;
+pub(crate) const CANCELLED: u32 = 1 << 3;
 /// A `JoinHandle` exists.
-pub(crate) const JOIN_INTEREST: usize = 1 << 4;
+pub(crate) const JOIN_INTEREST: u32 = 1 << 4;
 /// The join waker slot belongs to the task side (a waker is stored).
-pub(crate) const JOIN_WAKER: usize = 1 << 5;
+pub(crate) const JOIN_WAKER: u32 = 1 << 5;
 
-const FLAG_MASK: usize = REF_ONE - 1;
+const FLAG_MASK: u32 = REF_ONE - 1;
 /// One reference.
-pub(crate) const REF_ONE: usize = 1 << 6;
-const REF_MASK: usize = !FLAG_MASK;
+pub(crate) const REF_ONE: u32 = 1 << 6;
+const REF_MASK: u32 = !FLAG_MASK;
+/// Past this word value, taking a reference aborts (half the count range,
+/// as `Arc` does with `isize::MAX`).
+const REF_LIMIT: u32 = 1 << 31;
 
 /// A new task: three references (registry, `JoinHandle`, the first
 /// `Notified`), a join handle, and scheduled.
-const INITIAL: usize = (REF_ONE * 3) | JOIN_INTEREST | SCHEDULED;
+const INITIAL: u32 = (REF_ONE * 3) | JOIN_INTEREST | SCHEDULED;
 
 /// The atomic state word of a task.
-pub(crate) struct State(AtomicUsize);
+pub(crate) struct State(AtomicU32);
 
 /// A copy of the state word, with helpers to read and edit it.
 #[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Snapshot(pub(crate) usize);
+pub(crate) struct Snapshot(pub(crate) u32);
 
 /// What the thread that popped a `Notified` must do.
 #[must_use]
@@ -147,20 +152,20 @@ impl Snapshot {
         self.0 & JOIN_WAKER != 0
     }
     pub(crate) fn ref_count(self) -> usize {
-        (self.0 & REF_MASK) / REF_ONE
+        ((self.0 & REF_MASK) / REF_ONE) as usize
     }
     fn ref_inc(&mut self) {
-        assert!(self.0 <= isize::MAX as usize, "task reference count overflow; state = {self:?}");
+        assert!(self.0 < REF_LIMIT, "task reference count overflow; state = {self:?}");
         self.0 += REF_ONE;
     }
     fn ref_dec(&mut self) {
         assert!(self.ref_count() > 0, "task reference count underflow; state = {self:?}");
         self.0 -= REF_ONE;
     }
-    fn set(&mut self, bits: usize) {
+    fn set(&mut self, bits: u32) {
         self.0 |= bits;
     }
-    fn unset(&mut self, bits: usize) {
+    fn unset(&mut self, bits: u32) {
         self.0 &= !bits;
     }
 }
@@ -188,7 +193,7 @@ impl fmt::Debug for State {
 impl State {
     /// The state of a freshly spawned task.
     pub(crate) fn new() -> State {
-        State(AtomicUsize::new(INITIAL))
+        State(AtomicU32::new(INITIAL))
     }
 
     pub(crate) fn load(&self) -> Snapshot {
@@ -265,7 +270,7 @@ impl State {
     /// Releases `count` references after completion. Returns `true` if the
     /// cell must be freed.
     pub(crate) fn transition_to_terminal(&self, count: usize) -> bool {
-        let prev = Snapshot(self.0.fetch_sub(count * REF_ONE, Ordering::AcqRel));
+        let prev = Snapshot(self.0.fetch_sub(count as u32 * REF_ONE, Ordering::AcqRel));
         assert!(prev.ref_count() >= count, "task reference count underflow: releasing {count} from {prev:?}");
         prev.ref_count() == count
     }
@@ -386,7 +391,7 @@ impl State {
     pub(crate) fn ref_inc(&self) {
         let prev = self.0.fetch_add(REF_ONE, Ordering::Relaxed);
         // Like `Arc`: abort rather than wrap around.
-        if prev > isize::MAX as usize {
+        if prev >= REF_LIMIT {
             std::process::abort();
         }
     }
