@@ -118,6 +118,7 @@ pub(crate) fn slot_start(elapsed: u64, level: usize, slot: usize) -> u64 {
 }
 
 /// Ticks covered by one slot of `level`.
+#[cfg(test)]
 pub(crate) const fn slot_ticks(level: usize) -> u64 {
     1 << (level as u32 * BITS_PER_LEVEL)
 }

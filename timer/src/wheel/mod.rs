@@ -125,6 +125,7 @@ impl<T> Wheel<T> {
     }
 
     /// Number of armed entries (linked, waiting to fire).
+    #[cfg(any(test, spindle_loom))]
     pub(crate) fn armed(&self) -> usize {
         self.armed
     }
@@ -155,6 +156,13 @@ impl<T> Wheel<T> {
         self.link(key);
     }
 
+    /// Changes the deadline of an unarmed entry without arming it.
+    pub(crate) fn reset_deadline(&mut self, key: EntryKey, deadline: u64) {
+        let node = self.entries.get_mut(key);
+        debug_assert_eq!(node.loc, Loc::Unarmed, "{key:?} is armed");
+        node.deadline = deadline;
+    }
+
     /// Unlinks an entry without firing it; returns whether it was armed. O(1).
     pub(crate) fn disarm(&mut self, key: EntryKey) -> bool {
         self.unlink(key)
@@ -167,7 +175,6 @@ impl<T> Wheel<T> {
     }
 
     /// The entry's deadline (ns).
-    #[cfg(test)]
     pub(crate) fn deadline(&self, key: EntryKey) -> u64 {
         self.entries.get(key).deadline
     }

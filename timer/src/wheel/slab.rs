@@ -87,6 +87,7 @@ impl<T> Slab<T> {
     }
 
     /// Number of occupied entries.
+    #[cfg(any(test, spindle_loom))]
     pub(crate) fn len(&self) -> usize {
         self.len
     }

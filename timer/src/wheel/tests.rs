@@ -188,7 +188,7 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
     let mut model = Model::default();
     let mut now: u64 = 0;
     for op in ops {
-        let mut step = |now: u64, wheel: &mut Wheel<u32>, model: &mut Model| {
+        let step = |now: u64, wheel: &mut Wheel<u32>, model: &mut Model| {
             let expected = model.due(now);
             let mut fired = BTreeSet::new();
             let mut deadlines = Vec::new();

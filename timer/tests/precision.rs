@@ -1,0 +1,84 @@
+//! How late timers fire. The smoke test only asserts a generous bound (the
+//! machine is shared and noisy); `precision_report` prints percentiles:
+//!
+//! ```text
+//! cargo test --release -p spindle-timer --test precision -- --ignored --nocapture
+//! ```
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{poll_once, CountingWaker, Rt, PROMPT};
+use spindle_timer::{sleep, sleep_until};
+
+/// Lateness samples: (driver fired at - deadline, task resumed at - deadline).
+fn measure(rt: &Rt, n: usize) -> (Vec<Duration>, Vec<Duration>) {
+    let _enter = rt.handle().enter();
+    let mut fired = Vec::with_capacity(n);
+    let mut resumed = Vec::with_capacity(n);
+    for i in 0..n {
+        // 1-3 ms, spread across tick phases.
+        let d = Duration::from_micros(1_000 + (i as u64 * 7_919) % 2_000);
+        let deadline = Instant::now() + d;
+        let waker = CountingWaker::unparking(std::thread::current());
+        let mut s = sleep_until(deadline);
+        let start = Instant::now();
+        while poll_once(&mut s, &waker.waker()).is_pending() {
+            assert!(start.elapsed() < PROMPT, "sleep never fired");
+            std::thread::park_timeout(Duration::from_millis(50));
+        }
+        let now = Instant::now();
+        assert!(now >= deadline, "fired early");
+        let woke = waker.first.lock().unwrap().unwrap_or(now);
+        fired.push(woke.saturating_duration_since(deadline));
+        resumed.push(now - deadline);
+    }
+    fired.sort_unstable();
+    resumed.sort_unstable();
+    (fired, resumed)
+}
+
+fn pct(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+#[test]
+fn smoke() {
+    let rt = Rt::new();
+    let (fired, resumed) = measure(&rt, 30);
+    eprintln!(
+        "lateness over 30 sleeps: driver p50 {:?}, task p50 {:?}",
+        pct(&fired, 0.5),
+        pct(&resumed, 0.5)
+    );
+    assert!(pct(&resumed, 0.5) < Duration::from_millis(50));
+}
+
+#[test]
+fn sleep_in_block_on() {
+    let rt = Rt::new();
+    rt.block_on(async {
+        let deadline = Instant::now() + Duration::from_millis(3);
+        sleep(Duration::from_millis(3)).await;
+        let late = Instant::now() - deadline;
+        assert!(late < Duration::from_millis(500), "late by {late:?}");
+    });
+}
+
+#[test]
+#[ignore = "prints lateness percentiles; run on a quiet machine with --release"]
+fn precision_report() {
+    let rt = Rt::new();
+    let n = 2_000;
+    let (fired, resumed) = measure(&rt, n);
+    for (what, v) in [("driver wake", &fired), ("task resumed", &resumed)] {
+        eprintln!(
+            "{what:>12}: n={n} p50={:?} p90={:?} p99={:?} max={:?}",
+            pct(v, 0.5),
+            pct(v, 0.9),
+            pct(v, 0.99),
+            pct(v, 1.0)
+        );
+    }
+}
