@@ -102,7 +102,8 @@ impl MissedTickBehavior {
     /// When the tick after a late one (scheduled at `timeout`, delivered at
     /// `now`) is due.
     fn next_timeout(self, timeout: Instant, now: Instant, period: Duration) -> Instant {
-        let after = |base: Instant, d: Duration| base.checked_add(d).unwrap_or_else(|| far_future(base));
+        let after =
+            |base: Instant, d: Duration| base.checked_add(d).unwrap_or_else(|| far_future(base));
         match self {
             MissedTickBehavior::Burst => after(timeout, period),
             MissedTickBehavior::Delay => after(now, period),

@@ -175,7 +175,9 @@ impl Shard {
     pub(crate) fn shutdown(&self, wakers: &mut Vec<Waker>) {
         let mut state = self.state.lock();
         state.shutdown = true;
-        state.wheel.disarm_all(|_, entry| wakers.extend(entry.waker.take()));
+        state
+            .wheel
+            .disarm_all(|_, entry| wakers.extend(entry.waker.take()));
         self.publish(&state);
     }
 

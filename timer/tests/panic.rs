@@ -7,19 +7,19 @@ use std::time::{Duration, Instant};
     expected = "spindle::time::sleep called outside a spindle runtime (no timer is running on this thread)"
 )]
 fn sleep_outside_runtime() {
-    let _ = spindle_timer::sleep(Duration::from_millis(1));
+    drop(spindle_timer::sleep(Duration::from_millis(1)));
 }
 
 #[test]
 #[should_panic(expected = "spindle::time::sleep_until called outside a spindle runtime")]
 fn sleep_until_outside_runtime() {
-    let _ = spindle_timer::sleep_until(Instant::now());
+    drop(spindle_timer::sleep_until(Instant::now()));
 }
 
 #[test]
 #[should_panic(expected = "spindle::time::timeout called outside a spindle runtime")]
 fn timeout_outside_runtime() {
-    let _ = spindle_timer::timeout(Duration::from_millis(1), async {});
+    drop(spindle_timer::timeout(Duration::from_millis(1), async {}));
 }
 
 #[test]
@@ -40,7 +40,7 @@ fn enter_guard_restores_nothing_after_exit() {
     let driver = spindle_timer::TimerDriver::new(Parker::new());
     {
         let _enter = driver.handle().enter();
-        let _ = spindle_timer::sleep(Duration::from_millis(1));
+        drop(spindle_timer::sleep(Duration::from_millis(1)));
     }
     assert!(spindle_timer::Handle::try_current().is_none());
     // And a thread that never entered has no timer either.

@@ -38,7 +38,10 @@ fn stampede() {
                             }
                             // A timeout that its future beats: cancelled.
                             2 => {
-                                assert_eq!(timeout(Duration::from_secs(30), async { i }).await, Ok(i));
+                                assert_eq!(
+                                    timeout(Duration::from_secs(30), async { i }).await,
+                                    Ok(i)
+                                );
                             }
                             // Reset later, then earlier.
                             _ => {
@@ -76,7 +79,10 @@ fn cancel_from_another_thread() {
         assert!(poll_once(&mut s, &waker.waker()).is_pending());
         sleeps.push(s);
     }
-    let (a, b): (Vec<_>, Vec<_>) = sleeps.into_iter().enumerate().partition(|(i, _)| i % 2 == 0);
+    let (a, b): (Vec<_>, Vec<_>) = sleeps
+        .into_iter()
+        .enumerate()
+        .partition(|(i, _)| i % 2 == 0);
     let ta = std::thread::spawn(move || drop(a));
     let tb = std::thread::spawn(move || drop(b));
     ta.join().unwrap();

@@ -37,7 +37,9 @@ fn ready_future_wins_even_with_zero_duration() {
         assert_eq!(timeout(Duration::MAX, async { 2 }).await, Ok(2));
         let past = Instant::now() - Duration::from_secs(1);
         assert_eq!(timeout_at(past, async { 3 }).await, Ok(3));
-        assert!(timeout(Duration::ZERO, std::future::pending::<()>()).await.is_err());
+        assert!(timeout(Duration::ZERO, std::future::pending::<()>())
+            .await
+            .is_err());
     });
 }
 

@@ -149,11 +149,20 @@ impl<T> Slab<T> {
     /// Every occupied key (tests only: O(capacity)).
     #[cfg(test)]
     pub(crate) fn keys(&self) -> impl Iterator<Item = EntryKey> + '_ {
-        self.entries.iter().enumerate().filter_map(|(i, e)| match e {
-            Entry::Occupied(_) => Some(EntryKey(i as u32)),
-            Entry::Vacant(_) => None,
-        })
+        self.entries
+            .iter()
+            .enumerate()
+            .filter_map(|(i, e)| match e {
+                Entry::Occupied(_) => Some(EntryKey(i as u32)),
+                Entry::Vacant(_) => None,
+            })
     }
+}
+
+/// A key for tests that build lists by hand.
+#[cfg(test)]
+pub(crate) fn tests_key(index: u32) -> EntryKey {
+    EntryKey(index)
 }
 
 #[cfg(test)]
@@ -182,10 +191,4 @@ mod tests {
         slab.remove(a);
         slab.get(a);
     }
-}
-
-/// A key for tests that build lists by hand.
-#[cfg(test)]
-pub(crate) fn tests_key(index: u32) -> EntryKey {
-    EntryKey(index)
 }

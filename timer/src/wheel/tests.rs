@@ -167,11 +167,7 @@ impl Model {
     }
 
     fn earliest_armed(&self) -> Option<u64> {
-        self.live
-            .values()
-            .filter(|e| e.2)
-            .map(|e| e.1)
-            .min()
+        self.live.values().filter(|e| e.2).map(|e| e.1).min()
     }
 
     fn due(&self, now: u64) -> BTreeSet<u32> {
@@ -249,7 +245,12 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
         let next = wheel.next_expiration();
         prop_assert_eq!(next.is_some(), earliest.is_some());
         if let (Some(next), Some(earliest)) = (next, earliest) {
-            prop_assert!(next <= earliest, "next_expiration {} > earliest {}", next, earliest);
+            prop_assert!(
+                next <= earliest,
+                "next_expiration {} > earliest {}",
+                next,
+                earliest
+            );
         }
         prop_assert_eq!(wheel.armed(), model.live.values().filter(|e| e.2).count());
         prop_assert_eq!(wheel.len(), model.live.len());
