@@ -156,7 +156,7 @@ impl Sleep {
     /// # use spindle_executor::park::Parker;
     /// # let driver = spindle_timer::TimerDriver::new(Parker::new());
     /// # let _enter = driver.handle().enter();
-    /// use std::time::{Duration, Instant};
+    /// use std::time::Duration;
     /// assert!(spindle_timer::sleep(Duration::ZERO).is_elapsed());
     /// assert!(!spindle_timer::sleep(Duration::from_secs(60)).is_elapsed());
     /// ```
