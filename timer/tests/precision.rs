@@ -82,3 +82,36 @@ fn precision_report() {
         );
     }
 }
+
+#[test]
+#[ignore = "prints the cost of register + cancel; run with --release"]
+fn churn_report() {
+    let rt = Rt::new();
+    let _enter = rt.handle().enter();
+    let waker = CountingWaker::new();
+    // Background load: 10k pending timers spread over a minute.
+    let mut background: Vec<_> = (0..10_000u64)
+        .map(|i| sleep(Duration::from_millis(1_000 + i * 6)))
+        .collect();
+    for s in &mut background {
+        assert!(poll_once(s, &waker.waker()).is_pending());
+    }
+    let n = 200_000;
+    let start = Instant::now();
+    for _ in 0..n {
+        // A connection timeout that is registered, then cancelled.
+        let mut s = sleep(Duration::from_secs(30));
+        assert!(poll_once(&mut s, &waker.waker()).is_pending());
+        drop(s);
+    }
+    let per = start.elapsed() / n;
+    let start = Instant::now();
+    let mut s = sleep(Duration::from_secs(30));
+    assert!(poll_once(&mut s, &waker.waker()).is_pending());
+    for i in 0..n {
+        s.reset(Instant::now() + Duration::from_secs(30) + Duration::from_nanos(i as u64));
+    }
+    let per_reset = start.elapsed() / n;
+    eprintln!("register+cancel: {per:?} each; reset: {per_reset:?} each (10k pending)");
+    assert_eq!(waker.count(), 0);
+}
