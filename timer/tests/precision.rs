@@ -72,7 +72,22 @@ fn precision_report() {
     let rt = Rt::new();
     let n = 2_000;
     let (fired, resumed) = measure(&rt, n);
-    for (what, v) in [("driver wake", &fired), ("task resumed", &resumed)] {
+    // The floor: how late the bare condvar parker itself wakes.
+    let mut parker = spindle_executor::park::Parker::new();
+    let mut floor: Vec<Duration> = (0..n)
+        .map(|i| {
+            let d = Duration::from_micros(1_000 + (i as u64 * 7_919) % 2_000);
+            let deadline = Instant::now() + d;
+            spindle_executor::park::Park::park(&mut parker, Some(d));
+            Instant::now().saturating_duration_since(deadline)
+        })
+        .collect();
+    floor.sort_unstable();
+    for (what, v) in [
+        ("bare Parker", &floor),
+        ("driver wake", &fired),
+        ("task resumed", &resumed),
+    ] {
         eprintln!(
             "{what:>12}: n={n} p50={:?} p90={:?} p99={:?} max={:?}",
             pct(v, 0.5),

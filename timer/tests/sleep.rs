@@ -180,19 +180,23 @@ fn earlier_deadline_unparks_a_sleeping_driver() {
     assert!(poll_once(&mut far, &long.waker()).is_pending());
     // Let the driver go to sleep toward the far deadline.
     std::thread::sleep(Duration::from_millis(20));
-    // Register from another thread (another shard, likely).
+    // Register from another thread (another shard, likely), poll once, and
+    // wait for the driver's wake-up (re-polling would read the clock itself).
     let handle = rt.handle();
-    let start = Instant::now();
-    std::thread::spawn(move || {
+    let woken = std::thread::spawn(move || {
         let _enter = handle.enter();
-        futures_executor::block_on(sleep(Duration::from_millis(10)));
+        let waker = CountingWaker::unparking(std::thread::current());
+        let mut s = sleep(Duration::from_millis(10));
+        assert!(poll_once(&mut s, &waker.waker()).is_pending());
+        let start = Instant::now();
+        while waker.count() == 0 && start.elapsed() < PROMPT {
+            std::thread::park_timeout(Duration::from_millis(10));
+        }
+        waker.count()
     })
     .join()
     .unwrap();
-    assert!(
-        start.elapsed() < PROMPT,
-        "the driver missed the new earlier deadline"
-    );
+    assert_eq!(woken, 1, "the driver missed the new, earlier deadline");
     assert_eq!(long.count(), 0);
 }
 
