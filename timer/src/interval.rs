@@ -164,6 +164,19 @@ impl Interval {
     /// Completes at the next tick and returns its scheduled instant.
     ///
     /// Cancel safe: dropping the future before it completes loses no tick.
+    ///
+    /// ```
+    /// # use spindle_executor::park::{Park, Parker};
+    /// # let mut driver = spindle_timer::TimerDriver::new(Parker::new());
+    /// # let _enter = driver.handle().enter();
+    /// # std::thread::spawn(move || loop { driver.park(None) });
+    /// use std::time::{Duration, Instant};
+    /// # futures_executor::block_on(async {
+    /// let mut every = spindle_timer::interval(Duration::from_millis(1));
+    /// let first = every.tick().await;
+    /// assert!(first <= Instant::now());
+    /// # });
+    /// ```
     pub async fn tick(&mut self) -> Instant {
         poll_fn(|cx| self.poll_tick(cx)).await
     }
@@ -171,6 +184,18 @@ impl Interval {
     /// Polls for the next tick (the poll form of [`Interval::tick`]).
     ///
     /// Consumes coop budget like [`Sleep`].
+    ///
+    /// ```
+    /// # use spindle_executor::park::Parker;
+    /// # let driver = spindle_timer::TimerDriver::new(Parker::new());
+    /// # let _enter = driver.handle().enter();
+    /// use std::task::{Context, Waker};
+    /// use std::time::Duration;
+    /// let mut every = spindle_timer::interval(Duration::from_secs(60));
+    /// let mut cx = Context::from_waker(Waker::noop());
+    /// assert!(every.poll_tick(&mut cx).is_ready()); // the first tick
+    /// assert!(every.poll_tick(&mut cx).is_pending());
+    /// ```
     pub fn poll_tick(&mut self, cx: &mut Context<'_>) -> Poll<Instant> {
         ready!(Pin::new(&mut self.delay).poll(cx));
         let timeout = self.delay.deadline();
@@ -206,26 +231,78 @@ impl Interval {
     }
 
     /// Restarts the schedule so that the next tick completes at once.
+    ///
+    /// ```
+    /// # use spindle_executor::park::Parker;
+    /// # let driver = spindle_timer::TimerDriver::new(Parker::new());
+    /// # let _enter = driver.handle().enter();
+    /// use std::time::{Duration, Instant};
+    /// let mut every = spindle_timer::interval(Duration::from_secs(60));
+    /// every.reset_immediately();
+    /// assert!(every.next_tick() <= Instant::now());
+    /// ```
     pub fn reset_immediately(&mut self) {
         self.delay.reset(Instant::now());
     }
 
     /// Restarts the schedule with the next tick at `deadline`.
+    ///
+    /// ```
+    /// # use spindle_executor::park::Parker;
+    /// # let driver = spindle_timer::TimerDriver::new(Parker::new());
+    /// # let _enter = driver.handle().enter();
+    /// use std::time::{Duration, Instant};
+    /// let mut every = spindle_timer::interval(Duration::from_secs(60));
+    /// let at = Instant::now() + Duration::from_secs(5);
+    /// every.reset_at(at);
+    /// assert_eq!(every.next_tick(), at);
+    /// ```
     pub fn reset_at(&mut self, deadline: Instant) {
         self.delay.reset(deadline);
     }
 
     /// The scheduled instant of the next tick.
+    ///
+    /// ```
+    /// # use spindle_executor::park::Parker;
+    /// # let driver = spindle_timer::TimerDriver::new(Parker::new());
+    /// # let _enter = driver.handle().enter();
+    /// use std::time::{Duration, Instant};
+    /// let start = Instant::now() + Duration::from_secs(1);
+    /// let every = spindle_timer::interval_at(start, Duration::from_secs(60));
+    /// assert_eq!(every.next_tick(), start);
+    /// ```
     pub fn next_tick(&self) -> Instant {
         self.delay.deadline()
     }
 
     /// The period.
+    ///
+    /// ```
+    /// # use spindle_executor::park::Parker;
+    /// # let driver = spindle_timer::TimerDriver::new(Parker::new());
+    /// # let _enter = driver.handle().enter();
+    /// use std::time::Duration;
+    /// let every = spindle_timer::interval(Duration::from_secs(60));
+    /// assert_eq!(every.period(), Duration::from_secs(60));
+    /// ```
     pub fn period(&self) -> Duration {
         self.period
     }
 
     /// The current [`MissedTickBehavior`].
+    ///
+    /// ```
+    /// # use spindle_executor::park::Parker;
+    /// # let driver = spindle_timer::TimerDriver::new(Parker::new());
+    /// # let _enter = driver.handle().enter();
+    /// use spindle_timer::MissedTickBehavior;
+    /// use std::time::Duration;
+    /// let mut every = spindle_timer::interval(Duration::from_secs(60));
+    /// assert_eq!(every.missed_tick_behavior(), MissedTickBehavior::Burst);
+    /// every.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    /// assert_eq!(every.missed_tick_behavior(), MissedTickBehavior::Delay);
+    /// ```
     pub fn missed_tick_behavior(&self) -> MissedTickBehavior {
         self.missed_tick_behavior
     }

@@ -105,21 +105,57 @@ impl<F> Timeout<F> {
     }
 
     /// The instant the timeout elapses at.
+    ///
+    /// ```
+    /// # use spindle_executor::park::Parker;
+    /// # let driver = spindle_timer::TimerDriver::new(Parker::new());
+    /// # let _enter = driver.handle().enter();
+    /// use std::time::{Duration, Instant};
+    /// let at = Instant::now() + Duration::from_secs(1);
+    /// assert_eq!(spindle_timer::timeout_at(at, async {}).deadline(), at);
+    /// ```
     pub fn deadline(&self) -> Instant {
         self.delay.deadline()
     }
 
     /// The wrapped future.
+    ///
+    /// ```
+    /// # use spindle_executor::park::Parker;
+    /// # let driver = spindle_timer::TimerDriver::new(Parker::new());
+    /// # let _enter = driver.handle().enter();
+    /// use std::time::Duration;
+    /// let t = spindle_timer::timeout(Duration::from_secs(1), std::future::ready(3));
+    /// assert!(matches!(t.get_ref(), std::future::Ready { .. }));
+    /// ```
     pub fn get_ref(&self) -> &F {
         &self.value
     }
 
     /// The wrapped future, mutably (requires an unpinned `Timeout`).
+    ///
+    /// ```
+    /// # use spindle_executor::park::Parker;
+    /// # let driver = spindle_timer::TimerDriver::new(Parker::new());
+    /// # let _enter = driver.handle().enter();
+    /// use std::time::Duration;
+    /// let mut t = spindle_timer::timeout(Duration::from_secs(1), std::future::ready(3));
+    /// let _inner: &mut std::future::Ready<i32> = t.get_mut();
+    /// ```
     pub fn get_mut(&mut self) -> &mut F {
         &mut self.value
     }
 
     /// The wrapped future, cancelling the timer.
+    ///
+    /// ```
+    /// # use spindle_executor::park::Parker;
+    /// # let driver = spindle_timer::TimerDriver::new(Parker::new());
+    /// # let _enter = driver.handle().enter();
+    /// use std::time::Duration;
+    /// let t = spindle_timer::timeout(Duration::from_secs(1), std::future::ready(3));
+    /// assert_eq!(futures_executor::block_on(t.into_inner()), 3);
+    /// ```
     pub fn into_inner(self) -> F {
         self.value
     }
