@@ -169,7 +169,7 @@ impl<T> Wheel<T> {
     }
 
     /// Whether the entry is armed.
-    #[cfg(any(test, spindle_loom))]
+    #[cfg(test)]
     pub(crate) fn is_armed(&self, key: EntryKey) -> bool {
         self.entries.get(key).loc != Loc::Unarmed
     }
