@@ -130,3 +130,31 @@ fn churn_report() {
     eprintln!("register+cancel: {per:?} each; reset: {per_reset:?} each (10k pending)");
     assert_eq!(waker.count(), 0);
 }
+
+#[test]
+#[ignore = "prints the cost of firing many timers at once; run with --release"]
+fn mass_fire_report() {
+    use spindle_executor::park::{Park, Parker};
+    let mut driver = spindle_timer::TimerDriver::with_shards(Parker::new(), 1);
+    let _enter = driver.handle().enter();
+    let waker = CountingWaker::new();
+    let n = 100_000;
+    let deadline = Instant::now() + Duration::from_millis(500);
+    let mut sleeps: Vec<_> = (0..n)
+        .map(|i| sleep_until(deadline + Duration::from_nanos(i)))
+        .collect();
+    for s in &mut sleeps {
+        assert!(poll_once(s, &waker.waker()).is_pending());
+    }
+    std::thread::sleep(
+        deadline.saturating_duration_since(Instant::now()) + Duration::from_millis(1),
+    );
+    let start = Instant::now();
+    driver.park(Some(Duration::ZERO));
+    let took = start.elapsed();
+    assert_eq!(waker.count(), n as usize);
+    eprintln!(
+        "fired {n} due timers in {took:?} ({:?} each)",
+        took / n as u32
+    );
+}
