@@ -1,1 +1,79 @@
-//! spindle-timer (skeleton).
+//! spindle's timer: a hierarchical timing wheel behind a [`Park`] layer,
+//! and the timer futures built on it — [`sleep`], [`sleep_until`],
+//! [`timeout`], [`timeout_at`], [`interval`], [`interval_at`].
+//!
+//! The runtime wraps the `Park` it sleeps in with a [`TimerDriver`]. The
+//! thread that parks in the driver sleeps until the earliest timer deadline
+//! (exactly; the wheel keeps exact deadlines, not ticks) and wakes the
+//! expired timers' tasks when it returns. Timer futures find the timer
+//! through the thread's current [`Handle`] ([`Handle::enter`]); timers are
+//! sharded per thread so that workers registering and cancelling timers do
+//! not contend on one lock.
+//!
+//! # Examples
+//!
+//! Without a runtime, a thread looping in `park` plays the runtime's part:
+//!
+//! ```
+//! use spindle_executor::park::{Park, Parker};
+//! use spindle_timer::{sleep, timeout, TimerDriver};
+//! use std::time::{Duration, Instant};
+//!
+//! let mut driver = TimerDriver::new(Parker::new());
+//! let handle = driver.handle();
+//! std::thread::spawn(move || loop { driver.park(None) });
+//!
+//! let _enter = handle.enter();
+//! futures_executor::block_on(async {
+//!     let start = Instant::now();
+//!     sleep(Duration::from_millis(10)).await;
+//!     assert!(start.elapsed() >= Duration::from_millis(10));
+//!
+//!     let never = std::future::pending::<()>();
+//!     assert!(timeout(Duration::from_millis(5), never).await.is_err());
+//! });
+//! ```
+//!
+//! [`Park`]: spindle_executor::park::Park
+#![warn(
+    missing_docs,
+    missing_debug_implementations,
+    rust_2018_idioms,
+    unsafe_op_in_unsafe_fn,
+    clippy::undocumented_unsafe_blocks
+)]
+#![doc(test(attr(deny(warnings))))]
+
+mod driver;
+mod entry;
+mod error;
+mod handle;
+mod interval;
+mod shard;
+mod sleep;
+mod sync;
+mod timeout;
+mod wheel;
+
+#[cfg(spindle_loom)]
+#[doc(hidden)]
+pub mod loom_api;
+
+pub use crate::driver::TimerDriver;
+pub use crate::error::Elapsed;
+pub use crate::handle::{EnterGuard, Handle};
+pub use crate::interval::{interval, interval_at, Interval, MissedTickBehavior};
+pub use crate::sleep::{sleep, sleep_until, Sleep};
+pub use crate::timeout::{timeout, timeout_at, Timeout};
+pub use std::time::Instant;
+
+/// Compile-time check of which public types are `Send` and `Sync`.
+fn _ensure_send_and_sync() {
+    fn is_send_sync<T: Send + Sync>() {}
+    is_send_sync::<Handle>();
+    is_send_sync::<Sleep>();
+    is_send_sync::<Interval>();
+    is_send_sync::<Timeout<std::future::Ready<()>>>();
+    is_send_sync::<Elapsed>();
+    is_send_sync::<TimerDriver<spindle_executor::park::Parker>>();
+}

@@ -1,0 +1,119 @@
+//! [`TimerEntry`]: one timer's registration, as a timer future sees it.
+//!
+//! An entry is registered lazily, on the first poll that finds its deadline
+//! in the future: a `timeout` whose inner future is ready at once, or a
+//! `sleep` with a passed deadline, never touches a lock. Once registered,
+//! the entry keeps its slab slot on one shard until dropped, so `reset`
+//! moves it in place (no allocation) and drop unlinks it in O(1).
+//!
+//! The entry's own state (fired or not, the waker) lives in the shard, under
+//! its lock; the driver fires it there. Every wake-up is issued after the
+//! lock is released.
+
+use std::fmt;
+use std::task::{Context, Poll};
+
+use crate::shard::Reset;
+use crate::wheel::EntryKey;
+use crate::Handle;
+
+/// One timer: its deadline and, once polled, its place in a shard.
+pub(crate) struct TimerEntry {
+    handle: Handle,
+    /// Deadline in ns since the handle's origin (saturated).
+    deadline: u64,
+    /// `(shard, key)` once registered.
+    registered: Option<(usize, EntryKey)>,
+}
+
+impl TimerEntry {
+    pub(crate) fn new(handle: Handle, deadline: u64) -> TimerEntry {
+        TimerEntry {
+            handle,
+            deadline,
+            registered: None,
+        }
+    }
+
+    pub(crate) fn handle(&self) -> &Handle {
+        &self.handle
+    }
+
+    /// Ready once the deadline has passed (checked against the clock) or the
+    /// driver fired the entry. Does not consume coop budget.
+    pub(crate) fn poll_elapsed(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        let now = self.handle.now_ns();
+        self.poll_elapsed_at(cx, now)
+    }
+
+    /// [`TimerEntry::poll_elapsed`] with the clock passed in (ns).
+    pub(crate) fn poll_elapsed_at(&mut self, cx: &mut Context<'_>, now: u64) -> Poll<()> {
+        match self.registered {
+            None => {
+                if self.deadline <= now {
+                    return Poll::Ready(());
+                }
+                let index = self.handle.local_shard();
+                if let Some(key) = self.handle.shard(index).register(self.deadline, cx.waker()) {
+                    self.registered = Some((index, key));
+                    self.handle.notify_if_earlier(self.deadline);
+                }
+                // Not registered: the timer is shut down and never fires.
+                Poll::Pending
+            }
+            Some((index, key)) => {
+                let (fired, old_waker) = self.handle.shard(index).poll(key, now, cx.waker());
+                drop(old_waker);
+                if fired {
+                    Poll::Ready(())
+                } else {
+                    Poll::Pending
+                }
+            }
+        }
+    }
+
+    /// Whether a poll would complete.
+    pub(crate) fn is_elapsed(&self) -> bool {
+        let now = self.handle.now_ns();
+        match self.registered {
+            None => self.deadline <= now,
+            Some((index, key)) => self.handle.shard(index).is_elapsed(key, now),
+        }
+    }
+
+    /// Moves the deadline (ns), in place.
+    pub(crate) fn reset(&mut self, deadline: u64) {
+        self.deadline = deadline;
+        if let Some((index, key)) = self.registered {
+            let now = self.handle.now_ns();
+            match self.handle.shard(index).reset(key, deadline, now) {
+                Reset::Armed => self.handle.notify_if_earlier(deadline),
+                Reset::Fired(waker) => {
+                    if let Some(waker) = waker {
+                        waker.wake();
+                    }
+                }
+                Reset::Shutdown => {}
+            }
+        }
+    }
+}
+
+impl Drop for TimerEntry {
+    fn drop(&mut self) {
+        if let Some((index, key)) = self.registered.take() {
+            // The entry (and its waker) drops here, after the lock.
+            drop(self.handle.shard(index).remove(key));
+        }
+    }
+}
+
+impl fmt::Debug for TimerEntry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TimerEntry")
+            .field("deadline_ns", &self.deadline)
+            .field("registered", &self.registered.is_some())
+            .finish()
+    }
+}

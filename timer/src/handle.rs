@@ -1,0 +1,306 @@
+//! The shared timer state ([`Handle`]) and the thread-local "current timer".
+//!
+//! # Roles
+//!
+//! * Any thread registers, resets and cancels timers through a `Handle`. A
+//!   thread uses the shard picked by its own thread-local index, so workers
+//!   rarely contend on a shard lock; cancelling from another thread locks the
+//!   entry's shard, wherever it is.
+//! * One thread at a time sits in [`TimerDriver::park`](crate::TimerDriver).
+//!   It publishes the deadline it sleeps toward in `parked_until` (0 while
+//!   nobody sleeps), and reads each shard's earliest deadline from an atomic.
+//! * A registrar whose deadline is earlier than `parked_until` unparks the
+//!   driver through the `Unpark` captured at construction; otherwise it does
+//!   not (see the protocol in `shard.rs`).
+//!
+//! # Shutdown
+//!
+//! [`Handle::shutdown`] marks every shard shut down and wakes every armed
+//! timer once. From then on no timer fires: a `Sleep` whose deadline had not
+//! passed stays pending forever (never early, never a panic); one whose
+//! deadline has passed still completes. Tasks see the wake-up and are
+//! usually being dropped by the runtime anyway.
+
+use std::cell::RefCell;
+use std::fmt;
+use std::marker::PhantomData;
+use std::sync::atomic::AtomicUsize;
+use std::sync::Arc;
+use std::task::Waker;
+use std::time::Instant;
+
+use spindle_executor::park::Unpark;
+
+use crate::shard::Shard;
+use crate::sync::{AtomicBool, AtomicU64, Ordering};
+
+/// A handle to a timer: registers timers and wakes the timer driver.
+///
+/// Cloning is cheap (an `Arc`). Timer futures find their handle through
+/// [`Handle::current`], set on a thread by [`Handle::enter`].
+///
+/// # Examples
+///
+/// ```
+/// use spindle_executor::park::Parker;
+/// use spindle_timer::{Handle, TimerDriver};
+///
+/// let driver = TimerDriver::new(Parker::new());
+/// let handle = driver.handle();
+/// assert!(Handle::try_current().is_none());
+/// let guard = handle.enter();
+/// assert!(Handle::try_current().is_some());
+/// drop(guard);
+/// assert!(Handle::try_current().is_none());
+/// ```
+#[derive(Clone)]
+pub struct Handle {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    /// Time zero of every shard's wheel.
+    origin: Instant,
+    shards: Box<[Shard]>,
+    /// Wakes the thread parked in the driver.
+    unparker: Arc<dyn Unpark>,
+    /// The deadline (ns) the thread inside `TimerDriver::park` sleeps toward,
+    /// `u64::MAX` for "no limit", 0 while no thread sleeps there.
+    parked_until: AtomicU64,
+    shutdown: AtomicBool,
+}
+
+thread_local! {
+    /// The handle set by [`Handle::enter`] on this thread.
+    static CURRENT: RefCell<Option<Handle>> = const { RefCell::new(None) };
+}
+
+/// Hands out per-thread shard indices round-robin.
+static NEXT_THREAD_INDEX: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    /// This thread's shard index (modulo the shard count).
+    static THREAD_INDEX: usize = NEXT_THREAD_INDEX.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Restores the previous current timer of this thread when dropped.
+///
+/// Returned by [`Handle::enter`]. It must be dropped on the thread that
+/// created it, so it is neither `Send` nor `Sync`:
+///
+/// ```compile_fail
+/// use spindle_executor::park::Parker;
+/// let driver = spindle_timer::TimerDriver::new(Parker::new());
+/// let guard = driver.handle().enter();
+/// std::thread::spawn(move || drop(guard));
+/// ```
+#[must_use = "the handle is current only until the guard is dropped"]
+pub struct EnterGuard {
+    prev: Option<Handle>,
+    _not_send: PhantomData<*const ()>,
+}
+
+impl Handle {
+    pub(crate) fn new(unparker: Arc<dyn Unpark>, shards: usize) -> Handle {
+        assert!(shards > 0, "a timer needs at least one shard");
+        Handle {
+            inner: Arc::new(Inner {
+                origin: Instant::now(),
+                shards: (0..shards).map(|_| Shard::new()).collect(),
+                unparker,
+                parked_until: AtomicU64::new(0),
+                shutdown: AtomicBool::new(false),
+            }),
+        }
+    }
+
+    /// Makes this the current timer of the calling thread until the guard is
+    /// dropped; the previous one (if any) is restored then.
+    ///
+    /// ```
+    /// use spindle_executor::park::Parker;
+    /// use spindle_timer::{Handle, TimerDriver};
+    ///
+    /// let (a, b) = (TimerDriver::new(Parker::new()), TimerDriver::new(Parker::new()));
+    /// let _outer = a.handle().enter();
+    /// {
+    ///     let _inner = b.handle().enter();
+    ///     assert!(Handle::current().same_timer(&b.handle()));
+    /// }
+    /// assert!(Handle::current().same_timer(&a.handle()));
+    /// ```
+    pub fn enter(&self) -> EnterGuard {
+        let prev = CURRENT.with(|c| c.replace(Some(self.clone())));
+        EnterGuard {
+            prev,
+            _not_send: PhantomData,
+        }
+    }
+
+    /// The current timer of this thread.
+    ///
+    /// # Panics
+    ///
+    /// Outside a spindle runtime (no [`Handle::enter`] in effect), with
+    /// "spindle::time::Handle::current called outside a spindle runtime (no
+    /// timer is running on this thread)".
+    ///
+    /// ```should_panic
+    /// spindle_timer::Handle::current();
+    /// ```
+    #[track_caller]
+    pub fn current() -> Handle {
+        Handle::current_for("Handle::current")
+    }
+
+    /// The current timer of this thread, or `None` outside a runtime.
+    ///
+    /// ```
+    /// assert!(spindle_timer::Handle::try_current().is_none());
+    /// ```
+    pub fn try_current() -> Option<Handle> {
+        CURRENT.try_with(|c| c.borrow().clone()).ok().flatten()
+    }
+
+    /// [`Handle::current`] with the name of the API that needed it.
+    #[track_caller]
+    pub(crate) fn current_for(what: &str) -> Handle {
+        match Handle::try_current() {
+            Some(handle) => handle,
+            None => panic!(
+                "spindle::time::{what} called outside a spindle runtime \
+                 (no timer is running on this thread)"
+            ),
+        }
+    }
+
+    /// Whether two handles refer to the same timer.
+    ///
+    /// ```
+    /// use spindle_executor::park::Parker;
+    /// let driver = spindle_timer::TimerDriver::new(Parker::new());
+    /// assert!(driver.handle().same_timer(&driver.handle()));
+    /// ```
+    pub fn same_timer(&self, other: &Handle) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+
+    /// Shuts the timer down: wakes every pending timer once, and from then
+    /// on no timer fires. Pending timer futures stay pending (their deadlines
+    /// are never reached early); timers whose deadline has passed still
+    /// complete. Idempotent. The runtime calls this when it shuts down, and
+    /// dropping the [`TimerDriver`](crate::TimerDriver) calls it too.
+    ///
+    /// ```
+    /// use spindle_executor::park::Parker;
+    /// let driver = spindle_timer::TimerDriver::new(Parker::new());
+    /// let handle = driver.handle();
+    /// handle.shutdown();
+    /// assert!(handle.is_shutdown());
+    /// ```
+    pub fn shutdown(&self) {
+        self.inner.shutdown.store(true, Ordering::SeqCst);
+        let mut wakers = Vec::new();
+        for shard in self.inner.shards.iter() {
+            shard.shutdown(&mut wakers);
+            wake_all(&mut wakers);
+        }
+    }
+
+    /// Whether [`Handle::shutdown`] has been called.
+    ///
+    /// ```
+    /// use spindle_executor::park::Parker;
+    /// let driver = spindle_timer::TimerDriver::new(Parker::new());
+    /// assert!(!driver.handle().is_shutdown());
+    /// ```
+    pub fn is_shutdown(&self) -> bool {
+        self.inner.shutdown.load(Ordering::SeqCst)
+    }
+
+    /// Nanoseconds from the timer's origin to `t`, saturating: instants
+    /// before the origin are 0, and ones more than 584 years on `u64::MAX`.
+    pub(crate) fn ns_of(&self, t: Instant) -> u64 {
+        let since = t.saturating_duration_since(self.inner.origin);
+        u64::try_from(since.as_nanos()).unwrap_or(u64::MAX)
+    }
+
+    /// Now, in nanoseconds since the origin.
+    pub(crate) fn now_ns(&self) -> u64 {
+        self.ns_of(Instant::now())
+    }
+
+    /// The shard this thread registers its timers on.
+    pub(crate) fn local_shard(&self) -> usize {
+        THREAD_INDEX.try_with(|i| *i).unwrap_or(0) % self.inner.shards.len()
+    }
+
+    pub(crate) fn shard(&self, index: usize) -> &Shard {
+        &self.inner.shards[index]
+    }
+
+    /// Unparks the driver if it sleeps toward a later instant than
+    /// `deadline` (ns). Called after publishing the deadline to a shard.
+    pub(crate) fn notify_if_earlier(&self, deadline: u64) {
+        if deadline < self.inner.parked_until.load(Ordering::SeqCst) {
+            self.inner.unparker.unpark();
+        }
+    }
+
+    /// Lower bound of the earliest deadline over all shards (ns), without
+    /// taking any lock; `u64::MAX` when no timer is armed.
+    pub(crate) fn earliest(&self) -> u64 {
+        self.inner
+            .shards
+            .iter()
+            .map(Shard::next_deadline)
+            .min()
+            .unwrap_or(u64::MAX)
+    }
+
+    /// Publishes the instant (ns) the driver is about to sleep toward; 0 when
+    /// it is not sleeping.
+    pub(crate) fn set_parked_until(&self, deadline: u64) {
+        self.inner.parked_until.store(deadline, Ordering::SeqCst);
+    }
+
+    /// Fires every timer due at `now` (ns), waking each shard's wakers after
+    /// releasing that shard's lock. `wakers` is a reusable buffer, left empty.
+    pub(crate) fn fire_expired(&self, now: u64, wakers: &mut Vec<Waker>) {
+        for shard in self.inner.shards.iter() {
+            if shard.next_deadline() <= now {
+                shard.fire(now, wakers);
+                wake_all(wakers);
+            }
+        }
+    }
+}
+
+fn wake_all(wakers: &mut Vec<Waker>) {
+    for waker in wakers.drain(..) {
+        waker.wake();
+    }
+}
+
+impl fmt::Debug for Handle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Handle")
+            .field("shards", &self.inner.shards.len())
+            .field("earliest_ns", &self.earliest())
+            .field("shutdown", &self.is_shutdown())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for EnterGuard {
+    fn drop(&mut self) {
+        let prev = self.prev.take();
+        let _ = CURRENT.try_with(|c| *c.borrow_mut() = prev);
+    }
+}
+
+impl fmt::Debug for EnterGuard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EnterGuard").finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,195 @@
+//! One shard of timer state: a [`Wheel`] behind a mutex, plus the shard's
+//! earliest deadline in an atomic so the parking thread finds its timeout
+//! without taking the lock.
+//!
+//! # Protocol
+//!
+//! * Every operation (register, poll, reset, remove, fire, shutdown) runs
+//!   under `state`'s lock and ends with [`Shard::publish`], which stores the
+//!   wheel's `next_expiration` (a lower bound of the earliest armed deadline,
+//!   `u64::MAX` when none) into `next`. So `next` never exceeds the earliest
+//!   armed deadline; it may be lower (a cancelled entry), which only costs the
+//!   driver one early look.
+//! * Registration and reset store `next` (SeqCst) and *then* load the
+//!   handle's `parked_until` (SeqCst, in [`Handle`](crate::Handle)); the
+//!   driver stores `parked_until` and *then* loads every shard's `next`. In
+//!   the SeqCst order one of the two loads sees the other's store, so either
+//!   the driver sleeps toward the new deadline or the registrar unparks it.
+//! * Wakers are collected under the lock and woken (or dropped) by the caller
+//!   after the lock is released: a waker may run arbitrary code, including
+//!   code that touches this shard.
+//! * After `shutdown`, no entry is armed again: registration fails, reset
+//!   leaves the entry disarmed, and pending timers never fire.
+
+use std::task::Waker;
+
+use crate::sync::{AtomicU64, Mutex, Ordering};
+use crate::wheel::{EntryKey, Wheel};
+
+/// One shard. Cache-line aligned so that the `next` atomics the driver scans
+/// do not share lines with each other's locks.
+#[repr(align(128))]
+#[derive(Debug)]
+pub(crate) struct Shard {
+    state: Mutex<ShardState>,
+    /// Lower bound (ns) of the earliest armed deadline; `u64::MAX` if none.
+    next: AtomicU64,
+}
+
+#[derive(Debug)]
+struct ShardState {
+    wheel: Wheel<Entry>,
+    shutdown: bool,
+}
+
+/// What a registered timer keeps in the wheel.
+#[derive(Debug, Default)]
+pub(crate) struct Entry {
+    /// The task to wake when the entry fires.
+    waker: Option<Waker>,
+    /// Set when the entry fired (or was reset to a passed deadline); cleared
+    /// by a reset to a future deadline.
+    fired: bool,
+}
+
+/// The outcome of [`Shard::reset`].
+#[must_use]
+#[derive(Debug)]
+pub(crate) enum Reset {
+    /// Armed at the new deadline.
+    Armed,
+    /// The new deadline has passed: the entry counts as fired; the waker it
+    /// held (if any) is to be woken by the caller.
+    Fired(Option<Waker>),
+    /// The timer is shut down: the entry stays disarmed.
+    Shutdown,
+}
+
+impl Shard {
+    pub(crate) fn new() -> Shard {
+        Shard {
+            state: Mutex::new(ShardState {
+                wheel: Wheel::new(),
+                shutdown: false,
+            }),
+            next: AtomicU64::new(u64::MAX),
+        }
+    }
+
+    /// The published lower bound of this shard's earliest deadline.
+    pub(crate) fn next_deadline(&self) -> u64 {
+        self.next.load(Ordering::SeqCst)
+    }
+
+    /// Registers an armed entry waking `waker` at `deadline`; `None` once
+    /// shut down.
+    pub(crate) fn register(&self, deadline: u64, waker: &Waker) -> Option<EntryKey> {
+        let mut state = self.state.lock();
+        if state.shutdown {
+            return None;
+        }
+        let entry = Entry {
+            waker: Some(waker.clone()),
+            fired: false,
+        };
+        let key = state.wheel.insert(deadline, entry);
+        self.publish(&state);
+        Some(key)
+    }
+
+    /// Whether the entry has fired, or its deadline is `<= now` (then it is
+    /// marked fired here). Otherwise stores `waker` for the driver to wake.
+    ///
+    /// Returns the waker it replaced, for the caller to drop outside the lock.
+    pub(crate) fn poll(&self, key: EntryKey, now: u64, waker: &Waker) -> (bool, Option<Waker>) {
+        let mut state = self.state.lock();
+        if state.wheel.get_mut(key).fired {
+            return (true, None);
+        }
+        if state.wheel.deadline(key) <= now {
+            state.wheel.disarm(key);
+            let entry = state.wheel.get_mut(key);
+            entry.fired = true;
+            let old = entry.waker.take();
+            self.publish(&state);
+            return (true, old);
+        }
+        if state.shutdown {
+            return (false, None);
+        }
+        let entry = state.wheel.get_mut(key);
+        match &entry.waker {
+            Some(w) if w.will_wake(waker) => (false, None),
+            _ => (false, entry.waker.replace(waker.clone())),
+        }
+    }
+
+    /// Whether the entry counts as elapsed at `now`.
+    pub(crate) fn is_elapsed(&self, key: EntryKey, now: u64) -> bool {
+        let mut state = self.state.lock();
+        state.wheel.deadline(key) <= now || state.wheel.get_mut(key).fired
+    }
+
+    /// Moves the entry to `deadline` (ns), in place.
+    pub(crate) fn reset(&self, key: EntryKey, deadline: u64, now: u64) -> Reset {
+        let mut state = self.state.lock();
+        let outcome = if deadline <= now {
+            state.wheel.disarm(key);
+            state.wheel.reset_deadline(key, deadline);
+            let entry = state.wheel.get_mut(key);
+            entry.fired = true;
+            Reset::Fired(entry.waker.take())
+        } else if state.shutdown {
+            state.wheel.disarm(key);
+            state.wheel.reset_deadline(key, deadline);
+            state.wheel.get_mut(key).fired = false;
+            Reset::Shutdown
+        } else {
+            state.wheel.get_mut(key).fired = false;
+            state.wheel.reset(key, deadline);
+            Reset::Armed
+        };
+        self.publish(&state);
+        outcome
+    }
+
+    /// Removes the entry; the caller drops it (and its waker) after unlock.
+    pub(crate) fn remove(&self, key: EntryKey) -> Entry {
+        let mut state = self.state.lock();
+        let entry = state.wheel.remove(key);
+        self.publish(&state);
+        entry
+    }
+
+    /// Fires every entry due at `now`, pushing their wakers onto `wakers`.
+    pub(crate) fn fire(&self, now: u64, wakers: &mut Vec<Waker>) {
+        let mut state = self.state.lock();
+        state.wheel.advance(now, |_, entry| {
+            entry.fired = true;
+            wakers.extend(entry.waker.take());
+        });
+        self.publish(&state);
+    }
+
+    /// Disarms every entry for good, pushing their wakers onto `wakers`.
+    pub(crate) fn shutdown(&self, wakers: &mut Vec<Waker>) {
+        let mut state = self.state.lock();
+        state.shutdown = true;
+        state
+            .wheel
+            .disarm_all(|_, entry| wakers.extend(entry.waker.take()));
+        self.publish(&state);
+    }
+
+    /// Number of armed entries and of live entries (armed or not).
+    #[cfg(spindle_loom)]
+    pub(crate) fn counts(&self) -> (usize, usize) {
+        let state = self.state.lock();
+        (state.wheel.armed(), state.wheel.len())
+    }
+
+    fn publish(&self, state: &ShardState) {
+        let next = state.wheel.next_expiration().unwrap_or(u64::MAX);
+        self.next.store(next, Ordering::SeqCst);
+    }
+}

@@ -1,0 +1,298 @@
+//! The wheel against a `BTreeMap` model, plus hand-written edge cases.
+
+use super::*;
+use proptest::prelude::*;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Fires everything due at `now` and returns the fired payloads, sorted.
+fn advance(wheel: &mut Wheel<u32>, now: u64) -> Vec<u32> {
+    let mut fired = Vec::new();
+    wheel.advance(now, |_, v| fired.push(*v));
+    wheel.assert_valid();
+    fired.sort_unstable();
+    fired
+}
+
+#[test]
+fn fires_in_order_and_never_early() {
+    let mut wheel = Wheel::new();
+    for (id, deadline) in [(0, 10), (1, 70_000), (2, 5_000_000), (3, 1 << 40)] {
+        wheel.insert(deadline, id);
+    }
+    assert_eq!(wheel.next_expiration(), Some(10));
+    assert_eq!(advance(&mut wheel, 9), Vec::<u32>::new());
+    assert_eq!(advance(&mut wheel, 10), vec![0]);
+    assert_eq!(wheel.next_expiration(), Some(70_000), "exact, not a tick");
+    assert_eq!(advance(&mut wheel, 69_999), Vec::<u32>::new());
+    assert_eq!(advance(&mut wheel, 70_000), vec![1]);
+    assert_eq!(wheel.next_expiration(), Some(5_000_000));
+    assert_eq!(advance(&mut wheel, (1 << 40) - 1), vec![2]);
+    assert_eq!(advance(&mut wheel, 1 << 40), vec![3]);
+    assert_eq!(wheel.next_expiration(), None);
+    assert_eq!(wheel.armed(), 0);
+}
+
+#[test]
+fn zero_and_past_deadlines_are_due_at_once() {
+    let mut wheel = Wheel::new();
+    advance(&mut wheel, 1_000_000_000);
+    wheel.insert(0, 1);
+    wheel.insert(999_999_999, 2);
+    wheel.insert(1_000_000_000, 3);
+    wheel.assert_valid();
+    assert_eq!(wheel.next_expiration(), Some(0));
+    assert_eq!(advance(&mut wheel, 1_000_000_000), vec![1, 2, 3]);
+}
+
+#[test]
+fn same_tick_entries_fire_separately() {
+    // Three deadlines inside one 65.5 µs tick: each fires on its own nanosecond.
+    let mut wheel = Wheel::new();
+    let base = 7 << TICK_SHIFT;
+    for (id, offset) in [(0, 100), (1, 200), (2, 300)] {
+        wheel.insert(base + offset, id);
+    }
+    assert_eq!(advance(&mut wheel, base + 150), vec![0]);
+    assert_eq!(wheel.next_expiration(), Some(base + 200));
+    assert_eq!(advance(&mut wheel, base + 299), vec![1]);
+    assert_eq!(advance(&mut wheel, base + 300), vec![2]);
+}
+
+#[test]
+fn cancel_is_not_fired_and_reset_moves() {
+    let mut wheel = Wheel::new();
+    let a = wheel.insert(1_000, 0);
+    let b = wheel.insert(2_000, 1);
+    let c = wheel.insert(3_000_000_000, 2);
+    assert_eq!(wheel.remove(a), 0);
+    wheel.reset(c, 1_500);
+    wheel.reset(b, 10_000_000_000);
+    wheel.assert_valid();
+    assert_eq!(advance(&mut wheel, 5_000_000_000), vec![2]);
+    assert!(!wheel.is_armed(c));
+    assert!(wheel.is_armed(b));
+    assert_eq!(wheel.deadline(b), 10_000_000_000);
+    // A fired entry can be re-armed in place.
+    wheel.reset(c, 6_000_000_000);
+    assert_eq!(advance(&mut wheel, 6_000_000_000), vec![2]);
+    assert_eq!(advance(&mut wheel, u64::MAX), vec![1]);
+    assert_eq!(wheel.len(), 2, "fired entries stay until removed");
+}
+
+#[test]
+fn overflow_holds_huge_deadlines() {
+    let mut wheel = Wheel::new();
+    let far = HORIZON_NS * 3 + 12_345;
+    wheel.insert(far, 0);
+    wheel.insert(u64::MAX, 1);
+    wheel.insert(HORIZON_NS - 1, 2);
+    wheel.assert_valid();
+    assert_eq!(wheel.next_expiration(), Some(HORIZON_NS - 1));
+    assert_eq!(advance(&mut wheel, HORIZON_NS * 2), vec![2]);
+    assert_eq!(wheel.next_expiration(), Some(far));
+    assert_eq!(advance(&mut wheel, far - 1), Vec::<u32>::new());
+    assert_eq!(advance(&mut wheel, far), vec![0]);
+    assert_eq!(advance(&mut wheel, u64::MAX - 1), Vec::<u32>::new());
+    assert_eq!(advance(&mut wheel, u64::MAX), vec![1]);
+}
+
+#[test]
+fn disarm_all_empties_the_wheel() {
+    let mut wheel = Wheel::new();
+    for (id, deadline) in [(0, 5), (1, 1 << 30), (2, u64::MAX)] {
+        wheel.insert(deadline, id);
+    }
+    let mut seen = Vec::new();
+    wheel.disarm_all(|_, v| seen.push(*v));
+    seen.sort_unstable();
+    assert_eq!(seen, vec![0, 1, 2]);
+    assert_eq!(wheel.next_expiration(), None);
+    assert_eq!(advance(&mut wheel, u64::MAX), Vec::<u32>::new());
+    wheel.assert_valid();
+}
+
+#[derive(Clone, Debug)]
+enum Op {
+    /// Insert at `now + delta` (or `now - delta` when `past`).
+    Insert { delta: u64, past: bool },
+    /// Remove the `n`-th live entry (modulo).
+    Remove(usize),
+    /// Re-arm the `n`-th live entry at `now + delta`.
+    Reset(usize, u64),
+    /// Move time forward by `delta`.
+    Advance(u64),
+    /// Move time to the wheel's own next expiration.
+    AdvanceToNext,
+}
+
+/// Durations from zero to "forever", weighted towards the interesting ones.
+fn delta() -> impl Strategy<Value = u64> {
+    prop_oneof![
+        3 => Just(0u64),
+        6 => 0u64..(1 << 16),          // within a tick
+        6 => 0u64..(1 << 24),          // levels 0-1
+        4 => 0u64..(1 << 40),          // up to level 4
+        2 => 0u64..(HORIZON_NS * 4),   // across horizon blocks
+        1 => any::<u64>(),             // huge, saturating
+        1 => Just(u64::MAX),
+    ]
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        6 => (delta(), proptest::bool::weighted(0.1))
+            .prop_map(|(delta, past)| Op::Insert { delta, past }),
+        2 => any::<usize>().prop_map(Op::Remove),
+        2 => (any::<usize>(), delta()).prop_map(|(n, d)| Op::Reset(n, d)),
+        4 => delta().prop_map(Op::Advance),
+        2 => Just(Op::AdvanceToNext),
+    ]
+}
+
+/// The model: every live entry's deadline and whether it is armed.
+#[derive(Default)]
+struct Model {
+    /// id -> (key, deadline, armed)
+    live: BTreeMap<u32, (EntryKey, u64, bool)>,
+    next_id: u32,
+}
+
+impl Model {
+    fn nth(&self, n: usize) -> Option<u32> {
+        if self.live.is_empty() {
+            None
+        } else {
+            self.live.keys().nth(n % self.live.len()).copied()
+        }
+    }
+
+    fn earliest_armed(&self) -> Option<u64> {
+        self.live.values().filter(|e| e.2).map(|e| e.1).min()
+    }
+
+    fn due(&self, now: u64) -> BTreeSet<u32> {
+        self.live
+            .iter()
+            .filter(|(_, e)| e.2 && e.1 <= now)
+            .map(|(id, _)| *id)
+            .collect()
+    }
+}
+
+fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
+    let mut wheel: Wheel<u32> = Wheel::new();
+    let mut model = Model::default();
+    let mut now: u64 = 0;
+    for op in ops {
+        let step = |now: u64, wheel: &mut Wheel<u32>, model: &mut Model| {
+            let expected = model.due(now);
+            let mut fired = BTreeSet::new();
+            let mut deadlines = Vec::new();
+            wheel.advance(now, |key, id| {
+                assert!(fired.insert(*id), "fired twice");
+                deadlines.push((*id, key));
+            });
+            for (id, key) in deadlines {
+                let entry = model.live.get_mut(&id).expect("fired a removed entry");
+                assert_eq!(entry.0, key);
+                assert!(entry.1 <= now, "fired {} early: now {now}", entry.1);
+                entry.2 = false;
+            }
+            assert_eq!(fired, expected, "fire set at now = {now}");
+            if let Some(next) = wheel.next_expiration() {
+                assert!(next > now, "due entry left behind at {now}");
+            }
+        };
+        match op {
+            Op::Insert { delta, past } => {
+                let deadline = if past {
+                    now.saturating_sub(delta)
+                } else {
+                    now.saturating_add(delta)
+                };
+                let id = model.next_id;
+                model.next_id += 1;
+                let key = wheel.insert(deadline, id);
+                model.live.insert(id, (key, deadline, true));
+            }
+            Op::Remove(n) => {
+                if let Some(id) = model.nth(n) {
+                    let (key, _, _) = model.live.remove(&id).unwrap();
+                    prop_assert_eq!(wheel.remove(key), id);
+                }
+            }
+            Op::Reset(n, delta) => {
+                if let Some(id) = model.nth(n) {
+                    let entry = model.live.get_mut(&id).unwrap();
+                    entry.1 = now.saturating_add(delta);
+                    entry.2 = true;
+                    wheel.reset(entry.0, entry.1);
+                }
+            }
+            Op::Advance(delta) => {
+                now = now.saturating_add(delta);
+                step(now, &mut wheel, &mut model);
+            }
+            Op::AdvanceToNext => {
+                if let Some(next) = wheel.next_expiration() {
+                    now = now.max(next);
+                    step(now, &mut wheel, &mut model);
+                }
+            }
+        }
+        wheel.assert_valid();
+        let earliest = model.earliest_armed();
+        let next = wheel.next_expiration();
+        prop_assert_eq!(next.is_some(), earliest.is_some());
+        if let (Some(next), Some(earliest)) = (next, earliest) {
+            prop_assert!(
+                next <= earliest,
+                "next_expiration {} > earliest {}",
+                next,
+                earliest
+            );
+        }
+        prop_assert_eq!(wheel.armed(), model.live.values().filter(|e| e.2).count());
+        prop_assert_eq!(wheel.len(), model.live.len());
+    }
+    // Drain: everything armed fires by the end of time, exactly once.
+    let expected = model.due(u64::MAX);
+    let fired: BTreeSet<u32> = advance(&mut wheel, u64::MAX).into_iter().collect();
+    prop_assert_eq!(fired, expected);
+    prop_assert_eq!(wheel.next_expiration(), None);
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: if cfg!(miri) { 8 } else { 512 },
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn matches_btreemap_model(ops in proptest::collection::vec(op(), 1..200)) {
+        run(ops)?;
+    }
+}
+
+/// Without cancels, `next_expiration` is exact: advancing to it always fires.
+#[test]
+fn next_expiration_is_exact_without_cancels() {
+    let mut wheel = Wheel::new();
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut now = 0u64;
+    for id in 0..2_000u32 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        wheel.insert(now + (x % (1 << (x % 40))), id);
+        if id % 4 == 0 {
+            let next = wheel.next_expiration().unwrap();
+            now = next;
+            assert!(!advance(&mut wheel, next).is_empty(), "woke for nothing");
+        }
+    }
+    while let Some(next) = wheel.next_expiration() {
+        assert!(!advance(&mut wheel, next).is_empty(), "woke for nothing");
+    }
+}
