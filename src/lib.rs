@@ -32,6 +32,7 @@ mod default_runtime;
 pub mod net;
 pub mod runtime;
 pub mod task;
+pub mod time;
 
 pub use default_runtime::block_on;
 pub use runtime::{Builder, Handle, Runtime};

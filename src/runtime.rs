@@ -18,6 +18,7 @@ use std::time::Duration;
 
 use spindle_executor::park::Park;
 use spindle_reactor::IoDriver;
+use spindle_timer::TimerDriver;
 
 pub use spindle_executor::{EnterGuard, Handle, RuntimeMetrics, TryCurrentError};
 
@@ -35,6 +36,9 @@ use crate::task::JoinHandle;
 /// ```
 pub struct Builder {
     inner: spindle_executor::Builder,
+    /// Worker count, for the timer's shard count (`None`: one per CPU).
+    workers: Option<usize>,
+    current_thread: bool,
 }
 
 macro_rules! delegate {
@@ -52,7 +56,7 @@ macro_rules! delegate {
 impl Builder {
     /// A multi-thread, work-stealing runtime.
     pub fn new_multi_thread() -> Builder {
-        Builder { inner: spindle_executor::Builder::new_multi_thread() }
+        Builder { inner: spindle_executor::Builder::new_multi_thread(), workers: None, current_thread: false }
     }
 
     /// A runtime that runs tasks on the thread calling `block_on`.
@@ -62,15 +66,10 @@ impl Builder {
     /// assert_eq!(rt.block_on(async { spindle::spawn(async { 3 }).await.unwrap() }), 3);
     /// ```
     pub fn new_current_thread() -> Builder {
-        Builder { inner: spindle_executor::Builder::new_current_thread() }
+        Builder { inner: spindle_executor::Builder::new_current_thread(), workers: None, current_thread: true }
     }
 
     delegate! {
-        /// Number of worker threads (default: the number of CPUs).
-        ///
-        /// # Panics
-        /// If zero.
-        fn worker_threads(&mut self, n: usize);
         /// Stack size of the runtime's threads, in bytes.
         fn thread_stack_size(&mut self, size: usize);
         /// Ticks between checks of the global queue (default 61).
@@ -93,6 +92,17 @@ impl Builder {
         fn thread_keep_alive(&mut self, d: Duration);
         /// Seeds the workers' random choices.
         fn rng_seed(&mut self, seed: u64);
+    }
+
+    /// Number of worker threads (default: the number of CPUs). Ignored by
+    /// the current-thread flavor.
+    ///
+    /// # Panics
+    /// If zero.
+    pub fn worker_threads(&mut self, n: usize) -> &mut Builder {
+        self.inner.worker_threads(n);
+        self.workers = Some(n);
+        self
     }
 
     /// Name of the runtime's threads.
@@ -131,7 +141,8 @@ impl Builder {
     /// If the OS poller cannot be created or a worker thread cannot start.
     pub fn build(&mut self) -> io::Result<Runtime> {
         install_blocking_spawner();
-        let drivers = Drivers::new()?;
+        let shards = if self.current_thread { 1 } else { self.workers.unwrap_or_else(num_workers).clamp(1, 64) };
+        let drivers = Drivers::new(shards)?;
         let enter = drivers.enter_hook();
         let park = drivers.park;
         self.inner.driver(move || Ok(park)).on_enter(enter);
@@ -139,24 +150,34 @@ impl Builder {
     }
 }
 
-/// The drivers a runtime parks in, and their handles.
+/// The drivers a runtime parks in, and their handles: the reactor's poller,
+/// wrapped by the timer (which sleeps in the poller until the earliest
+/// deadline, then fires what expired).
 struct Drivers {
     park: Box<dyn Park>,
     reactor: spindle_reactor::Handle,
+    timer: spindle_timer::Handle,
 }
 
 impl Drivers {
-    fn new() -> io::Result<Drivers> {
+    fn new(timer_shards: usize) -> io::Result<Drivers> {
         let io = IoDriver::new()?;
         let reactor = io.handle();
-        Ok(Drivers { park: Box::new(io), reactor })
+        let timer = TimerDriver::with_shards(io, timer_shards);
+        let timer_handle = timer.handle();
+        Ok(Drivers { park: Box::new(timer), reactor, timer: timer_handle })
     }
 
     /// Makes the reactor and timer current on a runtime thread.
     fn enter_hook(&self) -> impl Fn() -> Box<dyn std::any::Any> + Send + Sync + 'static {
         let reactor = self.reactor.clone();
-        move || Box::new(reactor.enter())
+        let timer = self.timer.clone();
+        move || Box::new((reactor.enter(), timer.enter()))
     }
+}
+
+fn num_workers() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 /// Routes the reactor's blocking jobs (name lookup, connect) to the current

@@ -1,0 +1,23 @@
+//! Time: [`sleep`], [`timeout`], [`interval`], on spindle's hierarchical
+//! timing wheel (see `spindle-timer`). Deadlines are honoured to the
+//! microsecond where the OS allows: the parked worker sleeps in the poller
+//! until the earliest deadline exactly, not rounded to a tick.
+//!
+//! ```
+//! use std::time::Duration;
+//!
+//! spindle::block_on(async {
+//!     let start = spindle::time::Instant::now();
+//!     spindle::time::sleep(Duration::from_millis(20)).await;
+//!     assert!(start.elapsed() >= Duration::from_millis(20));
+//!
+//!     let slow = spindle::time::sleep(Duration::from_secs(10));
+//!     let err = spindle::time::timeout(Duration::from_millis(5), slow).await.unwrap_err();
+//!     println!("{err}");
+//! });
+//! ```
+
+pub use spindle_timer::{
+    interval, interval_at, sleep, sleep_until, timeout, timeout_at, Elapsed, Instant, Interval, MissedTickBehavior,
+    Sleep, Timeout,
+};
