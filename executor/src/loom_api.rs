@@ -20,6 +20,11 @@ use crate::sync::{Arc, Mutex, Ordering};
 use crate::task::registry::Registry;
 use crate::task::{self, Header, JoinHandle, Notified, Schedule, TaskId};
 
+/// Whether `m` is switched on (for the other crates' own mutant hooks).
+pub fn mutant_is(m: Mutant) -> bool {
+    crate::sync::mutant(m)
+}
+
 /// Runs `f` (typically `loom::model(...)`) with `mutant` switched on.
 pub fn with_mutant<R>(mutant: Mutant, f: impl FnOnce() -> R) -> R {
     struct Reset;

@@ -154,6 +154,8 @@ pub enum Mutant {
     SkipParkRecheck,
     /// The thread parker waits without checking for a pending unpark.
     ParkerIgnoresNotified,
+    /// The reactor stores a waker without re-checking readiness after.
+    ReactorSkipsRecheck,
 }
 
 /// Whether `m` is the mutant switched on for this model.

@@ -366,6 +366,9 @@ impl ScheduledIo {
             _ => *slot = Some(cx.waker().clone()),
         }
         // T3: re-check under the lock; see "Why no wake-up is lost".
+        if crate::sync::skip_recheck_mutant() {
+            return Poll::Pending;
+        }
         match self.snapshot().event_for(dir) {
             Some(event) => Poll::Ready(event),
             None => Poll::Pending,

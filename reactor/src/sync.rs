@@ -13,11 +13,24 @@ pub(crate) use imp::*;
 mod imp {
     pub(crate) use parking_lot::Mutex;
     pub(crate) use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// Deliberately broken protocol steps exist only in loom builds.
+    #[inline(always)]
+    pub(crate) fn skip_recheck_mutant() -> bool {
+        false
+    }
 }
 
 #[cfg(spindle_loom)]
 mod imp {
     pub(crate) use loom::sync::atomic::{AtomicUsize, Ordering};
+
+    /// Whether a loom model switched on the mutant that skips the re-check
+    /// after storing a waker (to prove the model catches the lost wake-up).
+    pub(crate) fn skip_recheck_mutant() -> bool {
+        use spindle_executor::loom_api::{mutant_is, Mutant};
+        mutant_is(Mutant::ReactorSkipsRecheck)
+    }
 
     /// loom's mutex behind parking_lot's API (`lock()` cannot fail).
     #[derive(Debug)]

@@ -252,6 +252,11 @@ impl Worker<'_> {
         let shared = self.shared;
         let index = core.index;
         let last_searcher = shared.idle.transition_worker_to_parked(index, core.is_searching);
+        // Pairs with the pusher's fence (`schedule_local`, `schedule_remote`):
+        // either its load of the idle state sees us parked, or our re-check
+        // below sees its task. (A SeqCst RMW alone does not order the later
+        // queue loads on weak memory models.)
+        fence(Ordering::SeqCst);
         if last_searcher && !mutant(Mutant::SkipParkRecheck) && shared.has_queued_work() {
             // We were the last searcher: a task pushed while we searched
             // may have seen us searching and woken nobody.
