@@ -119,10 +119,10 @@ enum Op {
     Remove(usize),
     /// Re-arm the `n`-th live entry at `now + delta`.
     Reset(usize, u64),
-    /// Move time forward by `delta`.
-    Advance(u64),
+    /// Move time forward by `delta`, firing in batches of the given size.
+    Advance(u64, usize),
     /// Move time to the wheel's own next expiration.
-    AdvanceToNext,
+    AdvanceToNext(usize),
 }
 
 /// Durations from zero to "forever", weighted towards the interesting ones.
@@ -138,14 +138,19 @@ fn delta() -> impl Strategy<Value = u64> {
     ]
 }
 
+/// Batch limits for `advance_bounded`: tiny, small, or unbounded.
+fn batch() -> impl Strategy<Value = usize> {
+    prop_oneof![1 => 0usize..3, 1 => 3usize..20, 2 => Just(usize::MAX)]
+}
+
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         6 => (delta(), proptest::bool::weighted(0.1))
             .prop_map(|(delta, past)| Op::Insert { delta, past }),
         2 => any::<usize>().prop_map(Op::Remove),
         2 => (any::<usize>(), delta()).prop_map(|(n, d)| Op::Reset(n, d)),
-        4 => delta().prop_map(Op::Advance),
-        2 => Just(Op::AdvanceToNext),
+        4 => (delta(), batch()).prop_map(|(d, b)| Op::Advance(d, b)),
+        2 => batch().prop_map(Op::AdvanceToNext),
     ]
 }
 
@@ -184,14 +189,17 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
     let mut model = Model::default();
     let mut now: u64 = 0;
     for op in ops {
-        let step = |now: u64, wheel: &mut Wheel<u32>, model: &mut Model| {
+        let step = |now: u64, wheel: &mut Wheel<u32>, model: &mut Model, limit: usize| {
             let expected = model.due(now);
             let mut fired = BTreeSet::new();
             let mut deadlines = Vec::new();
-            wheel.advance(now, |key, id| {
+            // Batches of `limit`, as the shard fires them.
+            while wheel.advance_bounded(now, limit, |key, id| {
                 assert!(fired.insert(*id), "fired twice");
                 deadlines.push((*id, key));
-            });
+            }) {
+                wheel.assert_valid();
+            }
             for (id, key) in deadlines {
                 let entry = model.live.get_mut(&id).expect("fired a removed entry");
                 assert_eq!(entry.0, key);
@@ -229,14 +237,14 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                     wheel.reset(entry.0, entry.1);
                 }
             }
-            Op::Advance(delta) => {
+            Op::Advance(delta, limit) => {
                 now = now.saturating_add(delta);
-                step(now, &mut wheel, &mut model);
+                step(now, &mut wheel, &mut model, limit);
             }
-            Op::AdvanceToNext => {
+            Op::AdvanceToNext(limit) => {
                 if let Some(next) = wheel.next_expiration() {
                     now = now.max(next);
-                    step(now, &mut wheel, &mut model);
+                    step(now, &mut wheel, &mut model, limit);
                 }
             }
         }
