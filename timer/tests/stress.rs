@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use common::{poll_once, CountingWaker, Rt, PROMPT};
 use futures_util::future::join_all;
-use spindle_timer::{sleep, sleep_until, timeout};
+use spindle_timer::{sleep_until, timeout};
 
 const THREADS: usize = if cfg!(miri) { 2 } else { 8 };
 const PER_THREAD: u64 = if cfg!(miri) { 10 } else { 200 };
