@@ -182,6 +182,11 @@ impl Sleep {
     /// s.reset(later);
     /// assert_eq!(s.deadline(), later);
     /// assert!(!s.is_elapsed());
+    ///
+    /// // Pinned, tokio style, works too (`Sleep` is `Unpin`):
+    /// let mut pinned = std::pin::pin!(spindle_timer::sleep(Duration::ZERO));
+    /// pinned.as_mut().reset(later);
+    /// assert_eq!(pinned.deadline(), later);
     /// ```
     pub fn reset(&mut self, deadline: Instant) {
         self.deadline = deadline;
