@@ -88,14 +88,17 @@ impl Shard {
     /// Registers an armed entry waking `waker` at `deadline`; `None` once
     /// shut down.
     pub(crate) fn register(&self, deadline: u64, waker: &Waker) -> Option<EntryKey> {
-        let mut state = self.state.lock();
-        if state.shutdown {
-            return None;
-        }
+        // Cloned before locking: a clone may run foreign code.
         let entry = Entry {
             waker: Some(waker.clone()),
             fired: false,
         };
+        let mut state = self.state.lock();
+        if state.shutdown {
+            drop(state);
+            drop(entry);
+            return None;
+        }
         let key = state.wheel.insert(deadline, entry);
         self.publish(&state);
         Some(key)
