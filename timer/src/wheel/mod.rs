@@ -77,7 +77,7 @@ fn ticks(ns: u64) -> u64 {
 ///
 /// # Advancing
 ///
-/// [`Wheel::advance`] takes the earliest slot while it is due and empties it:
+/// [`Wheel::advance_bounded`] takes the earliest slot while it is due and empties it:
 /// entries whose exact deadline is `<= now` fire, the others are linked again
 /// relative to the slot's start, which puts them on a lower level
 /// (cascading) or, for the level-0 slot of the current tick, back where they
@@ -101,7 +101,7 @@ pub(crate) struct Wheel<T> {
     armed: usize,
 }
 
-/// The earliest non-empty list, as [`Wheel::advance`] sees it.
+/// The earliest non-empty list, as [`Wheel::advance_bounded`] sees it.
 #[derive(Clone, Copy, Debug)]
 struct Expiration {
     loc: Loc,
@@ -201,7 +201,7 @@ impl<T> Wheel<T> {
         debug_assert!(!more);
     }
 
-    /// [`Wheel::advance`] in batches: stops before taking another due list
+    /// `Wheel::advance` in batches: stops before taking another due list
     /// once `limit` entries (and at least one) have fired, and returns `true`
     /// when due entries may remain (call again with the same `now`). A list is always
     /// processed whole, so a batch is `limit` plus at most one slot's
