@@ -14,6 +14,15 @@ fn advance(wheel: &mut Wheel<u32>, now: u64) -> Vec<u32> {
 }
 
 #[test]
+fn geometry_matches_the_documented_table() {
+    assert_eq!(1u64 << TICK_SHIFT, 65_536, "level-0 slot: 65.5 µs");
+    assert_eq!(HORIZON_NS, 1 << 58, "7 levels x 6 bits over a 2^16 ns tick");
+    // About 9.13 years: past tokio's 2.2, short of a saturated 30-year sleep.
+    let years = HORIZON_NS as f64 / 1e9 / 86_400.0 / 365.25;
+    assert!((9.1..9.2).contains(&years), "{years}");
+}
+
+#[test]
 fn fires_in_order_and_never_early() {
     let mut wheel = Wheel::new();
     for (id, deadline) in [(0, 10), (1, 70_000), (2, 5_000_000), (3, 1 << 40)] {
