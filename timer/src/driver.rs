@@ -16,8 +16,9 @@
 //!    deadlines, not ticks, so the thread wakes on time, not up to a tick
 //!    late.
 //! 5. Publish `parked_until = 0` (nobody sleeps: registrars need not unpark),
-//!    then fire every timer whose deadline is `<=` the clock, waking their
-//!    tasks after each shard's lock is released.
+//!    then fire every timer whose deadline is `<=` the clock. Each shard is
+//!    locked only if its published earliest deadline is due, fires in
+//!    batches of about 256 and wakes each batch after releasing its lock.
 
 use std::fmt;
 use std::sync::Arc;

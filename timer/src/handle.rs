@@ -269,7 +269,9 @@ impl Handle {
     pub(crate) fn fire_expired(&self, now: u64, wakers: &mut Vec<Waker>) {
         for shard in self.inner.shards.iter() {
             if shard.next_deadline() <= now {
-                shard.fire(now, wakers);
+                while shard.fire(now, wakers) {
+                    wake_all(wakers);
+                }
                 wake_all(wakers);
             }
         }

@@ -145,6 +145,7 @@ impl MissedTickBehavior {
 /// # });
 /// ```
 #[derive(Debug)]
+#[must_use = "an interval does nothing unless ticked"]
 pub struct Interval {
     /// Completes at the next tick's scheduled instant.
     delay: Sleep,

@@ -1,6 +1,6 @@
 //! spindle's timer: a hierarchical timing wheel behind a [`Park`] layer,
-//! and the timer futures built on it — [`sleep`], [`sleep_until`],
-//! [`timeout`], [`timeout_at`], [`interval`], [`interval_at`].
+//! and the timer futures built on it — [`sleep()`], [`sleep_until()`],
+//! [`timeout()`], [`timeout_at()`], [`interval()`], [`interval_at()`].
 //!
 //! The runtime wraps the `Park` it sleeps in with a [`TimerDriver`]. The
 //! thread that parks in the driver sleeps until the earliest timer deadline

@@ -26,6 +26,10 @@ use std::task::Waker;
 use crate::sync::{AtomicU64, Mutex, Ordering};
 use crate::wheel::{EntryKey, Wheel};
 
+/// How many timers one lock hold fires before the lock is released and the
+/// batch woken (plus at most one wheel slot's worth: slots are taken whole).
+pub(crate) const FIRE_BATCH: usize = 256;
+
 /// One shard. Cache-line aligned so that the `next` atomics the driver scans
 /// do not share lines with each other's locks.
 #[repr(align(128))]
@@ -84,14 +88,17 @@ impl Shard {
     /// Registers an armed entry waking `waker` at `deadline`; `None` once
     /// shut down.
     pub(crate) fn register(&self, deadline: u64, waker: &Waker) -> Option<EntryKey> {
-        let mut state = self.state.lock();
-        if state.shutdown {
-            return None;
-        }
+        // Cloned before locking: a clone may run foreign code.
         let entry = Entry {
             waker: Some(waker.clone()),
             fired: false,
         };
+        let mut state = self.state.lock();
+        if state.shutdown {
+            drop(state);
+            drop(entry);
+            return None;
+        }
         let key = state.wheel.insert(deadline, entry);
         self.publish(&state);
         Some(key)
@@ -161,14 +168,17 @@ impl Shard {
         entry
     }
 
-    /// Fires every entry due at `now`, pushing their wakers onto `wakers`.
-    pub(crate) fn fire(&self, now: u64, wakers: &mut Vec<Waker>) {
+    /// Fires up to about [`FIRE_BATCH`] entries due at `now`, pushing their
+    /// wakers onto `wakers`; returns `true` if more may be due (the caller
+    /// wakes this batch, outside the lock, and calls again).
+    pub(crate) fn fire(&self, now: u64, wakers: &mut Vec<Waker>) -> bool {
         let mut state = self.state.lock();
-        state.wheel.advance(now, |_, entry| {
+        let more = state.wheel.advance_bounded(now, FIRE_BATCH, |_, entry| {
             entry.fired = true;
             wakers.extend(entry.waker.take());
         });
         self.publish(&state);
+        more
     }
 
     /// Disarms every entry for good, pushing their wakers onto `wakers`.

@@ -98,8 +98,11 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
 ///
 /// It registers with the timer on its first pending poll and stays
 /// registered (in place: [`Sleep::reset`] does not allocate) until dropped;
-/// dropping it cancels the timer in O(1). Each completing poll consumes one
-/// unit of the task's cooperative budget.
+/// dropping it cancels the timer in O(1). A sleep dropped before its
+/// deadline is never woken, except that a wake-up the driver collected just
+/// before the drop may still arrive (wakers run outside the timer's locks;
+/// such a wake-up is spurious and harmless). Each completing poll consumes
+/// one unit of the task's cooperative budget.
 ///
 /// `Sleep` is `Unpin`: no pinning is needed to poll or reset it.
 ///
@@ -179,6 +182,11 @@ impl Sleep {
     /// s.reset(later);
     /// assert_eq!(s.deadline(), later);
     /// assert!(!s.is_elapsed());
+    ///
+    /// // Pinned, tokio style, works too (`Sleep` is `Unpin`):
+    /// let mut pinned = std::pin::pin!(spindle_timer::sleep(Duration::ZERO));
+    /// pinned.as_mut().reset(later);
+    /// assert_eq!(pinned.deadline(), later);
     /// ```
     pub fn reset(&mut self, deadline: Instant) {
         self.deadline = deadline;

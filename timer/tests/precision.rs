@@ -4,6 +4,19 @@
 //! ```text
 //! cargo test --release -p spindle-timer --test precision -- --ignored --nocapture
 //! ```
+//!
+//! Measured on the shared 2-core development VM (load 0.5-5, so noisy),
+//! 2,000 sleeps of 1-3 ms each, lateness after the deadline:
+//!
+//! | what                          | p50         | p90         |
+//! |-------------------------------|-------------|-------------|
+//! | bare `Parker::park(Some(d))`  | 95-115 µs   | 119-161 µs  |
+//! | `TimerDriver` fires the timer | 93-146 µs   | 120-172 µs  |
+//! | the waiting task resumes      | 103-154 µs  | 128-182 µs  |
+//!
+//! The driver adds 0-30 µs to what the condvar itself gives (timer slack
+//! and wake-up latency of this VM); the wheel does not round to a tick.
+//! p99 on this VM is dominated by scheduling noise (0.2-2 ms).
 
 mod common;
 

@@ -107,7 +107,9 @@ fn reset_later_is_not_early() {
     let rt = Rt::new();
     rt.block_on(async {
         let mut s = sleep(Duration::from_millis(5));
-        assert!(timeout(Duration::from_millis(1), &mut s).await.is_err());
+        // Registers it (unless the machine stalled past 5 ms: then the reset
+        // below re-arms a fired sleep, which must not be early either).
+        let _ = timeout(Duration::from_millis(1), &mut s).await;
         let deadline = Instant::now() + Duration::from_millis(60);
         s.reset(deadline);
         // The old deadline passes: nothing may fire before the new one.
@@ -156,18 +158,22 @@ fn drop_cancels_without_waking() {
     let _enter = rt.handle().enter();
     let dropped = CountingWaker::new();
     let kept = CountingWaker::unparking(std::thread::current());
-    let mut a = sleep(Duration::from_millis(10));
-    let mut b = sleep(Duration::from_millis(10));
+    let deadline = Instant::now() + Duration::from_millis(50);
+    let mut a = sleep_until(deadline);
+    let mut b = sleep_until(deadline);
     assert!(poll_once(&mut a, &dropped.waker()).is_pending());
     assert!(poll_once(&mut b, &kept.waker()).is_pending());
     drop(a);
+    let dropped_at = Instant::now();
     let start = Instant::now();
     while kept.count() == 0 && start.elapsed() < PROMPT {
         std::thread::park_timeout(Duration::from_millis(10));
     }
     assert_eq!(kept.count(), 1, "the kept sleep fires once");
     std::thread::sleep(Duration::from_millis(20));
-    assert_eq!(dropped.count(), 0, "a dropped sleep is never woken");
+    if dropped_at < deadline {
+        assert_eq!(dropped.count(), 0, "a dropped sleep is never woken");
+    }
     assert!(poll_once(&mut b, &kept.waker()).is_ready());
 }
 
@@ -206,15 +212,19 @@ fn waker_is_updated_on_repoll() {
     let _enter = rt.handle().enter();
     let first = CountingWaker::new();
     let second = CountingWaker::unparking(std::thread::current());
-    let mut s = sleep(Duration::from_millis(5));
+    let deadline = Instant::now() + Duration::from_millis(50);
+    let mut s = sleep_until(deadline);
     assert!(poll_once(&mut s, &first.waker()).is_pending());
     assert!(poll_once(&mut s, &second.waker()).is_pending());
+    let replaced_at = Instant::now();
     let start = Instant::now();
     while second.count() == 0 && start.elapsed() < PROMPT {
         std::thread::park_timeout(Duration::from_millis(10));
     }
-    assert_eq!(second.count(), 1);
-    assert_eq!(first.count(), 0, "the replaced waker is not woken");
+    if replaced_at < deadline {
+        assert_eq!(second.count(), 1);
+        assert_eq!(first.count(), 0, "the replaced waker is not woken");
+    }
 }
 
 #[test]

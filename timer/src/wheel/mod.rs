@@ -77,7 +77,7 @@ fn ticks(ns: u64) -> u64 {
 ///
 /// # Advancing
 ///
-/// [`Wheel::advance`] takes the earliest slot while it is due and empties it:
+/// [`Wheel::advance_bounded`] takes the earliest slot while it is due and empties it:
 /// entries whose exact deadline is `<= now` fire, the others are linked again
 /// relative to the slot's start, which puts them on a lower level
 /// (cascading) or, for the level-0 slot of the current tick, back where they
@@ -101,7 +101,7 @@ pub(crate) struct Wheel<T> {
     armed: usize,
 }
 
-/// The earliest non-empty list, as [`Wheel::advance`] sees it.
+/// The earliest non-empty list, as [`Wheel::advance_bounded`] sees it.
 #[derive(Clone, Copy, Debug)]
 struct Expiration {
     loc: Loc,
@@ -195,8 +195,25 @@ impl<T> Wheel<T> {
     /// Fires every armed entry whose deadline is `<= now` (ns): each is
     /// unlinked, then handed to `fire`. Entries stay in the slab until
     /// [`Wheel::remove`]d. Never fires an entry early.
-    pub(crate) fn advance(&mut self, now: u64, mut fire: impl FnMut(EntryKey, &mut T)) {
+    #[cfg(test)]
+    pub(crate) fn advance(&mut self, now: u64, fire: impl FnMut(EntryKey, &mut T)) {
+        let more = self.advance_bounded(now, usize::MAX, fire);
+        debug_assert!(!more);
+    }
+
+    /// `Wheel::advance` in batches: stops before taking another due list
+    /// once `limit` entries (and at least one) have fired, and returns `true`
+    /// when due entries may remain (call again with the same `now`). A list is always
+    /// processed whole, so a batch is `limit` plus at most one slot's
+    /// entries. The caller releases its lock between batches.
+    pub(crate) fn advance_bounded(
+        &mut self,
+        now: u64,
+        limit: usize,
+        mut fire: impl FnMut(EntryKey, &mut T),
+    ) -> bool {
         let now_tick = ticks(now);
+        let mut fired = 0;
         while let Some(exp) = self.next_list() {
             let due = match exp.loc {
                 Loc::Slot { level: 0, .. } => exp.min_deadline <= now,
@@ -204,6 +221,10 @@ impl<T> Wheel<T> {
             };
             if !due {
                 break;
+            }
+            if fired > 0 && fired >= limit {
+                // `elapsed` stays behind the lists still due.
+                return true;
             }
             self.elapsed = self.elapsed.max(exp.start);
             let mut cursor = self.take_list(exp.loc);
@@ -216,6 +237,7 @@ impl<T> Wheel<T> {
                 self.armed -= 1;
                 if node.deadline <= now {
                     fire(key, &mut node.value);
+                    fired += 1;
                 } else {
                     self.link(key);
                 }
@@ -225,6 +247,7 @@ impl<T> Wheel<T> {
         // after `now_tick` (or is the level-0 slot of `now_tick` itself), and
         // every other list starts later still.
         self.elapsed = self.elapsed.max(now_tick);
+        false
     }
 
     /// Unlinks every armed entry without firing it, handing each to `f`.

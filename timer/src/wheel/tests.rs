@@ -14,6 +14,15 @@ fn advance(wheel: &mut Wheel<u32>, now: u64) -> Vec<u32> {
 }
 
 #[test]
+fn geometry_matches_the_documented_table() {
+    assert_eq!(1u64 << TICK_SHIFT, 65_536, "level-0 slot: 65.5 µs");
+    assert_eq!(HORIZON_NS, 1 << 58, "7 levels x 6 bits over a 2^16 ns tick");
+    // About 9.13 years: past tokio's 2.2, short of a saturated 30-year sleep.
+    let years = HORIZON_NS as f64 / 1e9 / 86_400.0 / 365.25;
+    assert!((9.1..9.2).contains(&years), "{years}");
+}
+
+#[test]
 fn fires_in_order_and_never_early() {
     let mut wheel = Wheel::new();
     for (id, deadline) in [(0, 10), (1, 70_000), (2, 5_000_000), (3, 1 << 40)] {
@@ -119,10 +128,10 @@ enum Op {
     Remove(usize),
     /// Re-arm the `n`-th live entry at `now + delta`.
     Reset(usize, u64),
-    /// Move time forward by `delta`.
-    Advance(u64),
+    /// Move time forward by `delta`, firing in batches of the given size.
+    Advance(u64, usize),
     /// Move time to the wheel's own next expiration.
-    AdvanceToNext,
+    AdvanceToNext(usize),
 }
 
 /// Durations from zero to "forever", weighted towards the interesting ones.
@@ -138,14 +147,19 @@ fn delta() -> impl Strategy<Value = u64> {
     ]
 }
 
+/// Batch limits for `advance_bounded`: tiny, small, or unbounded.
+fn batch() -> impl Strategy<Value = usize> {
+    prop_oneof![1 => 0usize..3, 1 => 3usize..20, 2 => Just(usize::MAX)]
+}
+
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
         6 => (delta(), proptest::bool::weighted(0.1))
             .prop_map(|(delta, past)| Op::Insert { delta, past }),
         2 => any::<usize>().prop_map(Op::Remove),
         2 => (any::<usize>(), delta()).prop_map(|(n, d)| Op::Reset(n, d)),
-        4 => delta().prop_map(Op::Advance),
-        2 => Just(Op::AdvanceToNext),
+        4 => (delta(), batch()).prop_map(|(d, b)| Op::Advance(d, b)),
+        2 => batch().prop_map(Op::AdvanceToNext),
     ]
 }
 
@@ -184,14 +198,17 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
     let mut model = Model::default();
     let mut now: u64 = 0;
     for op in ops {
-        let step = |now: u64, wheel: &mut Wheel<u32>, model: &mut Model| {
+        let step = |now: u64, wheel: &mut Wheel<u32>, model: &mut Model, limit: usize| {
             let expected = model.due(now);
             let mut fired = BTreeSet::new();
             let mut deadlines = Vec::new();
-            wheel.advance(now, |key, id| {
+            // Batches of `limit`, as the shard fires them.
+            while wheel.advance_bounded(now, limit, |key, id| {
                 assert!(fired.insert(*id), "fired twice");
                 deadlines.push((*id, key));
-            });
+            }) {
+                wheel.assert_valid();
+            }
             for (id, key) in deadlines {
                 let entry = model.live.get_mut(&id).expect("fired a removed entry");
                 assert_eq!(entry.0, key);
@@ -229,14 +246,14 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                     wheel.reset(entry.0, entry.1);
                 }
             }
-            Op::Advance(delta) => {
+            Op::Advance(delta, limit) => {
                 now = now.saturating_add(delta);
-                step(now, &mut wheel, &mut model);
+                step(now, &mut wheel, &mut model, limit);
             }
-            Op::AdvanceToNext => {
+            Op::AdvanceToNext(limit) => {
                 if let Some(next) = wheel.next_expiration() {
                     now = now.max(next);
-                    step(now, &mut wheel, &mut model);
+                    step(now, &mut wheel, &mut model, limit);
                 }
             }
         }
