@@ -68,9 +68,7 @@ impl<P: Park> TimerDriver<P> {
     /// # drop(driver);
     /// ```
     pub fn new(park: P) -> TimerDriver<P> {
-        let shards = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .clamp(1, 64);
+        let shards = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 64);
         TimerDriver::with_shards(park, shards)
     }
 
@@ -89,11 +87,7 @@ impl<P: Park> TimerDriver<P> {
     /// ```
     pub fn with_shards(park: P, shards: usize) -> TimerDriver<P> {
         let handle = Handle::new(park.unparker(), shards);
-        TimerDriver {
-            park,
-            handle,
-            wakers: Vec::new(),
-        }
+        TimerDriver { park, handle, wakers: Vec::new() }
     }
 
     /// A handle for registering timers with this driver.
@@ -156,9 +150,8 @@ impl<P: Park> Park for TimerDriver<P> {
         let wait = if earliest <= now {
             Some(Duration::ZERO)
         } else {
-            let limit = timeout.map_or(u64::MAX, |t| {
-                now.saturating_add(u64::try_from(t.as_nanos()).unwrap_or(u64::MAX))
-            });
+            let limit =
+                timeout.map_or(u64::MAX, |t| now.saturating_add(u64::try_from(t.as_nanos()).unwrap_or(u64::MAX)));
             self.handle.set_parked_until(earliest.min(limit));
             earliest = earliest.min(self.handle.earliest());
             if earliest <= now {
@@ -187,8 +180,6 @@ impl<P: Park> Drop for TimerDriver<P> {
 
 impl<P: Park> fmt::Debug for TimerDriver<P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TimerDriver")
-            .field("handle", &self.handle)
-            .finish_non_exhaustive()
+        f.debug_struct("TimerDriver").field("handle", &self.handle).finish_non_exhaustive()
     }
 }

@@ -28,11 +28,7 @@ pub(crate) struct TimerEntry {
 
 impl TimerEntry {
     pub(crate) fn new(handle: Handle, deadline: u64) -> TimerEntry {
-        TimerEntry {
-            handle,
-            deadline,
-            registered: None,
-        }
+        TimerEntry { handle, deadline, registered: None }
     }
 
     pub(crate) fn handle(&self) -> &Handle {

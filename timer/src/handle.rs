@@ -32,7 +32,7 @@ use std::time::Instant;
 use spindle_executor::park::Unpark;
 
 use crate::shard::Shard;
-use crate::sync::{AtomicBool, AtomicU64, Ordering};
+use crate::sync::{fence, AtomicBool, AtomicU64, Ordering};
 
 /// A handle to a timer: registers timers and wakes the timer driver.
 ///
@@ -131,10 +131,7 @@ impl Handle {
     /// ```
     pub fn enter(&self) -> EnterGuard {
         let prev = CURRENT.with(|c| c.replace(Some(self.clone())));
-        EnterGuard {
-            prev,
-            _not_send: PhantomData,
-        }
+        EnterGuard { prev, _not_send: PhantomData }
     }
 
     /// The current timer of this thread.
@@ -242,6 +239,13 @@ impl Handle {
     /// Unparks the driver if it sleeps toward a later instant than
     /// `deadline` (ns). Called after publishing the deadline to a shard.
     pub(crate) fn notify_if_earlier(&self, deadline: u64) {
+        // The registrar's half of the handshake: the shard's `next` was
+        // stored (in `Shard::publish`), now the fence, then the load of
+        // `parked_until`. The driver does store, fence, load in the other
+        // order. SeqCst fences (not SeqCst accesses alone) are what the C++
+        // model and loom both guarantee to order a store before a later load
+        // of another location.
+        fence(Ordering::SeqCst);
         if deadline < self.inner.parked_until.load(Ordering::SeqCst) {
             self.inner.unparker.unpark();
         }
@@ -250,18 +254,16 @@ impl Handle {
     /// Lower bound of the earliest deadline over all shards (ns), without
     /// taking any lock; `u64::MAX` when no timer is armed.
     pub(crate) fn earliest(&self) -> u64 {
-        self.inner
-            .shards
-            .iter()
-            .map(Shard::next_deadline)
-            .min()
-            .unwrap_or(u64::MAX)
+        self.inner.shards.iter().map(Shard::next_deadline).min().unwrap_or(u64::MAX)
     }
 
     /// Publishes the instant (ns) the driver is about to sleep toward; 0 when
     /// it is not sleeping.
     pub(crate) fn set_parked_until(&self, deadline: u64) {
         self.inner.parked_until.store(deadline, Ordering::SeqCst);
+        // The driver's half of the handshake (see `notify_if_earlier`): the
+        // caller re-reads the shards' `next` after this.
+        fence(Ordering::SeqCst);
     }
 
     /// Fires every timer due at `now` (ns), waking each shard's wakers after

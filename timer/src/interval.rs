@@ -102,8 +102,7 @@ impl MissedTickBehavior {
     /// When the tick after a late one (scheduled at `timeout`, delivered at
     /// `now`) is due.
     fn next_timeout(self, timeout: Instant, now: Instant, period: Duration) -> Instant {
-        let after =
-            |base: Instant, d: Duration| base.checked_add(d).unwrap_or_else(|| far_future(base));
+        let after = |base: Instant, d: Duration| base.checked_add(d).unwrap_or_else(|| far_future(base));
         match self {
             MissedTickBehavior::Burst => after(timeout, period),
             MissedTickBehavior::Delay => after(now, period),
@@ -155,11 +154,7 @@ pub struct Interval {
 
 impl Interval {
     fn new(handle: Handle, start: Instant, period: Duration) -> Interval {
-        Interval {
-            delay: Sleep::new(handle, start),
-            period,
-            missed_tick_behavior: MissedTickBehavior::default(),
-        }
+        Interval { delay: Sleep::new(handle, start), period, missed_tick_behavior: MissedTickBehavior::default() }
     }
 
     /// Completes at the next tick and returns its scheduled instant.
@@ -202,12 +197,9 @@ impl Interval {
         let timeout = self.delay.deadline();
         let now = Instant::now();
         let next = if now.saturating_duration_since(timeout) > MISSED_THRESHOLD {
-            self.missed_tick_behavior
-                .next_timeout(timeout, now, self.period)
+            self.missed_tick_behavior.next_timeout(timeout, now, self.period)
         } else {
-            timeout
-                .checked_add(self.period)
-                .unwrap_or_else(|| far_future(timeout))
+            timeout.checked_add(self.period).unwrap_or_else(|| far_future(timeout))
         };
         self.delay.reset(next);
         Poll::Ready(timeout)
@@ -225,9 +217,7 @@ impl Interval {
     /// assert!(every.next_tick() > Instant::now());
     /// ```
     pub fn reset(&mut self) {
-        let next = Instant::now()
-            .checked_add(self.period)
-            .unwrap_or_else(|| far_future(Instant::now()));
+        let next = Instant::now().checked_add(self.period).unwrap_or_else(|| far_future(Instant::now()));
         self.delay.reset(next);
     }
 
@@ -324,18 +314,9 @@ mod tests {
         let period = Duration::from_millis(10);
         let timeout = t0 + period;
         let now = t0 + Duration::from_millis(47); // 37 ms late
-        assert_eq!(
-            MissedTickBehavior::Burst.next_timeout(timeout, now, period),
-            timeout + period
-        );
-        assert_eq!(
-            MissedTickBehavior::Delay.next_timeout(timeout, now, period),
-            now + period
-        );
+        assert_eq!(MissedTickBehavior::Burst.next_timeout(timeout, now, period), timeout + period);
+        assert_eq!(MissedTickBehavior::Delay.next_timeout(timeout, now, period), now + period);
         // Skip: the next point of the t0 + k * period grid after now.
-        assert_eq!(
-            MissedTickBehavior::Skip.next_timeout(timeout, now, period),
-            t0 + Duration::from_millis(50)
-        );
+        assert_eq!(MissedTickBehavior::Skip.next_timeout(timeout, now, period), t0 + Duration::from_millis(50));
     }
 }

@@ -47,10 +47,7 @@ impl Timers {
     /// A timer with `shards` shards (at least 1).
     pub fn new(shards: usize) -> Timers {
         let unparker = Arc::new(CountingUnpark::default());
-        Timers {
-            handle: Handle::new(unparker.clone(), shards),
-            unparker,
-        }
+        Timers { handle: Handle::new(unparker.clone(), shards), unparker }
     }
 
     /// The underlying handle.
@@ -64,11 +61,7 @@ impl Timers {
     pub fn register(&self, shard: usize, deadline: u64, waker: &Waker) -> Option<Entry> {
         let key = self.handle.shard(shard).register(deadline, waker)?;
         self.handle.notify_if_earlier(deadline);
-        Some(Entry {
-            handle: self.handle.clone(),
-            shard,
-            key: Some(key),
-        })
+        Some(Entry { handle: self.handle.clone(), shard, key: Some(key) })
     }
 
     /// What `TimerDriver::park` does when it wakes at `now` (ns): fire every
@@ -142,18 +135,13 @@ impl Drop for Entry {
 
 impl fmt::Debug for Timers {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Timers")
-            .field("handle", &self.handle)
-            .finish()
+        f.debug_struct("Timers").field("handle", &self.handle).finish()
     }
 }
 
 impl fmt::Debug for Entry {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Entry")
-            .field("shard", &self.shard)
-            .field("key", &self.key)
-            .finish()
+        f.debug_struct("Entry").field("shard", &self.shard).field("key", &self.key).finish()
     }
 }
 

@@ -10,11 +10,13 @@
 //!   `u64::MAX` when none) into `next`. So `next` never exceeds the earliest
 //!   armed deadline; it may be lower (a cancelled entry), which only costs the
 //!   driver one early look.
-//! * Registration and reset store `next` (SeqCst) and *then* load the
-//!   handle's `parked_until` (SeqCst, in [`Handle`](crate::Handle)); the
-//!   driver stores `parked_until` and *then* loads every shard's `next`. In
-//!   the SeqCst order one of the two loads sees the other's store, so either
-//!   the driver sleeps toward the new deadline or the registrar unparks it.
+//! * Registration and reset store `next`, issue a SeqCst fence, and *then*
+//!   load the handle's `parked_until` (in [`Handle`](crate::Handle)); the
+//!   driver stores `parked_until`, issues a SeqCst fence, and *then* loads
+//!   every shard's `next`. Between the two fences one load sees the other's
+//!   store, so either the driver sleeps toward the new deadline or the
+//!   registrar unparks it (loom model 8; loom honours SeqCst fences, not
+//!   SeqCst loads and stores alone).
 //! * Wakers are collected under the lock and woken (or dropped) by the caller
 //!   after the lock is released: a waker may run arbitrary code, including
 //!   code that touches this shard.
@@ -71,13 +73,7 @@ pub(crate) enum Reset {
 
 impl Shard {
     pub(crate) fn new() -> Shard {
-        Shard {
-            state: Mutex::new(ShardState {
-                wheel: Wheel::new(),
-                shutdown: false,
-            }),
-            next: AtomicU64::new(u64::MAX),
-        }
+        Shard { state: Mutex::new(ShardState { wheel: Wheel::new(), shutdown: false }), next: AtomicU64::new(u64::MAX) }
     }
 
     /// The published lower bound of this shard's earliest deadline.
@@ -89,10 +85,7 @@ impl Shard {
     /// shut down.
     pub(crate) fn register(&self, deadline: u64, waker: &Waker) -> Option<EntryKey> {
         // Cloned before locking: a clone may run foreign code.
-        let entry = Entry {
-            waker: Some(waker.clone()),
-            fired: false,
-        };
+        let entry = Entry { waker: Some(waker.clone()), fired: false };
         let mut state = self.state.lock();
         if state.shutdown {
             drop(state);
@@ -185,9 +178,7 @@ impl Shard {
     pub(crate) fn shutdown(&self, wakers: &mut Vec<Waker>) {
         let mut state = self.state.lock();
         state.shutdown = true;
-        state
-            .wheel
-            .disarm_all(|_, entry| wakers.extend(entry.waker.take()));
+        state.wheel.disarm_all(|_, entry| wakers.extend(entry.waker.take()));
         self.publish(&state);
     }
 

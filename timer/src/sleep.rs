@@ -133,10 +133,7 @@ pub struct Sleep {
 impl Sleep {
     pub(crate) fn new(handle: Handle, deadline: Instant) -> Sleep {
         let ns = handle.ns_of(deadline);
-        Sleep {
-            deadline,
-            entry: TimerEntry::new(handle, ns),
-        }
+        Sleep { deadline, entry: TimerEntry::new(handle, ns) }
     }
 
     /// The instant this sleep completes at.

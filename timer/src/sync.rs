@@ -16,12 +16,12 @@ pub(crate) use imp::*;
 #[cfg(not(spindle_loom))]
 mod imp {
     pub(crate) use parking_lot::Mutex;
-    pub(crate) use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+    pub(crate) use std::sync::atomic::{fence, AtomicBool, AtomicU64, Ordering};
 }
 
 #[cfg(spindle_loom)]
 mod imp {
-    pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+    pub(crate) use loom::sync::atomic::{fence, AtomicBool, AtomicU64, Ordering};
 
     /// loom's mutex behind parking_lot's API.
     #[derive(Debug, Default)]

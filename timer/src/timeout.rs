@@ -98,10 +98,7 @@ pub struct Timeout<F> {
 
 impl<F> Timeout<F> {
     fn new<I: IntoFuture<IntoFuture = F>>(delay: Sleep, future: I) -> Timeout<F> {
-        Timeout {
-            value: future.into_future(),
-            delay,
-        }
+        Timeout { value: future.into_future(), delay }
     }
 
     /// The instant the timeout elapses at.

@@ -30,10 +30,7 @@ pub(crate) struct Slot {
 }
 
 impl Slot {
-    pub(crate) const EMPTY: Slot = Slot {
-        head: None,
-        min_deadline: u64::MAX,
-    };
+    pub(crate) const EMPTY: Slot = Slot { head: None, min_deadline: u64::MAX };
 }
 
 /// One level: 64 slots and the bitmap of the non-empty ones.
@@ -47,10 +44,7 @@ pub(crate) struct Level {
 
 impl Level {
     pub(crate) fn new() -> Level {
-        Level {
-            occupied: 0,
-            slots: Box::new([Slot::EMPTY; SLOTS_PER_LEVEL]),
-        }
+        Level { occupied: 0, slots: Box::new([Slot::EMPTY; SLOTS_PER_LEVEL]) }
     }
 
     /// The lowest non-empty slot.

@@ -206,12 +206,7 @@ impl<T> Wheel<T> {
     /// when due entries may remain (call again with the same `now`). A list is always
     /// processed whole, so a batch is `limit` plus at most one slot's
     /// entries. The caller releases its lock between batches.
-    pub(crate) fn advance_bounded(
-        &mut self,
-        now: u64,
-        limit: usize,
-        mut fire: impl FnMut(EntryKey, &mut T),
-    ) -> bool {
+    pub(crate) fn advance_bounded(&mut self, now: u64, limit: usize, mut fire: impl FnMut(EntryKey, &mut T)) -> bool {
         let now_tick = ticks(now);
         let mut fired = 0;
         while let Some(exp) = self.next_list() {
@@ -272,10 +267,7 @@ impl<T> Wheel<T> {
         for (level, lvl) in self.levels.iter().enumerate() {
             if let Some(slot) = lvl.next_occupied() {
                 return Some(Expiration {
-                    loc: Loc::Slot {
-                        level: level as u8,
-                        slot: slot as u8,
-                    },
+                    loc: Loc::Slot { level: level as u8, slot: slot as u8 },
                     start: slot_start(self.elapsed, level, slot),
                     min_deadline: lvl.slot(slot).min_deadline,
                 });
@@ -327,10 +319,7 @@ impl<T> Wheel<T> {
         let deadline = node.deadline;
         let when = ticks(deadline).max(self.elapsed);
         let loc = match level_for(self.elapsed, when) {
-            Some(level) => Loc::Slot {
-                level: level as u8,
-                slot: slot_for(when, level) as u8,
-            },
+            Some(level) => Loc::Slot { level: level as u8, slot: slot_for(when, level) as u8 },
             None => Loc::Overflow,
         };
         let list = self.list_mut(loc);
@@ -383,13 +372,7 @@ impl<T> Wheel<T> {
                 if s.head.is_none() {
                     assert_eq!(s.min_deadline, u64::MAX, "empty slot keeps a min");
                 }
-                lists.push((
-                    Loc::Slot {
-                        level: level as u8,
-                        slot: slot as u8,
-                    },
-                    s,
-                ));
+                lists.push((Loc::Slot { level: level as u8, slot: slot as u8 }, s));
             }
         }
         for (loc, list) in lists {
@@ -402,28 +385,17 @@ impl<T> Wheel<T> {
                 assert!(list.min_deadline <= node.deadline, "stale-high min");
                 let when = ticks(node.deadline).max(self.elapsed);
                 let expected = match level_for(self.elapsed, when) {
-                    Some(level) => Loc::Slot {
-                        level: level as u8,
-                        slot: slot_for(when, level) as u8,
-                    },
+                    Some(level) => Loc::Slot { level: level as u8, slot: slot_for(when, level) as u8 },
                     None => Loc::Overflow,
                 };
-                assert_eq!(
-                    loc, expected,
-                    "{key:?} (deadline {}) misplaced at elapsed {}",
-                    node.deadline, self.elapsed
-                );
+                assert_eq!(loc, expected, "{key:?} (deadline {}) misplaced at elapsed {}", node.deadline, self.elapsed);
                 linked += 1;
                 prev = Some(key);
                 cursor = node.next;
             }
         }
         assert_eq!(linked, self.armed, "armed count");
-        let unarmed = self
-            .entries
-            .keys()
-            .filter(|&k| self.entries.get(k).loc == Loc::Unarmed)
-            .count();
+        let unarmed = self.entries.keys().filter(|&k| self.entries.get(k).loc == Loc::Unarmed).count();
         assert_eq!(linked + unarmed, self.entries.len());
     }
 }

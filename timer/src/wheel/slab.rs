@@ -52,13 +52,7 @@ pub(crate) struct Node<T> {
 
 impl<T> Node<T> {
     pub(crate) fn new(deadline: u64, value: T) -> Node<T> {
-        Node {
-            deadline,
-            prev: None,
-            next: None,
-            loc: Loc::Unarmed,
-            value,
-        }
+        Node { deadline, prev: None, next: None, loc: Loc::Unarmed, value }
     }
 }
 
@@ -79,11 +73,7 @@ pub(crate) struct Slab<T> {
 
 impl<T> Slab<T> {
     pub(crate) fn new() -> Slab<T> {
-        Slab {
-            entries: Vec::new(),
-            free: None,
-            len: 0,
-        }
+        Slab { entries: Vec::new(), free: None, len: 0 }
     }
 
     /// Number of occupied entries.
@@ -149,13 +139,10 @@ impl<T> Slab<T> {
     /// Every occupied key (tests only: O(capacity)).
     #[cfg(test)]
     pub(crate) fn keys(&self) -> impl Iterator<Item = EntryKey> + '_ {
-        self.entries
-            .iter()
-            .enumerate()
-            .filter_map(|(i, e)| match e {
-                Entry::Occupied(_) => Some(EntryKey(i as u32)),
-                Entry::Vacant(_) => None,
-            })
+        self.entries.iter().enumerate().filter_map(|(i, e)| match e {
+            Entry::Occupied(_) => Some(EntryKey(i as u32)),
+            Entry::Vacant(_) => None,
+        })
     }
 }
 

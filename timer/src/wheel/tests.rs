@@ -185,11 +185,7 @@ impl Model {
     }
 
     fn due(&self, now: u64) -> BTreeSet<u32> {
-        self.live
-            .iter()
-            .filter(|(_, e)| e.2 && e.1 <= now)
-            .map(|(id, _)| *id)
-            .collect()
+        self.live.iter().filter(|(_, e)| e.2 && e.1 <= now).map(|(id, _)| *id).collect()
     }
 }
 
@@ -222,11 +218,7 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
         };
         match op {
             Op::Insert { delta, past } => {
-                let deadline = if past {
-                    now.saturating_sub(delta)
-                } else {
-                    now.saturating_add(delta)
-                };
+                let deadline = if past { now.saturating_sub(delta) } else { now.saturating_add(delta) };
                 let id = model.next_id;
                 model.next_id += 1;
                 let key = wheel.insert(deadline, id);
@@ -262,12 +254,7 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
         let next = wheel.next_expiration();
         prop_assert_eq!(next.is_some(), earliest.is_some());
         if let (Some(next), Some(earliest)) = (next, earliest) {
-            prop_assert!(
-                next <= earliest,
-                "next_expiration {} > earliest {}",
-                next,
-                earliest
-            );
+            prop_assert!(next <= earliest, "next_expiration {} > earliest {}", next, earliest);
         }
         prop_assert_eq!(wheel.armed(), model.live.values().filter(|e| e.2).count());
         prop_assert_eq!(wheel.len(), model.live.len());
