@@ -52,7 +52,8 @@ struct State {
     shutdown: bool,
     next_thread_id: usize,
     threads: Vec<(usize, std::thread::JoinHandle<()>)>,
-    /// A thread that exited on keep-alive, to be joined by the next spawner.
+    /// A thread that exited on keep-alive, joined by the next thread to exit
+    /// that way, or by shutdown.
     last_exiting: Option<std::thread::JoinHandle<()>>,
 }
 
@@ -76,7 +77,11 @@ struct BlockingSchedule(BlockingPool);
 
 impl Schedule for BlockingSchedule {
     fn schedule(&self, task: Notified) {
-        let _ = self.0.push(task);
+        if let Err((task, _shut_down)) = self.0.push(task) {
+            // Never left pending: the JoinHandle resolves to cancelled. The
+            // drop of our reference waits until `schedule` has returned.
+            task.shutdown_after_schedule();
+        }
     }
 
     fn release(&self, _task: NonNull<Header>) -> bool {
@@ -184,10 +189,17 @@ impl BlockingPool {
             if state.shutdown {
                 break;
             }
+            // A keep-alive too large for `Instant` means "never time out".
+            let deadline = Instant::now().checked_add(inner.keep_alive);
             state.num_idle += 1;
-            let deadline = Instant::now() + inner.keep_alive;
             loop {
-                let timed_out = inner.condvar.wait_until(&mut state, deadline).timed_out();
+                let timed_out = match deadline {
+                    Some(deadline) => inner.condvar.wait_until(&mut state, deadline).timed_out(),
+                    None => {
+                        inner.condvar.wait(&mut state);
+                        false
+                    }
+                };
                 if state.num_notify > 0 {
                     state.num_notify -= 1;
                     state.num_idle -= 1;
@@ -199,18 +211,31 @@ impl BlockingPool {
                 }
                 if timed_out {
                     state.num_idle -= 1;
-                    // Keep-alive elapsed: leave, handing our join handle to
-                    // the next spawner or to shutdown.
-                    if let Some(pos) = state.threads.iter().position(|(tid, _)| *tid == id) {
-                        let (_, handle) = state.threads.swap_remove(pos);
-                        if let Some(prev) = state.last_exiting.replace(handle) {
-                            // The previous exiting thread is done or about to be.
-                            drop(state);
-                            let _ = prev.join();
-                            state = inner.state.lock();
-                        }
+                    if !state.queue.is_empty() {
+                        // Queued while we were counted busy: take it.
+                        continue 'outer;
                     }
-                    break 'outer;
+                    // Keep-alive elapsed: leave. Stop counting ourselves in
+                    // the same critical section, so a `push` from now on
+                    // starts a thread instead of waiting for us.
+                    state.num_threads -= 1;
+                    let prev = match state.threads.iter().position(|(tid, _)| *tid == id) {
+                        Some(pos) => {
+                            let (_, handle) = state.threads.swap_remove(pos);
+                            // Our handle is joined by the next thread to exit
+                            // or by shutdown; we join the previous one.
+                            state.last_exiting.replace(handle)
+                        }
+                        None => None,
+                    };
+                    drop(state);
+                    if let Some(prev) = prev {
+                        let _ = prev.join();
+                    }
+                    if let Some(f) = &inner.hooks.on_thread_stop {
+                        f();
+                    }
+                    return;
                 }
             }
         }

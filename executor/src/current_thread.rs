@@ -96,7 +96,10 @@ impl Shared {
         self.injector.push(task);
         fence(Ordering::SeqCst);
         if self.shutdown.load(Ordering::SeqCst) {
-            self.drain_injector();
+            // Inside a task's `schedule`: release only after it returns.
+            while let Some(task) = self.injector.pop() {
+                task.drop_after_schedule();
+            }
             return;
         }
         self.unpark.unpark();
@@ -131,7 +134,14 @@ impl Shared {
             if let Poll::Ready(out) = crate::coop::unconstrained(|| future.as_mut().poll(&mut cx)) {
                 return out;
             }
-            self.waiting.lock().push(waiter.parker_unpark());
+            {
+                let mut waiting = self.waiting.lock();
+                let mine = waiter.parker_unpark();
+                // Once per wait, not once per wake of our future.
+                if !waiting.iter().any(|w| StdArc::ptr_eq(w, &mine)) {
+                    waiting.push(mine);
+                }
+            }
             if self.core.lock().is_some() {
                 continue;
             }

@@ -142,10 +142,11 @@ impl std::fmt::Debug for LoomRuntime {
 }
 
 impl LoomRuntime {
-    /// Starts `workers` workers (LIFO slot off: its starvation monitor
-    /// relies on timed waits, which loom does not model).
+    /// Starts `workers` workers, with the LIFO slot and the monitor off (the
+    /// monitor relies on timed waits, which loom does not model).
     pub fn start(workers: usize) -> LoomRuntime {
-        let config = Config { global_queue_interval: 61, event_interval: 61, lifo_enabled: false, seed: 1 };
+        let config =
+            Config { global_queue_interval: 61, event_interval: 61, lifo_enabled: false, monitor: false, seed: 1 };
         let (shared, cores) = Shared::new(workers, None, config);
         let threads = cores
             .into_iter()

@@ -17,6 +17,7 @@ fn rts() -> Vec<Runtime> {
 }
 
 #[test]
+#[allow(clippy::async_yields_async)] // the JoinHandle is returned on purpose
 fn abort_before_first_poll() {
     for rt in rts() {
         let drops = counter();
@@ -235,10 +236,7 @@ fn abort_from_other_thread_concurrently_with_wakes() {
     let t2 = std::thread::spawn(move || aborts.iter().for_each(|a| a.abort()));
     t1.join().unwrap();
     t2.join().unwrap();
-    let _w = common::watchdog(
-        Duration::from_secs(30),
-        "abort_from_other_thread_concurrently_with_wakes",
-    );
+    let _w = common::watchdog(Duration::from_secs(30), "abort_from_other_thread_concurrently_with_wakes");
     for h in handles {
         assert!(rt.block_on(h).unwrap_err().is_cancelled());
     }
@@ -298,5 +296,105 @@ fn abort_busy_self_waking_task() {
         std::thread::sleep(Duration::from_millis(10));
         assert_eq!(get(&polls), after, "polled after it was cancelled");
         assert_eq!(get(&drops), 1);
+    }
+}
+
+/// Abort, wake, completion and `JoinHandle` polls/drops race on different
+/// threads, many times. Every future and every output is dropped exactly
+/// once and every task cell is freed (the `JoinHandle`'s counting waker,
+/// stored in the cell, comes back to a strong count of 1).
+#[test]
+fn stress() {
+    use std::task::Waker;
+    struct Out(#[allow(dead_code)] common::DropCounter);
+    let rt = multi(2);
+    let _w = common::watchdog(Duration::from_secs(60), "cancel stress");
+    let n = if cfg!(miri) { 20 } else { 1500 };
+    let fut_drops = counter();
+    let out_drops = counter();
+    let mut wakers = Vec::new();
+    let mut gates = Vec::new();
+    let mut aborts = Vec::new();
+    let mut handles = Vec::new();
+    for i in 0..n {
+        let (gate, inner) = common::Gate::new();
+        let od = out_drops.clone();
+        let mut h = rt.spawn(tracked(
+            Box::pin(async move {
+                gate.await;
+                if i % 2 == 0 {
+                    spindle_executor::task::yield_now().await;
+                }
+                Out(common::DropCounter(od))
+            }),
+            &fut_drops,
+        ));
+        let (w, dropped) = common::counting_waker();
+        let _ = common::poll_once(&mut h, &Waker::from(w.clone()));
+        wakers.push((w, dropped));
+        gates.push(inner);
+        aborts.push(h.abort_handle());
+        handles.push(h);
+    }
+    let opener = std::thread::spawn(move || gates.iter().for_each(|g| g.open()));
+    let aborter = std::thread::spawn(move || {
+        for (i, a) in aborts.iter().enumerate() {
+            if i % 3 != 0 {
+                a.abort();
+            }
+        }
+        aborts // dropped after the loop, on this thread
+    });
+    let mut completed = 0;
+    let mut cancelled = 0;
+    let mut dropped_unread = 0;
+    for (i, h) in handles.into_iter().enumerate() {
+        if i % 5 == 0 {
+            drop(h);
+            dropped_unread += 1;
+            continue;
+        }
+        // Wait with the same counting waker, so it stays in the cell until
+        // the cell is freed.
+        let (w, _) = &wakers[i];
+        let waker = Waker::from(w.clone());
+        let mut h = h;
+        let res = loop {
+            let before = w.wakes.load(Ordering::SeqCst);
+            if let std::task::Poll::Ready(r) = common::poll_once(&mut h, &waker) {
+                break r;
+            }
+            assert!(
+                wait_until(Duration::from_secs(10), || w.wakes.load(Ordering::SeqCst) > before),
+                "JoinHandle never woken"
+            );
+        };
+        drop(waker);
+        drop(h);
+        match res {
+            Ok(out) => {
+                completed += 1;
+                drop(out);
+            }
+            Err(e) => {
+                assert!(e.is_cancelled(), "{e}");
+                cancelled += 1;
+            }
+        }
+    }
+    opener.join().unwrap();
+    drop(aborter.join().unwrap());
+    assert!(wait_until(Duration::from_secs(5), || get(&fut_drops) == n));
+    assert!(wait_until(Duration::from_secs(5), || rt.metrics().num_alive_tasks() == 0));
+    drop(rt);
+    assert_eq!(get(&fut_drops), n);
+    assert_eq!(completed + cancelled + dropped_unread, n);
+    // Outputs: one per completed task we read, plus any produced by tasks
+    // whose handle we dropped; never more than one per task.
+    assert!(get(&out_drops) >= completed && get(&out_drops) <= completed + dropped_unread);
+    for (w, dropped) in wakers {
+        assert_eq!(Arc::strong_count(&w), 1, "a task cell (or its join waker) leaked");
+        drop(w);
+        assert_eq!(get(&dropped), 1);
     }
 }

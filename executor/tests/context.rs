@@ -9,13 +9,13 @@ use spindle_executor::{Handle, Runtime};
 #[test]
 #[should_panic(expected = "`spawn` called outside a spindle runtime")]
 fn spawn_outside_runtime_panics() {
-    let _ = spindle_executor::spawn(async {});
+    drop(spindle_executor::spawn(async {}));
 }
 
 #[test]
 #[should_panic(expected = "`spawn_blocking` called outside a spindle runtime")]
 fn spawn_blocking_outside_runtime_panics() {
-    let _ = spindle_executor::spawn_blocking(|| {});
+    drop(spindle_executor::spawn_blocking(|| {}));
 }
 
 #[test]
@@ -33,10 +33,7 @@ fn try_current_outside_is_err_and_inside_is_ok() {
         let _g = rt.enter();
         assert!(Handle::try_current().is_ok());
     }
-    assert!(
-        Handle::try_current().is_err(),
-        "the guard restores the context"
-    );
+    assert!(Handle::try_current().is_err(), "the guard restores the context");
 }
 
 #[test]
@@ -61,10 +58,7 @@ fn block_on_same_runtime_inside_block_on_panics() {
 
 fn panic_message(err: spindle_executor::JoinError) -> String {
     let p = err.into_panic();
-    p.downcast_ref::<String>()
-        .cloned()
-        .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
-        .unwrap_or_default()
+    p.downcast_ref::<String>().cloned().or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default()
 }
 
 #[test]
@@ -78,10 +72,7 @@ fn block_on_inside_worker_task_panics() {
         }))
         .unwrap_err();
     assert!(err.is_panic());
-    assert!(
-        panic_message(err).contains("Cannot start a runtime from within a runtime"),
-        "wrong message"
-    );
+    assert!(panic_message(err).contains("Cannot start a runtime from within a runtime"), "wrong message");
     // The worker survived.
     assert_eq!(rt.block_on(rt.spawn(async { 5 })).unwrap(), 5);
 }
@@ -90,11 +81,8 @@ fn block_on_inside_worker_task_panics() {
 fn block_on_inside_spawn_blocking_is_allowed() {
     let rt = multi(2);
     let h = rt.handle().clone();
-    let out = rt.block_on(async move {
-        spindle_executor::spawn_blocking(move || h.block_on(async { 7 }))
-            .await
-            .unwrap()
-    });
+    let out =
+        rt.block_on(async move { spindle_executor::spawn_blocking(move || h.block_on(async { 7 })).await.unwrap() });
     assert_eq!(out, 7);
 }
 
@@ -102,9 +90,7 @@ fn block_on_inside_spawn_blocking_is_allowed() {
 fn spawn_inside_block_on_and_tasks() {
     for rt in [multi(2), current()] {
         let out = rt.block_on(async {
-            let a = spindle_executor::spawn(async {
-                spindle_executor::spawn(async { 2 }).await.unwrap()
-            });
+            let a = spindle_executor::spawn(async { spindle_executor::spawn(async { 2 }).await.unwrap() });
             let h = Handle::current();
             let b = h.spawn(async { 3 });
             a.await.unwrap() * b.await.unwrap()
@@ -123,12 +109,8 @@ fn spawn_outside_through_runtime_handle_and_enter() {
             spindle_executor::spawn(async { 3 })
         };
         let h = rt.handle().clone();
-        let d = std::thread::spawn(move || h.spawn(async { 4 }))
-            .join()
-            .unwrap();
-        let sum = rt.block_on(async {
-            a.await.unwrap() + b.await.unwrap() + c.await.unwrap() + d.await.unwrap()
-        });
+        let d = std::thread::spawn(move || h.spawn(async { 4 })).join().unwrap();
+        let sum = rt.block_on(async { a.await.unwrap() + b.await.unwrap() + c.await.unwrap() + d.await.unwrap() });
         assert_eq!(sum, 10);
     }
 }
@@ -137,9 +119,7 @@ fn spawn_outside_through_runtime_handle_and_enter() {
 fn handle_block_on_from_other_thread() {
     let rt = multi(2);
     let h = rt.handle().clone();
-    let t = std::thread::spawn(move || {
-        h.block_on(async { spindle_executor::spawn(async { 11 }).await.unwrap() })
-    });
+    let t = std::thread::spawn(move || h.block_on(async { spindle_executor::spawn(async { 11 }).await.unwrap() }));
     assert_eq!(t.join().unwrap(), 11);
     // The runtime outlives the foreign block_on.
     assert_eq!(rt.block_on(async { 1 }), 1);
@@ -148,12 +128,8 @@ fn handle_block_on_from_other_thread() {
 #[test]
 fn worker_threads_see_the_runtime() {
     let rt = multi(2);
-    let ok = rt
-        .block_on(rt.spawn(async { Handle::try_current().is_ok() }))
-        .unwrap();
+    let ok = rt.block_on(rt.spawn(async { Handle::try_current().is_ok() })).unwrap();
     assert!(ok);
-    let ok = rt
-        .block_on(rt.spawn_blocking(|| Handle::try_current().is_ok()))
-        .unwrap();
+    let ok = rt.block_on(rt.spawn_blocking(|| Handle::try_current().is_ok())).unwrap();
     assert!(ok, "blocking threads are inside the runtime too");
 }

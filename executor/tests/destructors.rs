@@ -9,9 +9,7 @@ use std::sync::Arc;
 use std::task::{Poll, Waker};
 use std::time::Duration;
 
-use common::{
-    counter, counting_waker, current, get, multi, poll_once, tracked, wait_until, DropCounter,
-};
+use common::{counter, counting_waker, current, get, multi, poll_once, tracked, wait_until, DropCounter};
 use spindle_executor::Runtime;
 
 fn rts() -> Vec<Runtime> {
@@ -33,19 +31,11 @@ struct Counters {
 }
 
 fn counters() -> Counters {
-    Counters {
-        fut: counter(),
-        out: counter(),
-    }
+    Counters { fut: counter(), out: counter() }
 }
 
 /// A task that waits for `gate`, then returns an `Out`.
-fn gated(
-    c: &Counters,
-) -> (
-    impl std::future::Future<Output = Out> + Send + 'static,
-    Arc<common::GateInner>,
-) {
+fn gated(c: &Counters) -> (impl std::future::Future<Output = Out> + Send + 'static, Arc<common::GateInner>) {
     let (gate, inner) = common::Gate::new();
     let out = c.out.clone();
     let fut = tracked(
@@ -201,9 +191,7 @@ fn shutdown_with_completed_unread_output_then_handle_dropped() {
 
 /// Polls `h` once with a fresh counting waker; returns it (our reference)
 /// and its drop counter.
-fn register<T>(
-    h: &mut spindle_executor::JoinHandle<T>,
-) -> (Arc<common::CountingWaker>, Arc<AtomicUsize>) {
+fn register<T>(h: &mut spindle_executor::JoinHandle<T>) -> (Arc<common::CountingWaker>, Arc<AtomicUsize>) {
     let (w, dropped) = counting_waker();
     let waker = Waker::from(w.clone());
     assert!(poll_once(h, &waker).is_pending());
@@ -212,11 +200,7 @@ fn register<T>(
 }
 
 fn assert_waker_released(w: Arc<common::CountingWaker>, dropped: &Arc<AtomicUsize>) {
-    assert_eq!(
-        Arc::strong_count(&w),
-        1,
-        "the task still holds a clone of the JoinHandle's waker"
-    );
+    assert_eq!(Arc::strong_count(&w), 1, "the task still holds a clone of the JoinHandle's waker");
     drop(w);
     assert_eq!(get(dropped), 1);
 }
@@ -231,10 +215,7 @@ fn join_waker_completion_then_read() {
         assert_eq!(Arc::strong_count(&w), 2, "the task stores one clone");
         gate.open();
         settle(&rt);
-        assert!(wait_until(Duration::from_secs(2), || w
-            .wakes
-            .load(Ordering::SeqCst)
-            == 1));
+        assert!(wait_until(Duration::from_secs(2), || w.wakes.load(Ordering::SeqCst) == 1));
         let waker = Waker::from(w.clone());
         match poll_once(&mut h, &waker) {
             Poll::Ready(Ok(out)) => drop(out),
@@ -257,11 +238,7 @@ fn join_waker_handle_dropped_while_pending() {
         let mut h = rt.spawn(fut);
         let (w, dropped) = register(&mut h);
         drop(h);
-        assert_eq!(
-            Arc::strong_count(&w),
-            1,
-            "dropping the handle drops its waker"
-        );
+        assert_eq!(Arc::strong_count(&w), 1, "dropping the handle drops its waker");
         gate.open();
         settle(&rt);
         assert!(wait_until(Duration::from_secs(2), || get(&c.out) == 1));
@@ -290,10 +267,7 @@ fn join_waker_replaced_by_a_new_one() {
         assert_eq!(Arc::strong_count(&w2), 2);
         gate.open();
         settle(&rt);
-        assert!(wait_until(Duration::from_secs(2), || w2
-            .wakes
-            .load(Ordering::SeqCst)
-            == 1));
+        assert!(wait_until(Duration::from_secs(2), || w2.wakes.load(Ordering::SeqCst) == 1));
         let waker = Waker::from(w2.clone());
         match poll_once(&mut h, &waker) {
             Poll::Ready(Ok(out)) => drop(out),
@@ -319,10 +293,7 @@ fn join_waker_abort() {
         let (w, dropped) = register(&mut h);
         h.abort();
         settle(&rt);
-        assert!(wait_until(Duration::from_secs(2), || w
-            .wakes
-            .load(Ordering::SeqCst)
-            == 1));
+        assert!(wait_until(Duration::from_secs(2), || w.wakes.load(Ordering::SeqCst) == 1));
         let waker = Waker::from(w.clone());
         match poll_once(&mut h, &waker) {
             Poll::Ready(Err(e)) => assert!(e.is_cancelled()),
@@ -348,11 +319,7 @@ fn join_waker_shutdown() {
         drop(rt);
         // The gate holds the task's own waker (a task reference): release it.
         drop(gate);
-        assert_eq!(
-            w.wakes.load(Ordering::SeqCst),
-            1,
-            "shutdown wakes the JoinHandle"
-        );
+        assert_eq!(w.wakes.load(Ordering::SeqCst), 1, "shutdown wakes the JoinHandle");
         let waker = Waker::from(w.clone());
         match poll_once(&mut h, &waker) {
             Poll::Ready(Err(e)) => assert!(e.is_cancelled()),
@@ -394,10 +361,7 @@ fn stress_completion_vs_join_handle() {
         wakers.push((w, dropped));
     }
     assert!(wait_until(Duration::from_secs(5), || get(&c.out) == n));
-    assert!(wait_until(Duration::from_secs(5), || rt
-        .metrics()
-        .num_alive_tasks()
-        == 0));
+    assert!(wait_until(Duration::from_secs(5), || rt.metrics().num_alive_tasks() == 0));
     drop(rt);
     assert_eq!((get(&c.fut), get(&c.out)), (n, n));
     for (w, dropped) in wakers {

@@ -37,9 +37,7 @@ fn custom_payload_is_recoverable() {
     #[derive(Debug, PartialEq)]
     struct Payload(u32);
     let rt = multi(2);
-    let err = rt
-        .block_on(rt.spawn(async { panic::panic_any(Payload(42)) }))
-        .unwrap_err();
+    let err = rt.block_on(rt.spawn(async { panic::panic_any(Payload(42)) })).unwrap_err();
     let p = err.try_into_panic().unwrap();
     assert_eq!(*p.downcast::<Payload>().unwrap(), Payload(42));
 }
@@ -47,11 +45,8 @@ fn custom_payload_is_recoverable() {
 #[test]
 fn resume_unwind_rethrows_the_payload() {
     let rt = multi(2);
-    let err = rt
-        .block_on(rt.spawn(async { panic!("again") }))
-        .unwrap_err();
-    let caught = panic::catch_unwind(AssertUnwindSafe(|| panic::resume_unwind(err.into_panic())))
-        .unwrap_err();
+    let err = rt.block_on(rt.spawn(async { panic!("again") })).unwrap_err();
+    let caught = panic::catch_unwind(AssertUnwindSafe(|| panic::resume_unwind(err.into_panic()))).unwrap_err();
     assert_eq!(*caught.downcast_ref::<&str>().unwrap(), "again");
 }
 
@@ -85,10 +80,7 @@ fn worker_survives_and_keeps_running_tasks() {
         assert_eq!(out, (25, 25));
         assert_eq!(rt.block_on(rt.spawn(async { 9 })).unwrap(), 9);
         let m = rt.metrics();
-        assert!(common::wait_until(
-            std::time::Duration::from_secs(2),
-            || m.num_alive_tasks() == 0
-        ));
+        assert!(common::wait_until(std::time::Duration::from_secs(2), || m.num_alive_tasks() == 0));
     }
 }
 
@@ -111,10 +103,7 @@ fn join_error_display_mentions_task_id() {
     let err = rt.block_on(h).unwrap_err();
     assert!(err.is_cancelled());
     let shown = err.to_string();
-    assert!(
-        shown.contains(&id.to_string()) && shown.contains("cancelled"),
-        "{shown}"
-    );
+    assert!(shown.contains(&id.to_string()) && shown.contains("cancelled"), "{shown}");
     let io: std::io::Error = err.into();
     assert_eq!(io.kind(), std::io::ErrorKind::Interrupted);
 }
@@ -164,16 +153,14 @@ fn panic_in_drop_during_abort_is_caught() {
         h.abort();
         let err = rt.block_on(h).unwrap_err();
         assert!(err.is_panic(), "{err:?}");
-        assert_eq!(
-            *err.into_panic().downcast_ref::<&str>().unwrap(),
-            "drop panicked"
-        );
+        assert_eq!(*err.into_panic().downcast_ref::<&str>().unwrap(), "drop panicked");
         // Still alive.
         assert_eq!(rt.block_on(rt.spawn(async { 1 })).unwrap(), 1);
     }
 }
 
 #[test]
+#[allow(clippy::async_yields_async)] // the JoinHandle is returned on purpose
 fn panic_in_drop_before_first_poll_abort_is_caught() {
     let rt = multi(2);
     let h = rt.block_on(async {
@@ -195,10 +182,9 @@ fn panic_in_drop_at_shutdown_is_caught() {
         let _g = PanicOnDrop;
         std::future::pending::<()>().await;
     });
-    assert!(common::wait_until(
-        std::time::Duration::from_secs(2),
-        || rt.metrics().worker_poll_count(0) + rt.metrics().worker_poll_count(1) >= 1
-    ));
+    assert!(common::wait_until(std::time::Duration::from_secs(2), || rt.metrics().worker_poll_count(0)
+        + rt.metrics().worker_poll_count(1)
+        >= 1));
     drop(rt); // must not propagate the destructor's panic
     assert_eq!(get(&drops), 1);
     let err = common::block_on_plain(h, std::time::Duration::from_secs(5)).unwrap_err();
@@ -238,9 +224,76 @@ fn panicking_output_drop_is_swallowed_when_detached() {
     let rt = multi(2);
     let cc = c.clone();
     drop(rt.spawn(async move { Bomb(cc) }));
-    assert!(common::wait_until(
-        std::time::Duration::from_secs(2),
-        || get(&c) == 1
-    ));
+    assert!(common::wait_until(std::time::Duration::from_secs(2), || get(&c) == 1));
     assert_eq!(rt.block_on(rt.spawn(async { 2 })).unwrap(), 2);
+}
+
+#[test]
+fn block_on_future_panic_leaves_runtime_usable() {
+    for rt in rts() {
+        let h = rt.spawn(async { 4 });
+        let caught = panic::catch_unwind(AssertUnwindSafe(|| {
+            rt.block_on(async {
+                let _inner = spindle_executor::spawn(async { 1 });
+                panic!("block_on future panicked");
+            })
+        }));
+        assert!(caught.is_err());
+        // Context and core were restored on unwind.
+        assert!(spindle_executor::Handle::try_current().is_err());
+        assert_eq!(rt.block_on(h).unwrap(), 4);
+        assert_eq!(rt.block_on(async { spindle_executor::spawn(async { 5 }).await.unwrap() }), 5);
+    }
+}
+
+#[test]
+#[should_panic(expected = "JoinHandle polled after it returned the output")]
+fn join_handle_polled_after_output_panics() {
+    let rt = multi(1);
+    let mut h = rt.spawn(async { 1 });
+    assert_eq!(rt.block_on(&mut h).unwrap(), 1);
+    let _ = common::poll_once(&mut h, std::task::Waker::noop());
+}
+
+#[test]
+fn panic_payload_dropped_exactly_once() {
+    struct Payload(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+    impl Drop for Payload {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+    for rt in rts() {
+        // Read and dropped.
+        let c = counter();
+        let cc = c.clone();
+        let err = rt.block_on(rt.spawn(async move { panic::panic_any(Payload(cc)) })).unwrap_err();
+        assert_eq!(get(&c), 0);
+        drop(err);
+        assert_eq!(get(&c), 1);
+        // Never read: the JoinHandle is dropped after the panic.
+        let c = counter();
+        let cc = c.clone();
+        let h = rt.spawn(async move { panic::panic_any(Payload(cc)) });
+        rt.block_on(async {
+            while !h.is_finished() {
+                spindle_executor::task::yield_now().await;
+            }
+        });
+        assert_eq!(get(&c), 0);
+        drop(h);
+        assert_eq!(get(&c), 1);
+        // Detached before it panics.
+        let c = counter();
+        let cc = c.clone();
+        drop(rt.spawn(async move { panic::panic_any(Payload(cc)) }));
+        rt.block_on(async {
+            for _ in 0..10 {
+                spindle_executor::task::yield_now().await;
+            }
+        });
+        assert!(common::wait_until(std::time::Duration::from_secs(2), || get(&c) == 1));
+        drop(rt);
+        assert_eq!(get(&c), 1);
+    }
 }

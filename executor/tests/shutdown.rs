@@ -21,8 +21,7 @@ fn smoke() {
         let n = 100;
         let mut handles = Vec::new();
         for i in 0..n {
-            let fut: std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> = if i % 2 == 0
-            {
+            let fut: std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> = if i % 2 == 0 {
                 // Never polled on current-thread (no block_on), maybe polled on multi-thread.
                 Box::pin(std::future::pending())
             } else {
@@ -36,9 +35,7 @@ fn smoke() {
         drop(rt);
         assert_eq!(get(&drops), n, "every pending future dropped at shutdown");
         for h in handles {
-            assert!(common::block_on_plain(h, Duration::from_secs(2))
-                .unwrap_err()
-                .is_cancelled());
+            assert!(common::block_on_plain(h, Duration::from_secs(2)).unwrap_err().is_cancelled());
         }
     }
 }
@@ -46,9 +43,7 @@ fn smoke() {
 #[test]
 fn join_handles_resolve_from_another_runtime() {
     let rt = multi(2);
-    let handles: Vec<_> = (0..10)
-        .map(|_| rt.spawn(std::future::pending::<()>()))
-        .collect();
+    let handles: Vec<_> = (0..10).map(|_| rt.spawn(std::future::pending::<()>())).collect();
     drop(rt);
     let other = multi(2);
     let n = other.block_on(async {
@@ -70,10 +65,7 @@ fn join_handle_awaited_on_other_runtime_during_shutdown() {
     let waiter = other.spawn(h);
     std::thread::sleep(Duration::from_millis(20));
     drop(rt);
-    let _w = common::watchdog(
-        Duration::from_secs(10),
-        "join_handle_awaited_on_other_runtime_during_shutdown",
-    );
+    let _w = common::watchdog(Duration::from_secs(10), "join_handle_awaited_on_other_runtime_during_shutdown");
     let res = other.block_on(waiter).unwrap();
     assert!(res.unwrap_err().is_cancelled());
 }
@@ -99,19 +91,14 @@ fn spawn_via_cloned_handle_after_shutdown_is_cancelled() {
         assert_eq!(get(&polls), 0);
         // spawn_blocking after shutdown too.
         let b = handle.spawn_blocking(|| 1);
-        assert!(common::block_on_plain(b, Duration::from_secs(2))
-            .unwrap_err()
-            .is_cancelled());
+        assert!(common::block_on_plain(b, Duration::from_secs(2)).unwrap_err().is_cancelled());
     }
 }
 
 #[test]
 fn spawn_from_task_destructor_during_shutdown() {
     type Sent = std::sync::mpsc::Sender<spindle_executor::JoinHandle<()>>;
-    struct SpawnOnDrop(
-        std::sync::Arc<std::sync::atomic::AtomicUsize>,
-        std::sync::Mutex<Sent>,
-    );
+    struct SpawnOnDrop(std::sync::Arc<std::sync::atomic::AtomicUsize>, std::sync::Mutex<Sent>);
     impl Drop for SpawnOnDrop {
         fn drop(&mut self) {
             let c = self.0.clone();
@@ -136,17 +123,10 @@ fn spawn_from_task_destructor_during_shutdown() {
         });
         drop(rt);
         let inner = rx.recv().unwrap();
-        assert!(
-            inner.is_finished(),
-            "a task spawned during shutdown outlived it"
-        );
+        assert!(inner.is_finished(), "a task spawned during shutdown outlived it");
         assert_eq!(get(&drops), 1);
-        assert!(common::block_on_plain(h, Duration::from_secs(2))
-            .unwrap_err()
-            .is_cancelled());
-        assert!(common::block_on_plain(inner, Duration::from_secs(2))
-            .unwrap_err()
-            .is_cancelled());
+        assert!(common::block_on_plain(h, Duration::from_secs(2)).unwrap_err().is_cancelled());
+        assert!(common::block_on_plain(inner, Duration::from_secs(2)).unwrap_err().is_cancelled());
     }
 }
 
@@ -203,14 +183,8 @@ fn shutdown_timeout_bounded_by_blocking_task() {
     let start = Instant::now();
     rt.shutdown_timeout(Duration::from_millis(100));
     let took = start.elapsed();
-    assert!(
-        took < Duration::from_millis(1500),
-        "shutdown_timeout took {took:?}"
-    );
-    assert!(
-        took >= Duration::from_millis(90),
-        "returned before the timeout: {took:?}"
-    );
+    assert!(took < Duration::from_millis(1500), "shutdown_timeout took {took:?}");
+    assert!(took >= Duration::from_millis(90), "returned before the timeout: {took:?}");
     assert_eq!(get(&done), 0);
 }
 
@@ -250,10 +224,7 @@ fn queued_blocking_tasks_cancelled_at_shutdown() {
         })
         .collect();
     drop(rt); // waits for the running closure; cancels the queued ones
-    assert_eq!(
-        common::block_on_plain(first, Duration::from_secs(2)).unwrap(),
-        1
-    );
+    assert_eq!(common::block_on_plain(first, Duration::from_secs(2)).unwrap(), 1);
     let mut cancelled = 0;
     for q in queued {
         match common::block_on_plain(q, Duration::from_secs(2)) {
@@ -266,22 +237,142 @@ fn queued_blocking_tasks_cancelled_at_shutdown() {
 }
 
 fn common_blocking_rt() -> Runtime {
-    spindle_executor::Builder::new_multi_thread()
-        .worker_threads(1)
-        .max_blocking_threads(1)
-        .build()
-        .unwrap()
+    spindle_executor::Builder::new_multi_thread().worker_threads(1).max_blocking_threads(1).build().unwrap()
 }
 
 #[test]
+#[allow(clippy::async_yields_async)] // the JoinHandle is returned on purpose
 fn many_runtimes_created_and_dropped() {
     for _ in 0..50 {
         let rt = multi(2);
         let h = rt.spawn(async { spindle_executor::spawn(std::future::pending::<()>()) });
         let inner = rt.block_on(h).unwrap();
         drop(rt);
-        assert!(common::block_on_plain(inner, Duration::from_secs(2))
-            .unwrap_err()
-            .is_cancelled());
+        assert!(common::block_on_plain(inner, Duration::from_secs(2)).unwrap_err().is_cancelled());
+    }
+}
+
+#[test]
+fn drop_while_another_thread_is_in_block_on() {
+    for rt in rts() {
+        let _w = common::watchdog(Duration::from_secs(20), "drop_while_another_thread_is_in_block_on");
+        let drops = counter();
+        let task = rt.spawn(tracked(Box::pin(std::future::pending::<u8>()), &drops));
+        let (tx, rx) = futures_channel::oneshot::channel::<u8>();
+        let handle = rt.handle().clone();
+        let t = std::thread::spawn(move || {
+            handle.block_on(async move {
+                let r = task.await;
+                let v = rx.await.unwrap();
+                (r.map_err(|e| e.is_cancelled()), v)
+            })
+        });
+        std::thread::sleep(Duration::from_millis(30));
+        drop(rt);
+        tx.send(4).unwrap();
+        let (r, v) = t.join().unwrap();
+        assert_eq!(r, Err(true));
+        assert_eq!(v, 4);
+        assert_eq!(get(&drops), 1);
+    }
+}
+
+#[test]
+fn drop_runtime_inside_spawn_blocking() {
+    let rt = multi(2);
+    let drops = counter();
+    let h = rt.spawn(tracked(Box::pin(std::future::pending::<()>()), &drops));
+    let handle = rt.handle().clone();
+    let (tx, rx) = std::sync::mpsc::channel();
+    handle.spawn_blocking(move || {
+        drop(rt);
+        tx.send(()).unwrap();
+    });
+    rx.recv_timeout(Duration::from_secs(10)).expect("dropping the runtime on its own blocking thread hung");
+    assert_eq!(get(&drops), 1);
+    assert!(common::block_on_plain(h, Duration::from_secs(2)).unwrap_err().is_cancelled());
+}
+
+#[test]
+fn drop_runtime_inside_a_task() {
+    let rt = multi(2);
+    let drops = counter();
+    let h = rt.spawn(tracked(Box::pin(std::future::pending::<()>()), &drops));
+    let (tx, rx) = std::sync::mpsc::channel();
+    let holder = std::sync::Arc::new(std::sync::Mutex::new(None::<Runtime>));
+    let hh = holder.clone();
+    rt.spawn(async move {
+        // Wait until the runtime is handed over, then drop it here, on a worker.
+        loop {
+            if let Some(rt) = hh.lock().unwrap().take() {
+                drop(rt);
+                break;
+            }
+            spindle_executor::task::yield_now().await;
+        }
+        tx.send(()).unwrap();
+    });
+    *holder.lock().unwrap() = Some(rt);
+    rx.recv_timeout(Duration::from_secs(10)).expect("dropping the runtime on its own worker hung");
+    assert_eq!(get(&drops), 1);
+    assert!(common::block_on_plain(h, Duration::from_secs(2)).unwrap_err().is_cancelled());
+}
+
+#[test]
+fn shutdown_waits_for_the_poll_in_progress() {
+    let rt = multi(2);
+    let drops = counter();
+    let started = counter();
+    let s = started.clone();
+    let h = rt.spawn(tracked(
+        Box::pin(async move {
+            s.fetch_add(1, Ordering::SeqCst);
+            std::thread::sleep(Duration::from_millis(150));
+            std::future::pending::<()>().await
+        }),
+        &drops,
+    ));
+    assert!(wait_until(Duration::from_secs(2), || get(&started) == 1));
+    let t = Instant::now();
+    drop(rt);
+    assert!(t.elapsed() >= Duration::from_millis(50), "did not wait for the poll");
+    assert_eq!(get(&drops), 1);
+    assert!(common::block_on_plain(h, Duration::from_secs(2)).unwrap_err().is_cancelled());
+}
+
+#[test]
+fn wakers_crossing_into_shutdown() {
+    // Tasks whose destructors wake other tasks of the same runtime (a
+    // sender dropped wakes its receiver) while the registry cancels them.
+    for rt in rts() {
+        let drops = counter();
+        let mut handles = Vec::new();
+        for _ in 0..100 {
+            let (tx, rx) = futures_channel::oneshot::channel::<()>();
+            handles.push(rt.spawn(tracked(
+                Box::pin(async move {
+                    let _ = rx.await;
+                    std::future::pending::<()>().await
+                }),
+                &drops,
+            )));
+            handles.push(rt.spawn(tracked(
+                Box::pin(async move {
+                    let _tx = tx;
+                    std::future::pending::<()>().await
+                }),
+                &drops,
+            )));
+        }
+        rt.block_on(async {
+            for _ in 0..10 {
+                spindle_executor::task::yield_now().await;
+            }
+        });
+        drop(rt);
+        assert_eq!(get(&drops), 200);
+        for h in handles {
+            assert!(common::block_on_plain(h, Duration::from_secs(2)).unwrap_err().is_cancelled());
+        }
     }
 }

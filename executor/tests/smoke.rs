@@ -2,14 +2,9 @@ use spindle_executor::{Builder, Runtime};
 
 #[test]
 fn smoke_multi_thread() {
-    let rt = Builder::new_multi_thread()
-        .worker_threads(2)
-        .build()
-        .unwrap();
+    let rt = Builder::new_multi_thread().worker_threads(2).build().unwrap();
     let out = rt.block_on(async {
-        let hs: Vec<_> = (0..100u64)
-            .map(|i| spindle_executor::spawn(async move { i }))
-            .collect();
+        let hs: Vec<_> = (0..100u64).map(|i| spindle_executor::spawn(async move { i })).collect();
         let mut s = 0;
         for h in hs {
             s += h.await.unwrap();

@@ -3,9 +3,7 @@
 use std::time::{Duration, Instant};
 
 #[test]
-#[should_panic(
-    expected = "spindle::time::sleep called outside a spindle runtime (no timer is running on this thread)"
-)]
+#[should_panic(expected = "spindle::time::sleep called outside a spindle runtime (no timer is running on this thread)")]
 fn sleep_outside_runtime() {
     drop(spindle_timer::sleep(Duration::from_millis(1)));
 }
@@ -44,7 +42,5 @@ fn enter_guard_restores_nothing_after_exit() {
     }
     assert!(spindle_timer::Handle::try_current().is_none());
     // And a thread that never entered has no timer either.
-    std::thread::spawn(|| assert!(spindle_timer::Handle::try_current().is_none()))
-        .join()
-        .unwrap();
+    std::thread::spawn(|| assert!(spindle_timer::Handle::try_current().is_none())).join().unwrap();
 }

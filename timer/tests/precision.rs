@@ -60,11 +60,7 @@ fn pct(sorted: &[Duration], p: f64) -> Duration {
 fn smoke() {
     let rt = Rt::new();
     let (fired, resumed) = measure(&rt, 30);
-    eprintln!(
-        "lateness over 30 sleeps: driver p50 {:?}, task p50 {:?}",
-        pct(&fired, 0.5),
-        pct(&resumed, 0.5)
-    );
+    eprintln!("lateness over 30 sleeps: driver p50 {:?}, task p50 {:?}", pct(&fired, 0.5), pct(&resumed, 0.5));
     assert!(pct(&resumed, 0.5) < Duration::from_millis(50));
 }
 
@@ -96,11 +92,7 @@ fn precision_report() {
         })
         .collect();
     floor.sort_unstable();
-    for (what, v) in [
-        ("bare Parker", &floor),
-        ("driver wake", &fired),
-        ("task resumed", &resumed),
-    ] {
+    for (what, v) in [("bare Parker", &floor), ("driver wake", &fired), ("task resumed", &resumed)] {
         eprintln!(
             "{what:>12}: n={n} p50={:?} p90={:?} p99={:?} max={:?}",
             pct(v, 0.5),
@@ -118,9 +110,7 @@ fn churn_report() {
     let _enter = rt.handle().enter();
     let waker = CountingWaker::new();
     // Background load: 10k pending timers spread over a minute.
-    let mut background: Vec<_> = (0..10_000u64)
-        .map(|i| sleep(Duration::from_millis(1_000 + i * 6)))
-        .collect();
+    let mut background: Vec<_> = (0..10_000u64).map(|i| sleep(Duration::from_millis(1_000 + i * 6))).collect();
     for s in &mut background {
         assert!(poll_once(s, &waker.waker()).is_pending());
     }
@@ -153,21 +143,14 @@ fn mass_fire_report() {
     let waker = CountingWaker::new();
     let n = 100_000;
     let deadline = Instant::now() + Duration::from_millis(500);
-    let mut sleeps: Vec<_> = (0..n)
-        .map(|i| sleep_until(deadline + Duration::from_nanos(i)))
-        .collect();
+    let mut sleeps: Vec<_> = (0..n).map(|i| sleep_until(deadline + Duration::from_nanos(i))).collect();
     for s in &mut sleeps {
         assert!(poll_once(s, &waker.waker()).is_pending());
     }
-    std::thread::sleep(
-        deadline.saturating_duration_since(Instant::now()) + Duration::from_millis(1),
-    );
+    std::thread::sleep(deadline.saturating_duration_since(Instant::now()) + Duration::from_millis(1));
     let start = Instant::now();
     driver.park(Some(Duration::ZERO));
     let took = start.elapsed();
     assert_eq!(waker.count(), n as usize);
-    eprintln!(
-        "fired {n} due timers in {took:?} ({:?} each)",
-        took / n as u32
-    );
+    eprintln!("fired {n} due timers in {took:?} ({:?} each)", took / n as u32);
 }

@@ -22,10 +22,7 @@ fn shutdown_wakes_pending_and_they_stay_pending() {
     handle.shutdown();
     assert!(handle.is_shutdown());
     assert_eq!(waker.count(), 2, "every pending timer is woken once");
-    assert!(
-        poll_once(&mut a, &waker.waker()).is_pending(),
-        "never early"
-    );
+    assert!(poll_once(&mut a, &waker.waker()).is_pending(), "never early");
     assert!(!a.is_elapsed());
     // New sleeps after shutdown: pending, not registered, no panic.
     let mut c = sleep(Duration::from_millis(1));
@@ -37,10 +34,7 @@ fn shutdown_wakes_pending_and_they_stay_pending() {
     let mut d = sleep(Duration::ZERO);
     assert!(poll_once(&mut d, &waker.waker()).is_ready());
     std::thread::sleep(Duration::from_millis(5));
-    assert!(
-        poll_once(&mut a, &waker.waker()).is_ready(),
-        "passed deadline"
-    );
+    assert!(poll_once(&mut a, &waker.waker()).is_ready(), "passed deadline");
     assert_eq!(waker.count(), 2);
     handle.shutdown(); // idempotent
 }

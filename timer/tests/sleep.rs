@@ -54,15 +54,9 @@ fn zero_duration_completes_on_first_poll() {
     assert!(s.is_elapsed());
     assert!(poll_once(&mut s, &waker.waker()).is_ready());
     let mut s = sleep_until(Instant::now());
-    assert!(
-        poll_once(&mut s, &waker.waker()).is_ready(),
-        "now is not rounded up"
-    );
+    assert!(poll_once(&mut s, &waker.waker()).is_ready(), "now is not rounded up");
     let mut s = sleep_until(Instant::now() - Duration::from_secs(1));
-    assert!(
-        poll_once(&mut s, &waker.waker()).is_ready(),
-        "past deadline"
-    );
+    assert!(poll_once(&mut s, &waker.waker()).is_ready(), "past deadline");
     assert_eq!(waker.count(), 0);
 }
 
@@ -76,9 +70,7 @@ fn duration_max_saturates() {
         let res = timeout(Duration::from_millis(20), s).await;
         assert!(res.is_err(), "Duration::MAX never elapses");
         let far = Instant::now() + Duration::from_secs(86_400 * 365 * 100);
-        assert!(timeout(Duration::from_millis(5), sleep_until(far))
-            .await
-            .is_err());
+        assert!(timeout(Duration::from_millis(5), sleep_until(far)).await.is_err());
     });
 }
 
@@ -93,9 +85,7 @@ fn reset_earlier() {
         s.reset(deadline);
         assert_eq!(s.deadline(), deadline);
         let start = Instant::now();
-        timeout(PROMPT, &mut s)
-            .await
-            .expect("reset sleep did not fire");
+        timeout(PROMPT, &mut s).await.expect("reset sleep did not fire");
         assert!(Instant::now() >= deadline);
         assert!(start.elapsed() < PROMPT);
         assert!(s.is_elapsed());

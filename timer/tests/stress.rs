@@ -38,10 +38,7 @@ fn stampede() {
                             }
                             // A timeout that its future beats: cancelled.
                             2 => {
-                                assert_eq!(
-                                    timeout(Duration::from_secs(30), async { i }).await,
-                                    Ok(i)
-                                );
+                                assert_eq!(timeout(Duration::from_secs(30), async { i }).await, Ok(i));
                             }
                             // Reset later, then earlier.
                             _ => {
@@ -80,19 +77,14 @@ fn cancel_from_another_thread() {
         assert!(poll_once(&mut s, &waker.waker()).is_pending());
         sleeps.push(s);
     }
-    let (a, b): (Vec<_>, Vec<_>) = sleeps
-        .into_iter()
-        .enumerate()
-        .partition(|(i, _)| i % 2 == 0);
+    let (a, b): (Vec<_>, Vec<_>) = sleeps.into_iter().enumerate().partition(|(i, _)| i % 2 == 0);
     let ta = std::thread::spawn(move || drop(a));
     let tb = std::thread::spawn(move || drop(b));
     ta.join().unwrap();
     tb.join().unwrap();
     let dropped_at = Instant::now();
     // Past every deadline: a timer that was not really cancelled would fire.
-    std::thread::sleep(
-        (first_deadline + Duration::from_millis(30)) - Instant::now().min(first_deadline),
-    );
+    std::thread::sleep((first_deadline + Duration::from_millis(30)) - Instant::now().min(first_deadline));
     if dropped_at < first_deadline {
         assert_eq!(waker.count(), 0, "cancelled timers are never woken");
     } else {
@@ -107,9 +99,7 @@ fn many_pending_then_fire_together() {
         let deadline = Instant::now() + Duration::from_millis(20);
         let n = if cfg!(miri) { 10 } else { 5_000 };
         let start = Instant::now();
-        timeout(PROMPT, join_all((0..n).map(|_| sleep_until(deadline))))
-            .await
-            .expect("all fire");
+        timeout(PROMPT, join_all((0..n).map(|_| sleep_until(deadline)))).await.expect("all fire");
         assert!(Instant::now() >= deadline);
         assert!(start.elapsed() < PROMPT);
     });

@@ -37,9 +37,7 @@ fn ready_future_wins_even_with_zero_duration() {
         assert_eq!(timeout(Duration::MAX, async { 2 }).await, Ok(2));
         let past = Instant::now() - Duration::from_secs(1);
         assert_eq!(timeout_at(past, async { 3 }).await, Ok(3));
-        assert!(timeout(Duration::ZERO, std::future::pending::<()>())
-            .await
-            .is_err());
+        assert!(timeout(Duration::ZERO, std::future::pending::<()>()).await.is_err());
     });
 }
 
@@ -58,9 +56,7 @@ fn timeout_at_deadline() {
 #[test]
 fn elapsed_is_an_error() {
     let rt = Rt::new();
-    let err = rt
-        .block_on(async { timeout(Duration::ZERO, std::future::pending::<()>()).await })
-        .unwrap_err();
+    let err = rt.block_on(async { timeout(Duration::ZERO, std::future::pending::<()>()).await }).unwrap_err();
     assert_eq!(err.to_string(), "deadline has elapsed");
     let dyn_err: &dyn Error = &err;
     assert!(dyn_err.source().is_none());

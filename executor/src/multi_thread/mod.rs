@@ -32,9 +32,12 @@
 //! When it wakes, it looks at every awake worker whose slot is occupied; if
 //! that worker's poll counter has not moved since the monitor's previous look
 //! (so the same poll has been running for a whole period), it takes the
-//! slot's task and runs it. A fully idle runtime has no monitor timeout, so
-//! it uses no CPU; a runtime with one busy worker pays one wake-up per
-//! period. `tests/starvation.rs` checks the guarantee.
+//! slot's task and runs it. The monitor is also the backstop of the cheap
+//! notify rule (a push onto a non-empty deque wakes nobody, see
+//! `worker::schedule_local`): if it finds stealable work in any deque or
+//! the injector, it wakes up and steals. A fully idle runtime has no monitor
+//! timeout, so it uses no CPU; a runtime with one busy worker pays one
+//! wake-up per period. `tests/starvation.rs` checks the guarantee.
 //!
 //! # Shutdown
 //!
@@ -226,7 +229,11 @@ impl Shared {
         // the injector) and with the parker's SeqCst RMW (no lost wake-up).
         fence(Ordering::SeqCst);
         if self.shutdown.load(Ordering::SeqCst) {
-            self.drain_injector();
+            // We may be running inside a task's `schedule`: release what we
+            // drain only after it returns.
+            while let Some(task) = self.injector.pop() {
+                task.drop_after_schedule();
+            }
             return;
         }
         self.notify_parked();

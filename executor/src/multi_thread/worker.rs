@@ -106,13 +106,16 @@ pub(crate) fn schedule_local(shared: &Shared, task: Notified, is_yield: bool) ->
                 Some(prev) => prev,
             }
         };
-        let was_empty = core.queue.is_empty();
         core.queue.push(task);
-        if was_empty {
-            // The deque became stealable: wake a sleeper if nobody searches.
-            // A push onto a non-empty deque wakes nobody: the push that made
-            // it non-empty did, and every worker that parked since re-checked
-            // the deques as the last searcher (see `idle.rs`).
+        if core.queue.len() == 1 {
+            // The deque just became stealable: wake a sleeper if nobody
+            // searches. A push onto a non-empty deque wakes nobody: the push
+            // that made it non-empty did, and a worker that parked since
+            // re-checked the deques as the last searcher (`idle.rs`). The
+            // length is read without a fence, so in the store-buffer race
+            // (a thief empties the deque, re-checks and parks while this push
+            // is still in flight) it can look longer than it is: the monitor
+            // (see `park`) bounds that case to one monitor period.
             fence(Ordering::SeqCst);
             shared.notify_parked();
         }
@@ -287,6 +290,11 @@ impl Worker<'_> {
                     core.queue.push(task);
                     break;
                 }
+                if shared.has_queued_work() {
+                    // Work no one was woken for: go and steal it.
+                    core.is_searching = !shared.idle.unpark_worker_by_id(index);
+                    break;
+                }
             } else {
                 WorkerMetrics::add(&self.metrics(&core).noop_unparks, 1);
             }
@@ -300,7 +308,7 @@ impl Worker<'_> {
     fn become_monitor(&self) -> bool {
         let shared = self.shared;
         shared.remotes.len() > 1
-            && shared.config.lifo_enabled
+            && shared.config.monitor
             && shared.idle.load().num_unparked() > 0
             && shared.monitor.compare_exchange(false, true, Ordering::AcqRel, Ordering::Relaxed).is_ok()
     }

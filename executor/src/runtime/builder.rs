@@ -216,6 +216,7 @@ impl Builder {
             global_queue_interval: self.global_queue_interval,
             event_interval: self.event_interval,
             lifo_enabled: self.lifo_enabled,
+            monitor: true,
             seed: self.rng_seed.unwrap_or_else(crate::rng::random_seed),
         };
         let hooks = ThreadHooks {

@@ -33,6 +33,10 @@ pub(crate) struct Config {
     pub(crate) global_queue_interval: u32,
     pub(crate) event_interval: u32,
     pub(crate) lifo_enabled: bool,
+    /// Whether one parked worker watches the busy ones (LIFO rescue and
+    /// the stealable-work backstop). Off only in loom models, which cannot
+    /// model its timed wait.
+    pub(crate) monitor: bool,
     pub(crate) seed: u64,
 }
 

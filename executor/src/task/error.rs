@@ -32,9 +32,11 @@ enum Repr {
 /// `&JoinError` across threads never shares the (possibly `!Sync`) payload.
 struct SyncPayload(Box<dyn Any + Send + 'static>);
 
-// SAFETY: no `&self` method of `JoinError` hands out a reference to the
-// payload; it is only reachable by value (`into_panic`), which needs
-// ownership, so concurrent `&` access never touches it.
+// SAFETY: through `&JoinError` the payload is only inspected by
+// `panic_message`, which calls `type_id` (reads no data) and dereferences
+// the payload only as `&'static str` or `String`, both `Sync`. Any other
+// access (`into_panic`) needs ownership. So sharing `&JoinError` across
+// threads never shares a `!Sync` value.
 unsafe impl Sync for SyncPayload {}
 
 impl JoinError {

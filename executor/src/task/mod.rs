@@ -182,6 +182,42 @@ impl Notified {
         // SAFETY: `self` holds a reference for the call.
         unsafe { (Header::vtable(self.0).shutdown)(self.0) }
     }
+
+    /// Releases the reference once the `Schedule` call running on this
+    /// thread has returned. A scheduler that drops tasks while it is being
+    /// called through a task (draining a queue at shutdown) uses this: the
+    /// dropped reference may be the last, and the cell holds the scheduler
+    /// handle that the running call borrows.
+    pub(crate) fn drop_after_schedule(self) {
+        DEFERRED.with(|d| d.borrow_mut().push(self));
+    }
+
+    /// [`Notified::shutdown`], with the release deferred as in
+    /// [`Notified::drop_after_schedule`].
+    pub(crate) fn shutdown_after_schedule(self) {
+        // SAFETY: `self` holds a reference for the call.
+        unsafe { (Header::vtable(self.0).shutdown)(self.0) }
+        self.drop_after_schedule();
+    }
+}
+
+crate::sync::thread_local! {
+    /// References whose release waits for the end of a `Schedule` call.
+    static DEFERRED: std::cell::RefCell<Vec<Notified>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Releases the references deferred by [`Notified::drop_after_schedule`].
+/// Called by the task harness after every call into its scheduler.
+pub(crate) fn release_deferred() {
+    let deferred = DEFERRED.with(|d| {
+        let mut d = d.borrow_mut();
+        if d.is_empty() {
+            Vec::new()
+        } else {
+            std::mem::take(&mut *d)
+        }
+    });
+    drop(deferred);
 }
 
 impl Drop for Notified {

@@ -280,6 +280,9 @@ where
                 // SAFETY: the runner's reference is now a Notified's.
                 let notified = unsafe { Notified::from_raw(ptr) };
                 harness.cell().scheduler.yield_now(notified);
+                // As in `schedule`: drops deferred by the scheduler happen
+                // only now that `cell.scheduler` is no longer borrowed.
+                super::release_deferred();
             }
             TransitionToIdle::Cancelled => {
                 harness.cancel_future();
@@ -297,11 +300,15 @@ where
     F::Output: Send + 'static,
     S: Schedule,
 {
-    // SAFETY: the Notified's reference keeps the cell alive.
+    // SAFETY: the Notified's reference keeps the cell alive until the
+    // scheduler drops it; a scheduler that drops it while this call borrows
+    // `cell.scheduler` defers that drop (`Notified::drop_after_schedule`)
+    // until `release_deferred` below, after the borrow ends.
     let harness = unsafe { Harness::<F, S>::from_raw(ptr) };
     // SAFETY: the caller hands over a Notified reference.
     let notified = unsafe { Notified::from_raw(ptr) };
     harness.cell().scheduler.schedule(notified);
+    super::release_deferred();
 }
 
 /// # Safety

@@ -14,10 +14,7 @@ use spindle_executor::{Builder, Runtime};
 
 /// A multi-thread runtime with `n` workers.
 pub fn multi(n: usize) -> Runtime {
-    Builder::new_multi_thread()
-        .worker_threads(n)
-        .build()
-        .unwrap()
+    Builder::new_multi_thread().worker_threads(n).build().unwrap()
 }
 
 /// A current-thread runtime.
@@ -80,10 +77,7 @@ impl<F: Future + Unpin> Future for Tracked<F> {
 }
 
 pub fn tracked<F: Future + Unpin>(fut: F, drops: &Arc<AtomicUsize>) -> Tracked<F> {
-    Tracked {
-        fut,
-        _drop: DropCounter(drops.clone()),
-    }
+    Tracked { fut, _drop: DropCounter(drops.clone()) }
 }
 
 /// A waker that counts wakes and its own final drop (via `Arc`).
@@ -109,13 +103,7 @@ impl Drop for CountingWaker {
 
 pub fn counting_waker() -> (Arc<CountingWaker>, Arc<AtomicUsize>) {
     let dropped = counter();
-    (
-        Arc::new(CountingWaker {
-            wakes: AtomicUsize::new(0),
-            dropped: dropped.clone(),
-        }),
-        dropped,
-    )
+    (Arc::new(CountingWaker { wakes: AtomicUsize::new(0), dropped: dropped.clone() }), dropped)
 }
 
 /// Unparks a thread.
@@ -182,12 +170,7 @@ impl Gate {
             open: std::sync::atomic::AtomicBool::new(false),
             waker: futures_util::task::AtomicWaker::new(),
         });
-        (
-            Gate {
-                inner: inner.clone(),
-            },
-            inner,
-        )
+        (Gate { inner: inner.clone() }, inner)
     }
 }
 

@@ -43,12 +43,7 @@ impl Rt {
                 // Dropping the driver shuts the timer down.
             })
             .unwrap();
-        Rt {
-            handle,
-            stop,
-            unparker,
-            thread: Some(thread),
-        }
+        Rt { handle, stop, unparker, thread: Some(thread) }
     }
 
     pub fn handle(&self) -> Handle {

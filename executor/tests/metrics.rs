@@ -1,0 +1,190 @@
+//! `RuntimeMetrics`: worker counts, per-worker counters, alive tasks, queue
+//! depths.
+
+mod common;
+
+use std::sync::{Arc, Barrier};
+use std::time::Duration;
+
+use common::{current, multi, wait_until};
+
+#[test]
+fn smoke() {
+    let rt = multi(2);
+    let m = rt.metrics();
+    assert_eq!(m.num_workers(), 2);
+    assert_eq!(current().metrics().num_workers(), 1);
+    assert_eq!(multi(3).metrics().num_workers(), 3);
+    assert_eq!(m.num_alive_tasks(), 0);
+    assert_eq!(m.injection_queue_depth(), 0);
+    assert_eq!(m.num_blocking_threads(), 0);
+    let dbg = format!("{m:?}");
+    assert!(dbg.contains("num_workers"), "{dbg}");
+}
+
+#[test]
+fn poll_counts_sum_to_at_least_the_tasks() {
+    let rt = multi(2);
+    let m = rt.metrics();
+    let polls_before: u64 = (0..2).map(|w| m.worker_poll_count(w)).sum();
+    let n = 1000;
+    rt.block_on(async {
+        let hs: Vec<_> = (0..n).map(|_| spindle_executor::spawn(async {})).collect();
+        for h in hs {
+            h.await.unwrap();
+        }
+    });
+    let polls: u64 = (0..2).map(|w| m.worker_poll_count(w)).sum::<u64>() - polls_before;
+    assert!(polls >= n as u64, "{polls} polls for {n} tasks");
+    // Each task here needs one poll; allow for re-polls but not wild counts.
+    assert!(polls <= 2 * n as u64, "{polls} polls for {n} tasks");
+    for w in 0..2 {
+        let steals = m.worker_steal_count(w);
+        let ops = m.worker_steal_operations(w);
+        assert!(ops <= steals, "a steal operation takes at least one task");
+        assert!(steals <= polls, "cannot steal more tasks than were run");
+        let _ = m.worker_noop_count(w);
+        let _ = m.worker_lifo_rescue_count(w);
+        let _ = m.worker_local_queue_depth(w);
+    }
+    let parks: u64 = (0..2).map(|w| m.worker_park_count(w)).sum();
+    assert!(parks >= 1, "workers parked at some point");
+}
+
+#[test]
+fn workers_park_and_busy_time_grows() {
+    let rt = multi(2);
+    let m = rt.metrics();
+    rt.block_on(rt.spawn(async { std::thread::sleep(Duration::from_millis(30)) })).unwrap();
+    // Busy time is added when a worker parks after working.
+    let busy = || -> Duration { (0..2).map(|w| m.worker_total_busy_duration(w)).sum() };
+    assert!(wait_until(Duration::from_secs(2), || busy() >= Duration::from_millis(25)), "busy {:?}", busy());
+    assert!(busy() < Duration::from_secs(5), "busy {:?}", busy());
+    assert!((0..2).map(|w| m.worker_park_count(w)).sum::<u64>() >= 2);
+}
+
+#[test]
+fn num_alive_tasks_returns_to_zero() {
+    for rt in [multi(2), multi(1), current()] {
+        let m = rt.metrics();
+        let (gate, inner) = common::Gate::new();
+        let gate = Arc::new(std::sync::Mutex::new(Some(gate)));
+        let hs: Vec<_> = (0..50)
+            .map(|i| {
+                let g = gate.clone();
+                rt.spawn(async move {
+                    if i == 0 {
+                        let gate = g.lock().unwrap().take().unwrap();
+                        gate.await;
+                    }
+                })
+            })
+            .collect();
+        // The workers may already be running them (multi-thread); the
+        // gated one stays.
+        let alive = m.num_alive_tasks();
+        assert!((1..=50).contains(&alive), "{alive}");
+        rt.block_on(async {
+            for _ in 0..50 {
+                spindle_executor::task::yield_now().await;
+            }
+        });
+        assert!(wait_until(Duration::from_secs(2), || m.num_alive_tasks() == 1), "{}", m.num_alive_tasks());
+        inner.open();
+        rt.block_on(async {
+            for h in hs {
+                h.await.unwrap();
+            }
+        });
+        assert!(wait_until(Duration::from_secs(2), || m.num_alive_tasks() == 0), "{} tasks alive", m.num_alive_tasks());
+        // Aborted and panicked tasks leave too.
+        let a = rt.spawn(std::future::pending::<()>());
+        let p = rt.spawn(async { panic!("x") });
+        a.abort();
+        rt.block_on(async {
+            let _ = a.await;
+            let _ = p.await;
+        });
+        assert!(wait_until(Duration::from_secs(2), || m.num_alive_tasks() == 0));
+        // Detached tasks leave when they finish.
+        drop(rt.spawn(async {}));
+        rt.block_on(spindle_executor::task::yield_now());
+        assert!(wait_until(Duration::from_secs(2), || m.num_alive_tasks() == 0));
+    }
+}
+
+#[test]
+fn injection_queue_depth_multi_thread() {
+    let rt = multi(2);
+    let m = rt.metrics();
+    // Occupy both workers.
+    let barrier = Arc::new(Barrier::new(3));
+    let blockers: Vec<_> = (0..2)
+        .map(|_| {
+            let b = barrier.clone();
+            rt.spawn(async move {
+                b.wait();
+                b.wait();
+            })
+        })
+        .collect();
+    barrier.wait(); // both workers are inside a poll
+    let hs: Vec<_> = (0..10).map(|_| rt.spawn(async {})).collect();
+    assert_eq!(m.injection_queue_depth(), 10);
+    assert_eq!(m.num_alive_tasks(), 12);
+    barrier.wait();
+    rt.block_on(async {
+        for h in blockers.into_iter().chain(hs) {
+            h.await.unwrap();
+        }
+    });
+    assert_eq!(m.injection_queue_depth(), 0);
+    assert!(wait_until(Duration::from_secs(2), || m.num_alive_tasks() == 0));
+}
+
+#[test]
+fn injection_queue_depth_current_thread() {
+    let rt = current();
+    let m = rt.metrics();
+    let hs: Vec<_> = (0..7).map(|_| rt.spawn(async {})).collect();
+    assert_eq!(m.injection_queue_depth(), 7);
+    assert_eq!(m.worker_local_queue_depth(0), 0);
+    rt.block_on(async {
+        // Spawned here: the local queue.
+        let local: Vec<_> = (0..3).map(|_| spindle_executor::spawn(async {})).collect();
+        for h in hs.into_iter().chain(local) {
+            h.await.unwrap();
+        }
+    });
+    assert_eq!(m.injection_queue_depth(), 0);
+    assert!(m.worker_poll_count(0) >= 10);
+    assert_eq!(m.num_alive_tasks(), 0);
+}
+
+#[test]
+fn local_queue_depth_counts_lifo_and_deque() {
+    let rt = multi(1);
+    let m = rt.metrics();
+    let depth = rt
+        .block_on(rt.spawn(async {
+            let m = spindle_executor::Handle::current().metrics();
+            let hs: Vec<_> = (0..5).map(|_| spindle_executor::spawn(async {})).collect();
+            let d = m.worker_local_queue_depth(0);
+            (d, hs)
+        }))
+        .unwrap();
+    assert_eq!(depth.0, 5, "4 in the deque + 1 in the LIFO slot");
+    rt.block_on(async {
+        for h in depth.1 {
+            h.await.unwrap();
+        }
+    });
+    assert_eq!(m.worker_local_queue_depth(0), 0);
+}
+
+#[test]
+#[should_panic]
+fn worker_index_out_of_range_panics() {
+    let rt = multi(2);
+    let _ = rt.metrics().worker_poll_count(2);
+}
