@@ -20,6 +20,25 @@
 //! `PARKED_DRIVER` it calls the driver's `Unpark`, which is sticky by the
 //! `Park` contract. Only one worker is ever inside the driver: the driver
 //! sits behind a `try_lock`.
+//!
+//! # Who can be where
+//!
+//! | place | who | woken by |
+//! |---|---|---|
+//! | inside the driver (`Poller::wait` until the earliest timer) | at most one idle worker, the holder of the driver lock | I/O events, the timer's deadline, `Poller::notify` from `unpark` |
+//! | on its own condvar | every other idle worker | `unpark` (a notify from `idle.rs`, shutdown) |
+//! | running tasks | busy workers | — (they poll the driver without blocking every `event_interval` ticks, if it is free) |
+//!
+//! No wake-up is lost: a task woken by an I/O event or a timer is pushed,
+//! by the driver's dispatch on the parked worker's own thread, into that
+//! worker's LIFO slot and deque (its core is reachable through the
+//! thread-local context during the park). When `park` returns, the worker
+//! sees its non-empty queues in `transition_from_parked`, leaves the parked
+//! state, and calls `notify_parked` so that a sleeping worker takes over the
+//! driver while this one runs the tasks (the driver is never held while
+//! polling tasks). A wake from another thread goes to the injector and
+//! `notify_parked`, which picks a sleeper and unparks it through the state
+//! machine above, whichever of the two places it sleeps in.
 
 use std::sync::Arc as StdArc;
 use std::time::Duration;
