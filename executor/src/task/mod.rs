@@ -5,12 +5,12 @@
 //! # Handles and their references
 //!
 //! Every handle below owns one reference in the task's state word (see
-//! [`state`]); the cell is freed when the last one goes.
+//! `state`); the cell is freed when the last one goes.
 //!
 //! | handle | who holds it | what it may do |
 //! |---|---|---|
-//! | [`Task`] | the runtime's registry | cancel the task at shutdown |
-//! | [`Notified`] | a run queue | run the task once (`SCHEDULED` is its token) |
+//! | `Task` | the runtime's registry | cancel the task at shutdown |
+//! | `Notified` | a run queue | run the task once (`SCHEDULED` is its token) |
 //! | [`JoinHandle`] | the spawner | read the output, abort |
 //! | `Waker` | whoever the future gave it to | schedule the task |
 //!
@@ -21,7 +21,7 @@
 //! # Fields and who may touch them
 //!
 //! * the state word: anyone holding a reference, through the transitions in
-//!   [`state`];
+//!   `state`;
 //! * the future: only the thread that set `RUNNING`;
 //! * the output: after `COMPLETE`, only the `JoinHandle` if it still existed
 //!   at completion, else the completing thread;
