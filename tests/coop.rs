@@ -33,7 +33,8 @@ fn always_ready_timer_yields() {
         other.await.unwrap();
         hog.await.unwrap()
     });
-    assert!(spins <= u64::from(spindle::coop::BUDGET), "the hog yielded within one budget, after {spins} sleeps");
+    // One budget of ready sleeps, then the one that yielded and completed.
+    assert!(spins <= u64::from(spindle::coop::BUDGET) + 1, "the hog yielded within one budget, after {spins} sleeps");
 }
 
 #[test]
