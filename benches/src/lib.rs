@@ -22,6 +22,7 @@
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
 
 pub mod alloc;
+pub mod net;
 pub mod report;
 pub mod rows;
 pub mod rt;
