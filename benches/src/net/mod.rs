@@ -44,7 +44,7 @@ pub const HTTP_THREADS: usize = 2;
 /// Keep-alive connections per load-generator thread in `http_hello`.
 pub const HTTP_CONNS_PER_THREAD: usize = 25;
 /// Requests per `http_hello` sample (release builds).
-pub const HTTP_REQUESTS: usize = 20_000;
+pub const HTTP_REQUESTS: usize = 50_000;
 /// Most timed rounds of a socket row (each sample takes up to seconds).
 pub const MAX_ROUNDS: usize = 10;
 /// Most warm-up rounds of a socket row.

@@ -22,7 +22,7 @@ use std::sync::OnceLock;
 use async_io::Async;
 
 use super::Conn;
-use crate::rt::{AsyncExecutorRt, BenchRuntime, SpindleRt, Spawner};
+use crate::rt::{AsyncExecutorRt, BenchRuntime, Spawner, SpindleRt};
 
 /// A runtime that can open loopback TCP sockets. The futures are polled
 /// inside the runtime (in its tasks, or in its `block_on`).
