@@ -187,7 +187,7 @@ fn main() -> ExitCode {
     );
     println!("{}", report::markdown_table(&results));
     println!("{}", report::spread_table(&results));
-    for note in notes.into_iter().chain(net::notes(&results, opts.warmup)) {
+    for note in notes.into_iter().chain(net::notes(&results, opts.warmup, opts.rounds)) {
         println!("- {note}");
     }
     ExitCode::SUCCESS

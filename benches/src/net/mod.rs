@@ -261,9 +261,13 @@ fn micros(ns: u64) -> String {
 /// Notes for under the tables: round trips and requests per second (from
 /// the median sample) and `http_hello`'s pooled p50/p99/max latency over
 /// its timed samples (the first `warmup` samples per runtime, as capped by
-/// [`rounds`], are left out).
-pub fn notes(results: &[RowResult], warmup: usize) -> Vec<String> {
+/// [`rounds`], are left out). `warmup` and `timed` are the rounds asked for.
+pub fn notes(results: &[RowResult], warmup: usize, timed: usize) -> Vec<String> {
     let mut notes = Vec::new();
+    if results.iter().any(|r| r.name == TCP_ECHO.name || r.name == HTTP_HELLO.name) {
+        let (w, t) = rounds(TCP_ECHO.name, warmup, timed);
+        notes.push(format!("socket rows (tcp_echo, http_hello): {w} warm-up and {t} timed rounds"));
+    }
     for result in results {
         let per_sample = if result.name == TCP_ECHO.name {
             ("round trips/s", echo_round_trips_per_sample())
