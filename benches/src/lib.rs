@@ -4,6 +4,7 @@
 //!
 //! - [`rt`]: the three runtimes behind [`rt::BenchRuntime`], built once.
 //! - [`workloads`]: each benchmark, written once, generic over the runtime.
+//! - [`net`]: the socket rows (`tcp_echo`, `http_hello`) and their runtimes.
 //! - [`rows`]: the registry of table rows that the `compare` binary runs.
 //! - [`report`]: medians, percentiles, the markdown table.
 //! - [`alloc`]: the counting allocator behind `bytes_per_idle_task`.
@@ -22,6 +23,7 @@
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
 
 pub mod alloc;
+pub mod net;
 pub mod report;
 pub mod rows;
 pub mod rt;

@@ -65,4 +65,6 @@ pub const ROWS: &[Row] = &[
     Row::timed::<workloads::PingPong>(),
     Row::timed::<workloads::ChainedSpawn>(),
     Row { name: "bytes_per_idle_task", unit: Unit::BytesPerTask, sample: idle_bytes },
+    crate::net::TCP_ECHO,
+    crate::net::HTTP_HELLO,
 ];

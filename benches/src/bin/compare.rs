@@ -13,6 +13,7 @@
 use std::process::ExitCode;
 
 use spindle_benches::alloc::{self, Counting};
+use spindle_benches::net;
 use spindle_benches::report::{self, RowResult, Summary};
 use spindle_benches::rows::{Row, Unit, ROWS};
 use spindle_benches::rt::{Runtimes, Which};
@@ -91,7 +92,7 @@ fn order(round: usize) -> [Which; 3] {
 /// [`Which::ALL`] order), if there was a warm-up.
 fn run_row(rts: &Runtimes, row: &Row, opts: &Options) -> (RowResult, Option<[f64; 3]>) {
     let (warmup, rounds) = match row.unit {
-        Unit::Seconds => (opts.warmup, opts.rounds),
+        Unit::Seconds => net::rounds(row.name, opts.warmup, opts.rounds),
         Unit::BytesPerTask => (opts.warmup.min(1), opts.rounds.min(MAX_MEMORY_ROUNDS)),
     };
     let mut first = None;
@@ -186,7 +187,7 @@ fn main() -> ExitCode {
     );
     println!("{}", report::markdown_table(&results));
     println!("{}", report::spread_table(&results));
-    for note in notes {
+    for note in notes.into_iter().chain(net::notes(&results, opts.warmup, opts.rounds)) {
         println!("- {note}");
     }
     ExitCode::SUCCESS
