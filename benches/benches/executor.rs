@@ -10,13 +10,20 @@
 //!
 //! Each runtime is built once for the whole process, with 2 workers (or
 //! `SPINDLE_BENCH_WORKERS`).
+//!
+//! The timer groups time whole samples: `timers_fire` (100,000 sleeps of
+//! 1..=50 ms, to the last wake-up; the lateness distribution is `compare`'s
+//! job) and `timers_cancel` (1,000,000 timers registered and cancelled).
+//! Their iterations are long, so they sample flat, 10 samples each.
 
 use std::time::Duration;
 
 use criterion::measurement::WallTime;
-use criterion::{BenchmarkGroup, Criterion};
+use criterion::{BenchmarkGroup, Criterion, SamplingMode};
 use spindle_benches::rt::{BenchRuntime, Runtimes};
-use spindle_benches::workloads::{ChainedSpawn, PingPong, SpawnManyLocal, SpawnManyRemote, Workload, YieldMany};
+use spindle_benches::workloads::{
+    ChainedSpawn, PingPong, SpawnManyLocal, SpawnManyRemote, TimersCancel, TimersFire, Workload, YieldMany,
+};
 
 fn function<W: Workload, R: BenchRuntime>(group: &mut BenchmarkGroup<'_, WallTime>, rt: &R) {
     group.bench_function(R::NAME, |b| b.iter(|| W::run(rt)));
@@ -25,6 +32,20 @@ fn function<W: Workload, R: BenchRuntime>(group: &mut BenchmarkGroup<'_, WallTim
 fn group<W: Workload>(c: &mut Criterion, rts: &Runtimes) {
     let mut group = c.benchmark_group(W::NAME);
     group.sample_size(20).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(3));
+    function::<W, _>(&mut group, &rts.spindle);
+    function::<W, _>(&mut group, &rts.tokio);
+    function::<W, _>(&mut group, &rts.async_executor);
+    group.finish();
+}
+
+/// A group for workloads whose one iteration takes tens of milliseconds.
+fn long_group<W: Workload>(c: &mut Criterion, rts: &Runtimes) {
+    let mut group = c.benchmark_group(W::NAME);
+    group
+        .sampling_mode(SamplingMode::Flat)
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(5));
     function::<W, _>(&mut group, &rts.spindle);
     function::<W, _>(&mut group, &rts.tokio);
     function::<W, _>(&mut group, &rts.async_executor);
@@ -40,5 +61,7 @@ fn main() {
     group::<YieldMany>(&mut c, &rts);
     group::<PingPong>(&mut c, &rts);
     group::<ChainedSpawn>(&mut c, &rts);
+    long_group::<TimersFire>(&mut c, &rts);
+    long_group::<TimersCancel>(&mut c, &rts);
     c.final_summary();
 }

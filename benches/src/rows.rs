@@ -1,11 +1,12 @@
-//! The rows of the comparison table: a small registry that the `compare`
-//! binary walks. A new row (timers, sockets) is a new workload module plus
-//! one line in [`ROWS`].
+//! The rows of the comparison tables: two small registries that the
+//! `compare` binary walks. A new row is a new workload module plus one line
+//! in [`ROWS`] (one number per sample: a time, bytes) or in [`TIMER_ROWS`]
+//! (a distribution of timer lateness per sample, plus a total).
 
 use std::time::Instant;
 
 use crate::rt::{BenchRuntime, Runtimes, Which};
-use crate::workloads::{self, Workload};
+use crate::workloads::{self, TimerSample, Workload};
 
 /// What a row measures, and so how its samples read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -23,6 +24,9 @@ pub struct Row {
     pub name: &'static str,
     /// What a sample is.
     pub unit: Unit,
+    /// At most this many rounds (and at most one warm-up round when it is
+    /// below `usize::MAX`), for rows whose samples are costly.
+    pub max_rounds: usize,
     /// Takes one sample on one runtime.
     pub sample: fn(&Runtimes, Which) -> f64,
 }
@@ -30,8 +34,23 @@ pub struct Row {
 impl Row {
     /// A row that times one run of `W`.
     pub const fn timed<W: Workload>() -> Row {
-        Row { name: W::NAME, unit: Unit::Seconds, sample: time_once::<W> }
+        Row { name: W::NAME, unit: Unit::Seconds, max_rounds: usize::MAX, sample: time_once::<W> }
     }
+}
+
+/// A timer row: each sample is a [`TimerSample`] (every timer's lateness,
+/// and the total time), summarised as lateness p50 / p99 / max over all
+/// timers of all rounds, and the median total.
+#[derive(Clone, Copy, Debug)]
+pub struct TimerRow {
+    /// Row name, also accepted by `--only`.
+    pub name: &'static str,
+    /// Default rounds (`--timers-rounds` overrides).
+    pub rounds: usize,
+    /// Default warm-up rounds (capped by `--warmup`).
+    pub warmup: usize,
+    /// Takes one sample on one runtime.
+    pub sample: fn(&Runtimes, Which) -> TimerSample,
 }
 
 fn timed<R: BenchRuntime, W: Workload>(rt: &R) -> f64 {
@@ -57,14 +76,44 @@ fn idle_bytes(rts: &Runtimes, which: Which) -> f64 {
     }
 }
 
-/// Every row, in table order.
+fn cancel_per_timer(rts: &Runtimes, which: Which) -> f64 {
+    time_once::<workloads::TimersCancel>(rts, which) / workloads::TIMERS_CANCEL as f64
+}
+
+fn timers_fire(rts: &Runtimes, which: Which) -> TimerSample {
+    match which {
+        Which::Spindle => workloads::timers_fire(&rts.spindle),
+        Which::Tokio => workloads::timers_fire(&rts.tokio),
+        Which::AsyncExecutor => workloads::timers_fire(&rts.async_executor),
+    }
+}
+
+fn timers_precision(rts: &Runtimes, which: Which) -> TimerSample {
+    match which {
+        Which::Spindle => workloads::timers_precision(&rts.spindle),
+        Which::Tokio => workloads::timers_precision(&rts.tokio),
+        Which::AsyncExecutor => workloads::timers_precision(&rts.async_executor),
+    }
+}
+
+/// Every row of the main table, in table order.
 pub const ROWS: &[Row] = &[
     Row::timed::<workloads::SpawnManyLocal>(),
     Row::timed::<workloads::SpawnManyRemote>(),
     Row::timed::<workloads::YieldMany>(),
     Row::timed::<workloads::PingPong>(),
     Row::timed::<workloads::ChainedSpawn>(),
-    Row { name: "bytes_per_idle_task", unit: Unit::BytesPerTask, sample: idle_bytes },
+    Row { name: "bytes_per_idle_task", unit: Unit::BytesPerTask, max_rounds: 10, sample: idle_bytes },
     crate::net::TCP_ECHO,
     crate::net::HTTP_HELLO,
+    // Seconds per timer (one sample registers and cancels 1,000,000).
+    Row { name: "timers_cancel", unit: Unit::Seconds, max_rounds: 10, sample: cancel_per_timer },
+];
+
+/// Every row of the timer table, in table order. `timers_precision` costs
+/// about a second per sample, hence its 3 rounds and no warm-up (the
+/// runtimes and their timers are warm from the rows before it).
+pub const TIMER_ROWS: &[TimerRow] = &[
+    TimerRow { name: "timers_fire", rounds: 10, warmup: 1, sample: timers_fire },
+    TimerRow { name: "timers_precision", rounds: 3, warmup: 0, sample: timers_precision },
 ];

@@ -1,9 +1,13 @@
 //! Every row completes on every runtime (no lost task, no hang), and the
-//! memory row measures something.
+//! memory row measures something. The timer rows run as small variants of
+//! the same workloads (the full ones take seconds).
+
+use std::time::Duration;
 
 use spindle_benches::alloc::{self, Counting};
-use spindle_benches::rows::{Unit, ROWS};
-use spindle_benches::rt::{Runtimes, Which};
+use spindle_benches::rows::{Unit, ROWS, TIMER_ROWS};
+use spindle_benches::rt::{BenchRuntime, Runtimes, Which};
+use spindle_benches::workloads::{cancel_timers, sleep_many, timers};
 
 #[global_allocator]
 static ALLOC: Counting = Counting;
@@ -13,6 +17,9 @@ fn smoke() {
     assert!(alloc::installed());
     let rts = Runtimes::new(2).unwrap();
     for row in ROWS {
+        if row.name.starts_with("timers_") {
+            continue;
+        }
         for which in Which::ALL {
             let sample = (row.sample)(&rts, which);
             match row.unit {
@@ -26,4 +33,25 @@ fn smoke() {
             }
         }
     }
+}
+
+fn timers_on<R: BenchRuntime>(rt: &R, durations: &'static [Duration]) {
+    let sample = sleep_many(rt, durations);
+    assert_eq!(sample.lateness_ns.len(), durations.len());
+    assert_eq!(sample.early(), 0, "{}: a timer fired early", R::NAME);
+    let longest = durations.iter().max().unwrap();
+    assert!(sample.total >= *longest, "{}: total {:?} under the longest sleep", R::NAME, sample.total);
+    cancel_timers(rt, 4, 250);
+}
+
+#[test]
+fn timers_small() {
+    assert!(TIMER_ROWS.iter().all(|r| r.name.starts_with("timers_")));
+    let durations: &'static [Duration] = timers::durations_ms(200, 1, 5, timers::SEED).leak();
+    assert!(durations.iter().all(|d| (1..=5).contains(&d.as_millis())));
+    assert_eq!(durations, timers::durations_ms(200, 1, 5, timers::SEED), "durations not reproducible");
+    let rts = Runtimes::new(2).unwrap();
+    timers_on(&rts.spindle, durations);
+    timers_on(&rts.tokio, durations);
+    timers_on(&rts.async_executor, durations);
 }

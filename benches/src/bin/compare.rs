@@ -1,10 +1,11 @@
 //! `compare`: spindle vs tokio vs async-executor, interleaved in one run,
-//! printed as a markdown table of medians and ratios. Tracks regressions
-//! and the gap to the faster peer.
+//! printed as a markdown table of medians and ratios, then a table of timer
+//! lateness (spindle vs tokio vs async-io). Tracks regressions and the gap
+//! to the faster peer.
 //!
 //! ```text
 //! cargo run --release -p spindle-benches --bin compare -- [--workers N] [--rounds N]
-//!     [--warmup N] [--only NAME[,NAME..]] [--list]
+//!     [--warmup N] [--timers-rounds N] [--only NAME[,NAME..]] [--list]
 //! ```
 //!
 //! Each round runs every runtime once, in an order rotated per round, so
@@ -14,31 +15,29 @@ use std::process::ExitCode;
 
 use spindle_benches::alloc::{self, Counting};
 use spindle_benches::net;
-use spindle_benches::report::{self, RowResult, Summary};
-use spindle_benches::rows::{Row, Unit, ROWS};
+use spindle_benches::report::{self, RowResult, Summary, TimerRowResult, TimerSummary};
+use spindle_benches::rows::{Row, TimerRow, Unit, ROWS, TIMER_ROWS};
 use spindle_benches::rt::{Runtimes, Which};
 
 #[global_allocator]
 static ALLOC: Counting = Counting;
-
-/// Rounds for memory rows: their samples barely vary and each costs
-/// 100,000 tasks.
-const MAX_MEMORY_ROUNDS: usize = 10;
 
 #[derive(Debug)]
 struct Options {
     workers: usize,
     rounds: usize,
     warmup: usize,
+    timers_rounds: Option<usize>,
     only: Vec<String>,
     list: bool,
 }
 
 const USAGE: &str = "usage: compare [--workers N (2)] [--rounds N (30)] [--warmup N (3)] \
+                     [--timers-rounds N (timers_fire 10, timers_precision 3; 0 skips them)] \
                      [--only NAME[,NAME..]] [--list]";
 
 fn parse_args() -> Result<Options, String> {
-    let mut opts = Options { workers: 2, rounds: 30, warmup: 3, only: Vec::new(), list: false };
+    let mut opts = Options { workers: 2, rounds: 30, warmup: 3, timers_rounds: None, only: Vec::new(), list: false };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let (flag, inline) = match arg.split_once('=') {
@@ -52,6 +51,7 @@ fn parse_args() -> Result<Options, String> {
             "--workers" => opts.workers = number(value()?)?,
             "--rounds" => opts.rounds = number(value()?)?,
             "--warmup" => opts.warmup = number(value()?)?,
+            "--timers-rounds" => opts.timers_rounds = Some(number(value()?)?),
             "--only" => opts.only.extend(value()?.split(',').map(|s| s.trim().to_owned())),
             "--list" => opts.list = true,
             // `cargo bench` passes this to every bench target.
@@ -66,19 +66,27 @@ fn parse_args() -> Result<Options, String> {
     Ok(opts)
 }
 
-fn selected(opts: &Options) -> Result<Vec<Row>, String> {
+fn all_names() -> impl Iterator<Item = &'static str> {
+    ROWS.iter().map(|r| r.name).chain(TIMER_ROWS.iter().map(|r| r.name))
+}
+
+fn selected(opts: &Options) -> Result<(Vec<Row>, Vec<TimerRow>), String> {
+    let timer_rows = |rows: Vec<TimerRow>| if opts.timers_rounds == Some(0) { Vec::new() } else { rows };
     if opts.only.is_empty() {
-        return Ok(ROWS.to_vec());
+        return Ok((ROWS.to_vec(), timer_rows(TIMER_ROWS.to_vec())));
     }
     let mut rows = Vec::new();
+    let mut timers = Vec::new();
     for name in &opts.only {
-        let row = ROWS.iter().find(|r| r.name == name).ok_or_else(|| {
-            let names: Vec<_> = ROWS.iter().map(|r| r.name).collect();
-            format!("no row named {name}; rows: {}", names.join(", "))
-        })?;
-        rows.push(*row);
+        if let Some(row) = ROWS.iter().find(|r| r.name == name) {
+            rows.push(*row);
+        } else if let Some(row) = TIMER_ROWS.iter().find(|r| r.name == name) {
+            timers.push(*row);
+        } else {
+            return Err(format!("no row named {name}; rows: {}", all_names().collect::<Vec<_>>().join(", ")));
+        }
     }
-    Ok(rows)
+    Ok((rows, timer_rows(timers)))
 }
 
 /// The runtimes in round `round`'s order: rotated by one each round.
@@ -91,9 +99,12 @@ fn order(round: usize) -> [Which; 3] {
 /// Runs one row; also returns the first warm-up sample per runtime (in
 /// [`Which::ALL`] order), if there was a warm-up.
 fn run_row(rts: &Runtimes, row: &Row, opts: &Options) -> (RowResult, Option<[f64; 3]>) {
-    let (warmup, rounds) = match row.unit {
-        Unit::Seconds => net::rounds(row.name, opts.warmup, opts.rounds),
-        Unit::BytesPerTask => (opts.warmup.min(1), opts.rounds.min(MAX_MEMORY_ROUNDS)),
+    // Costly rows (memory, timers_cancel) cap their rounds and warm up once;
+    // socket rows have their own caps (`net::rounds`).
+    let (warmup, rounds) = if row.max_rounds < usize::MAX {
+        (opts.warmup.min(1), opts.rounds.min(row.max_rounds))
+    } else {
+        net::rounds(row.name, opts.warmup, opts.rounds)
     };
     let mut first = None;
     for round in 0..warmup {
@@ -115,6 +126,24 @@ fn run_row(rts: &Runtimes, row: &Row, opts: &Options) -> (RowResult, Option<[f64
     (result, first)
 }
 
+/// Runs one timer row, rounds interleaved as for the other rows.
+fn run_timer_row(rts: &Runtimes, row: &TimerRow, opts: &Options) -> TimerRowResult {
+    let rounds = opts.timers_rounds.unwrap_or(row.rounds);
+    for round in 0..row.warmup.min(opts.warmup) {
+        for which in order(round) {
+            let _ = (row.sample)(rts, which);
+        }
+    }
+    let mut samples: [Vec<_>; 3] = Default::default();
+    for round in 0..rounds {
+        for which in order(round) {
+            let index = Which::ALL.iter().position(|w| *w == which).unwrap();
+            samples[index].push((row.sample)(rts, which));
+        }
+    }
+    TimerRowResult { name: row.name, rounds, summaries: samples.map(|s| TimerSummary::of(&s)) }
+}
+
 fn main() -> ExitCode {
     let opts = match parse_args() {
         Ok(opts) => opts,
@@ -124,12 +153,12 @@ fn main() -> ExitCode {
         }
     };
     if opts.list {
-        for row in ROWS {
-            println!("{}", row.name);
+        for name in all_names() {
+            println!("{name}");
         }
         return ExitCode::SUCCESS;
     }
-    let rows = match selected(&opts) {
+    let (rows, timer_rows) = match selected(&opts) {
         Ok(rows) => rows,
         Err(msg) => {
             eprintln!("{msg}");
@@ -180,13 +209,56 @@ fn main() -> ExitCode {
         );
         results.push(result);
     }
+    let mut timer_results = Vec::new();
+    for row in &timer_rows {
+        eprint!("{} ...", row.name);
+        let result = run_timer_row(&rts, row, &opts);
+        eprintln!(
+            " lateness p50/p99: {}",
+            result
+                .summaries
+                .iter()
+                .zip(Which::ALL)
+                .map(|(s, w)| format!(
+                    "{} {} / {}",
+                    w.timer_name(),
+                    report::format_value(Unit::Seconds, s.p50),
+                    report::format_value(Unit::Seconds, s.p99)
+                ))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        for (s, w) in result.summaries.iter().zip(Which::ALL) {
+            if s.early > 0 {
+                notes.push(format!(
+                    "{} on {}: {} of {} timers fired early",
+                    result.name,
+                    w.timer_name(),
+                    s.early,
+                    s.timers
+                ));
+            }
+        }
+        timer_results.push(result);
+    }
 
     println!(
         "workers: {} per runtime; {} rounds, interleaved; medians; ratios below 1.00 mean spindle is ahead\n",
         opts.workers, opts.rounds
     );
-    println!("{}", report::markdown_table(&results));
-    println!("{}", report::spread_table(&results));
+    if !results.is_empty() {
+        println!("{}", report::markdown_table(&results));
+        println!("{}", report::spread_table(&results));
+    }
+    if !timer_results.is_empty() {
+        let rounds: Vec<_> = timer_results.iter().map(|r| format!("{} {}", r.name, r.rounds)).collect();
+        println!(
+            "timers: lateness (wake minus deadline) over every timer of every round; total: median over rounds \
+             of first spawn to last wake; rounds: {}\n",
+            rounds.join(", ")
+        );
+        println!("{}", report::timer_table(&timer_results));
+    }
     for note in notes.into_iter().chain(net::notes(&results, opts.warmup, opts.rounds)) {
         println!("- {note}");
     }

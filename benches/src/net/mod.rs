@@ -51,9 +51,11 @@ pub const MAX_ROUNDS: usize = 10;
 pub const MAX_WARMUP: usize = 1;
 
 /// The `tcp_echo` row.
-pub const TCP_ECHO: Row = Row { name: "tcp_echo", unit: Unit::Seconds, sample: tcp_echo_sample };
+pub const TCP_ECHO: Row =
+    Row { name: "tcp_echo", unit: Unit::Seconds, max_rounds: usize::MAX, sample: tcp_echo_sample };
 /// The `http_hello` row.
-pub const HTTP_HELLO: Row = Row { name: "http_hello", unit: Unit::Seconds, sample: http_hello_sample };
+pub const HTTP_HELLO: Row =
+    Row { name: "http_hello", unit: Unit::Seconds, max_rounds: usize::MAX, sample: http_hello_sample };
 
 /// A connected byte stream, whatever the runtime.
 pub trait Conn: Send + 'static {

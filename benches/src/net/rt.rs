@@ -120,6 +120,10 @@ impl Spawner for TokioNetSpawner {
     fn yield_now(self) -> impl Future<Output = ()> + Send {
         tokio::task::yield_now()
     }
+
+    fn sleep_until(self, deadline: std::time::Instant) -> impl Future<Output = ()> + Send + 'static {
+        tokio::time::sleep_until(tokio::time::Instant::from_std(deadline))
+    }
 }
 
 impl BenchRuntime for TokioNetRt {

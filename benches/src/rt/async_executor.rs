@@ -2,6 +2,12 @@
 //! `future::block_on(ex.run(shutdown))`, the main thread driving its own
 //! futures with `futures_lite::future::block_on`.
 //!
+//! Timers are `async_io::Timer`s. `futures_lite::future::block_on` does not
+//! drive async-io's reactor, so async-io's own thread ("async-io") does:
+//! it sleeps in the poller until the earliest timer and wakes the tasks.
+//! (smol's global executor threads use `async_io::block_on` instead, which
+//! lets an idle executor thread drive the reactor itself.)
+//!
 //! The executor is leaked to get a `&'static Executor`, which tasks copy
 //! instead of cloning an `Arc<Executor>` per spawn: the same pattern as
 //! `Arc<Executor>`, minus a reference-count round trip on every spawn, so
@@ -10,6 +16,7 @@
 use std::future::Future;
 use std::io;
 use std::thread;
+use std::time::Instant;
 
 use async_executor::Executor;
 use futures_channel::oneshot;
@@ -70,6 +77,11 @@ impl Spawner for AsyncExecutorSpawner {
 
     fn yield_now(self) -> impl Future<Output = ()> + Send {
         futures_lite::future::yield_now()
+    }
+
+    fn sleep_until(self, deadline: Instant) -> impl Future<Output = ()> + Send + 'static {
+        // `Timer` resolves to the instant it fired at; drop that.
+        async_io::Timer::at(deadline).map(|_fired_at| ())
     }
 }
 

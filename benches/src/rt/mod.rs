@@ -2,16 +2,18 @@
 //! written once and monomorphised per runtime (no `dyn` on the hot path).
 //!
 //! Each runtime is built once per process, by [`Runtimes::new`], with the
-//! same number of worker threads, and without timer or I/O drivers (spindle
-//! has none yet, so tokio gets none either: idle workers of both park on a
-//! condvar). The calling thread is never one of the workers: it only spawns
-//! from outside and blocks on completion signals.
+//! same number of worker threads, and with a timer: spindle's runtime always
+//! has its timer (over its reactor), tokio gets its time driver
+//! (`enable_time`, no I/O driver), and async-executor's tasks use
+//! `async_io::Timer`, served by async-io's own reactor thread ("async-io"),
+//! as smol users run it. The calling thread is never one of the workers: it
+//! only spawns from outside and blocks on completion signals.
 //!
-//! | runtime | spawn from outside | spawn inside a task | wait on main thread | yield |
-//! |---|---|---|---|---|
-//! | spindle | `Runtime::spawn` | `spindle::spawn` | `Runtime::block_on` | `spindle::task::yield_now` |
-//! | tokio | `Runtime::spawn` | `tokio::spawn` | `Runtime::block_on` | `tokio::task::yield_now` |
-//! | async-executor | `Executor::spawn` + `detach` | same | `futures_lite::future::block_on` | `futures_lite::future::yield_now` |
+//! | runtime | spawn from outside | spawn inside a task | wait on main thread | yield | timer |
+//! |---|---|---|---|---|---|
+//! | spindle | `Runtime::spawn` | `spindle::spawn` | `Runtime::block_on` | `spindle::task::yield_now` | `spindle::time::sleep_until` |
+//! | tokio | `Runtime::spawn` | `tokio::spawn` | `Runtime::block_on` | `tokio::task::yield_now` | `tokio::time::sleep_until` |
+//! | async-executor | `Executor::spawn` + `detach` | same | `futures_lite::future::block_on` | `futures_lite::future::yield_now` | `async_io::Timer::at` |
 
 mod async_executor;
 mod spindle;
@@ -19,6 +21,7 @@ mod tokio;
 
 use std::future::Future;
 use std::io;
+use std::time::Instant;
 
 pub use self::async_executor::AsyncExecutorRt;
 pub use self::spindle::SpindleRt;
@@ -54,6 +57,11 @@ pub trait Spawner: Copy + Send + Sync + 'static {
 
     /// The runtime's own `yield_now`.
     fn yield_now(self) -> impl Future<Output = ()> + Send;
+
+    /// The runtime's own timer future, completing at `deadline`. Like all
+    /// three runtimes' timers, it registers on its first poll and
+    /// deregisters when dropped. Only called from inside a task.
+    fn sleep_until(self, deadline: Instant) -> impl Future<Output = ()> + Send + 'static;
 }
 
 /// Which runtime a sample is for.
@@ -77,6 +85,16 @@ impl Which {
             Which::Spindle => SpindleRt::NAME,
             Which::Tokio => TokioRt::NAME,
             Which::AsyncExecutor => AsyncExecutorRt::NAME,
+        }
+    }
+
+    /// The name in timer tables: whose timer it is (`async-io` for
+    /// async-executor's tasks).
+    pub fn timer_name(self) -> &'static str {
+        match self {
+            Which::Spindle => "spindle",
+            Which::Tokio => "tokio",
+            Which::AsyncExecutor => "async-io",
         }
     }
 }

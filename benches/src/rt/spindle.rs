@@ -2,10 +2,12 @@
 
 use std::future::Future;
 use std::io;
+use std::time::Instant;
 
 use super::{BenchRuntime, Spawner};
 
-/// `spindle::Builder::new_multi_thread().worker_threads(n)`.
+/// `spindle::Builder::new_multi_thread().worker_threads(n)` (its timer is
+/// always on).
 #[derive(Debug)]
 pub struct SpindleRt {
     rt: spindle::Runtime,
@@ -41,6 +43,10 @@ impl Spawner for SpindleSpawner {
 
     fn yield_now(self) -> impl Future<Output = ()> + Send {
         spindle::task::yield_now()
+    }
+
+    fn sleep_until(self, deadline: Instant) -> impl Future<Output = ()> + Send + 'static {
+        spindle::time::sleep_until(deadline)
     }
 }
 

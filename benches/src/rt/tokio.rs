@@ -2,11 +2,13 @@
 
 use std::future::Future;
 use std::io;
+use std::time::Instant;
 
 use super::{BenchRuntime, Spawner};
 
-/// `tokio::runtime::Builder::new_multi_thread().worker_threads(n)`, no
-/// drivers enabled (see the module docs of [`crate::rt`]).
+/// `tokio::runtime::Builder::new_multi_thread().worker_threads(n)` with
+/// its time driver (`enable_time`) and no I/O driver (see the module docs
+/// of [`crate::rt`]).
 #[derive(Debug)]
 pub struct TokioRt {
     rt: tokio::runtime::Runtime,
@@ -18,8 +20,11 @@ impl TokioRt {
     /// # Errors
     /// If a worker thread cannot be started.
     pub fn new(workers: usize) -> io::Result<TokioRt> {
-        let rt =
-            tokio::runtime::Builder::new_multi_thread().worker_threads(workers).thread_name("tokio-worker").build()?;
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(workers)
+            .thread_name("tokio-worker")
+            .enable_time()
+            .build()?;
         Ok(TokioRt { rt })
     }
 }
@@ -38,6 +43,10 @@ impl Spawner for TokioSpawner {
 
     fn yield_now(self) -> impl Future<Output = ()> + Send {
         tokio::task::yield_now()
+    }
+
+    fn sleep_until(self, deadline: Instant) -> impl Future<Output = ()> + Send + 'static {
+        tokio::time::sleep_until(tokio::time::Instant::from_std(deadline))
     }
 }
 

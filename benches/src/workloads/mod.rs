@@ -6,11 +6,19 @@
 //! the time covers spawning, scheduling, running and completing, never just
 //! the spawn calls. Signals and counters are runtime-agnostic
 //! (`futures-channel`, atomics), identical for all three runtimes.
+//!
+//! The timer rows (`timers_fire`, `timers_precision`) return a distribution
+//! ([`TimerSample`]: each timer's lateness, and the total) rather than one
+//! time; `timers_cancel` is timed like the others. See [`timers`].
 
 mod chained_spawn;
 mod idle_task;
 mod ping_pong;
 mod spawn_many;
+pub mod timers;
+mod timers_cancel;
+mod timers_fire;
+mod timers_precision;
 mod yield_many;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -24,6 +32,10 @@ pub use self::chained_spawn::ChainedSpawn;
 pub use self::idle_task::{bytes_per_idle_task, IDLE_TASKS};
 pub use self::ping_pong::PingPong;
 pub use self::spawn_many::{SpawnManyLocal, SpawnManyRemote};
+pub use self::timers::{sleep_many, TimerSample};
+pub use self::timers_cancel::{cancel_timers, TimersCancel, CANCEL_PER_TASK, CANCEL_TASKS, TIMERS_CANCEL};
+pub use self::timers_fire::{fire_durations, timers_fire, TimersFire, TIMERS_FIRE};
+pub use self::timers_precision::{precision_durations, timers_precision, TIMERS_PRECISION};
 pub use self::yield_many::YieldMany;
 
 /// A workload timed as a whole: one call of [`run`](Workload::run) is one
