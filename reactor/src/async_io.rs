@@ -34,9 +34,8 @@ use crate::source::Direction;
 ///
 /// `Async::new` puts the fd into non-blocking mode. Operations go through
 /// [`read_with`](Async::read_with) / [`write_with`](Async::write_with),
-/// which retry the closure until it stops returning `WouldBlock`. At most
-/// one task should wait in each direction at a time (a second waiter
-/// replaces the first one's waker).
+/// which retry the closure until it stops returning `WouldBlock`. Several
+/// tasks may wait in the same direction at once; an event wakes them all.
 ///
 /// Successful operations spend one unit of the task's cooperative budget
 /// (`spindle_executor::coop`), so a task whose fd is always ready still

@@ -8,12 +8,13 @@
 //!   event ([`ScheduledIo::set_readiness`]) and then takes the wakers of the
 //!   directions it made ready ([`ScheduledIo::take_wakers`]), and wakes them
 //!   after every lock is released;
-//! * at most one **reader** task and one **writer** task, which ask for
-//!   readiness ([`ScheduledIo::poll_ready`]), try the operation, and on
-//!   `WouldBlock` clear the readiness they observed
-//!   ([`ScheduledIo::clear_readiness`]). A second concurrent reader (or
-//!   writer) replaces the first one's waker: like tokio's poll-based API, a
-//!   direction has one waiter.
+//! * **reader** and **writer** tasks, which ask for readiness
+//!   ([`ScheduledIo::poll_ready`]), try the operation, and on `WouldBlock`
+//!   clear the readiness they observed ([`ScheduledIo::clear_readiness`]).
+//!   Several tasks may wait on one direction (tasks sharing an
+//!   `Arc<TcpListener>` all in `accept`): each distinct waker is kept, and an
+//!   event wakes them all. A waker left behind by a future that was dropped
+//!   costs at most one spurious wake-up at the next event.
 //!
 //! `Handle::shutdown` plays a third role: it sets [`SHUTDOWN`] and wakes
 //! everyone, after which every `poll_ready` answers at once.
@@ -260,20 +261,51 @@ pub enum ClearOutcome {
     Stale,
 }
 
-/// The wakers of the (at most) one reader and one writer waiting on a
-/// source.
+/// The readers and the writers waiting on a source.
 #[derive(Default)]
 struct Waiters {
-    reader: Option<Waker>,
-    writer: Option<Waker>,
+    reader: WaiterList,
+    writer: WaiterList,
 }
 
 impl Waiters {
-    fn slot(&mut self, dir: Direction) -> &mut Option<Waker> {
+    fn list(&mut self, dir: Direction) -> &mut WaiterList {
         match dir {
             Direction::Read => &mut self.reader,
             Direction::Write => &mut self.writer,
         }
+    }
+}
+
+/// The distinct wakers waiting on one direction. The common case, one
+/// waiter, needs no allocation; more go to `rest`, whose buffer is reused.
+#[derive(Default)]
+struct WaiterList {
+    first: Option<Waker>,
+    rest: Vec<Waker>,
+}
+
+impl WaiterList {
+    /// Adds `waker` unless an equivalent one is already waiting.
+    fn add(&mut self, waker: &Waker) {
+        match &self.first {
+            None => self.first = Some(waker.clone()),
+            Some(w) if w.will_wake(waker) => {}
+            Some(_) => {
+                if !self.rest.iter().any(|w| w.will_wake(waker)) {
+                    self.rest.push(waker.clone());
+                }
+            }
+        }
+    }
+
+    fn take_into(&mut self, out: &mut Vec<Waker>) {
+        out.extend(self.first.take());
+        out.append(&mut self.rest);
+    }
+
+    fn is_waiting(&self) -> bool {
+        self.first.is_some() || !self.rest.is_empty()
     }
 }
 
@@ -322,10 +354,10 @@ impl ScheduledIo {
     pub fn take_wakers(&self, ready: Ready, out: &mut Vec<Waker>) {
         let mut waiters = self.waiters.lock();
         if ready.is_readable() {
-            out.extend(waiters.reader.take());
+            waiters.reader.take_into(out);
         }
         if ready.is_writable() {
-            out.extend(waiters.writer.take());
+            waiters.writer.take_into(out);
         }
     }
 
@@ -343,7 +375,7 @@ impl ScheduledIo {
     /// must be re-armed with).
     pub fn interest(&self) -> Ready {
         let waiters = self.waiters.lock();
-        Ready::from_event(waiters.reader.is_some(), waiters.writer.is_some())
+        Ready::from_event(waiters.reader.is_waiting(), waiters.writer.is_waiting())
     }
 
     /// Task, steps T1–T3: `Ready` if `dir` is ready or the reactor is shut
@@ -360,11 +392,7 @@ impl ScheduledIo {
     fn poll_ready_slow(&self, dir: Direction, cx: &mut Context<'_>) -> Poll<ReadyEvent> {
         // T2: store the waker under the lock.
         let mut waiters = self.waiters.lock();
-        let slot = waiters.slot(dir);
-        match slot {
-            Some(waker) if waker.will_wake(cx.waker()) => {}
-            _ => *slot = Some(cx.waker().clone()),
-        }
+        waiters.list(dir).add(cx.waker());
         // T3: re-check under the lock; see "Why no wake-up is lost".
         if crate::sync::skip_recheck_mutant() {
             return Poll::Pending;

@@ -87,7 +87,7 @@ impl TimerEntry {
                 Reset::Armed => self.handle.notify_if_earlier(deadline),
                 Reset::Fired(waker) => {
                     if let Some(waker) = waker {
-                        waker.wake();
+                        crate::handle::wake_quietly(waker);
                     }
                 }
                 Reset::Shutdown => {}

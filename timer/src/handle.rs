@@ -280,10 +280,18 @@ impl Handle {
     }
 }
 
+/// Wakes every waker, each inside `catch_unwind`: a panicking waker must not
+/// lose the wake-ups of the other timers fired in the same batch (their
+/// entries are already marked fired), nor unwind through the driver.
 fn wake_all(wakers: &mut Vec<Waker>) {
     for waker in wakers.drain(..) {
-        waker.wake();
+        wake_quietly(waker);
     }
+}
+
+/// Wakes `waker`, swallowing a panic from it.
+pub(crate) fn wake_quietly(waker: Waker) {
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || waker.wake()));
 }
 
 impl fmt::Debug for Handle {
