@@ -18,15 +18,28 @@
 //! expected to fail (`#[should_panic]`). A model that cannot fail proves
 //! nothing.
 //!
-//! | file | model | preemption bound |
-//! |---|---|---|
-//! | `tests/task_state.rs` | 1. a wake racing a poll re-schedules exactly once; a wake after completion is a no-op | `LOOM_MAX_PREEMPTIONS` (CI: 2) |
-//! | `tests/join_handle.rs` | 2. JoinHandle drop / await racing completion | same |
-//! | `tests/abort.rs` | 3. abort racing poll and completion | same |
-//! | `tests/waker.rs` | 4. waker clone / drop / wake from several threads | same |
-//! | `tests/worker_park.rs` | 5. a task pushed while workers decide to sleep always runs; 6. searching accounting | same |
-//! | `tests/shutdown.rs` | 7. shutdown racing spawn and wake | same |
-//! | `tests/block_on.rs` | 10. `block_on` woken while about to park | same |
+//! | file | model | preemption bound | time (2-core VM, release) |
+//! |---|---|---|---|
+//! | `tests/task_state.rs` | 1. a wake racing a poll re-schedules exactly once; a wake after completion is a no-op; mutant: `IdleDropsWake` | 3 | < 0.1 s |
+//! | `tests/join_handle.rs` | 2. JoinHandle drop / await racing completion; mutant: `CompleteIgnoresJoinInterest` (caught twice) | 3 | < 0.1 s |
+//! | `tests/abort.rs` | 3. abort racing poll and completion; abort before the first poll | 3 | 0.7 s |
+//! | `tests/waker.rs` | 4. waker clone / drop / wake from several threads | 3 | 0.3 s |
+//! | `tests/worker_park.rs` | 5. a task pushed from outside while 1 or 2 workers decide to sleep always runs (the real worker loop); 6. searching count is zero once all are parked; mutant: `SkipParkRecheck` | `LOOM_MAX_PREEMPTIONS` (CI: 2) | 11 s (at 3: about 190 s) |
+//! | `tests/shutdown.rs` | 7. shutdown racing spawn and wake: every future dropped once, no task leaked | 3 | 2 s |
+//! | `tests/timer.rs` | 8. timer cancel / reset racing fire, no deadline fired twice, the driver's park handshake | 3 | < 0.1 s |
+//! | `tests/reactor.rs` | 9. a readiness event racing waker registration; mutant: `ReactorSkipsRecheck` | 3 | < 0.1 s |
+//! | `tests/block_on.rs` | 10. `block_on` woken while about to park; mutant: `ParkerIgnoresNotified` | 3 | < 0.1 s |
 //!
+//! A mutant runs in a child process of its test binary (`common::mutant_must_fail`),
+//! because loom reports a deadlock by panicking inside a destructor, which
+//! aborts the process.
+//!
+//! loom models `SeqCst` fences but treats `SeqCst` loads and stores as
+//! `AcqRel`; every store-then-load handshake between two threads (idle
+//! accounting, the timer's park handshake, shutdown) therefore uses a
+//! `SeqCst` fence on both sides, which is also what the C++ memory model
+//! needs. Model 8's handshake test found the timer's first version, which
+//! relied on `SeqCst` accesses alone.
+
 //! Models 8 (timer) and 9 (reactor) live beside these once those crates
 //! expose their `loom_api`.

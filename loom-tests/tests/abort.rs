@@ -10,7 +10,7 @@ use spindle_executor::loom_api::{block_on, TestScheduler};
 
 #[test]
 fn abort_racing_poll_and_completion() {
-    loom::model(|| {
+    common::model(|| {
         let sched = TestScheduler::new();
         let futures = DropCounter::default();
         let signal = Signal::new();
@@ -45,7 +45,7 @@ fn abort_racing_poll_and_completion() {
 
 #[test]
 fn abort_before_first_poll() {
-    loom::model(|| {
+    common::model(|| {
         let sched = TestScheduler::new();
         let futures = DropCounter::default();
         let join = TestScheduler::spawn(&sched, {

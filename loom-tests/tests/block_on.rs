@@ -8,7 +8,7 @@ use common::Signal;
 use spindle_executor::loom_api::{block_on, Mutant};
 
 fn woken_while_parking() {
-    loom::model(|| {
+    common::model(|| {
         let signal = Signal::new();
         let t = loom::thread::spawn({
             let signal = signal.clone();

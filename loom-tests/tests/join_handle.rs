@@ -8,7 +8,7 @@ use common::{DropCounter, Tracked};
 use spindle_executor::loom_api::{block_on, Mutant, TestScheduler};
 
 fn drop_racing_completion() {
-    loom::model(|| {
+    common::model(|| {
         let sched = TestScheduler::new();
         let outputs = DropCounter::default();
         let join = TestScheduler::spawn(&sched, {
@@ -52,7 +52,7 @@ fn await_racing_completion_gets_output() {
 }
 
 fn await_racing_completion() {
-    loom::model(|| {
+    common::model(|| {
         let sched = TestScheduler::new();
         let outputs = DropCounter::default();
         let join = TestScheduler::spawn(&sched, {

@@ -23,7 +23,7 @@ impl Wake for Count {
 }
 
 fn event_racing_registration() {
-    loom::model(|| {
+    common::model(|| {
         let io = Arc::new(ScheduledIo::new());
         // The task first consumes the optimistic initial readiness.
         let mut noop = Context::from_waker(Waker::noop());

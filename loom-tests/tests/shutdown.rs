@@ -10,7 +10,7 @@ use spindle_executor::loom_api::{block_on, LoomRuntime};
 
 #[test]
 fn shutdown_racing_wake() {
-    loom::model(|| {
+    common::model(|| {
         let rt = LoomRuntime::start(1);
         let futures = DropCounter::default();
         let signal = Signal::new();
@@ -33,7 +33,7 @@ fn shutdown_racing_wake() {
 
 #[test]
 fn shutdown_racing_spawn() {
-    loom::model(|| {
+    common::model(|| {
         let rt = std::sync::Arc::new(LoomRuntime::start(1));
         let futures = DropCounter::default();
         let spawner = {

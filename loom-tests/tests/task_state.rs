@@ -11,7 +11,7 @@ use common::Signal;
 use spindle_executor::loom_api::{Mutant, TestScheduler};
 
 fn wake_racing_poll() {
-    loom::model(|| {
+    common::model(|| {
         let sched = TestScheduler::new();
         let signal = Signal::new();
         let polls = StdArc::new(AtomicUsize::new(0));
@@ -55,7 +55,7 @@ fn mutant_idle_drops_wake_is_caught() {
 
 #[test]
 fn wake_after_completion_is_noop() {
-    loom::model(|| {
+    common::model(|| {
         let sched = TestScheduler::new();
         let signal = Signal::new();
         let join = TestScheduler::spawn(&sched, {

@@ -4,6 +4,8 @@
 //! (nanoseconds since the timer's origin), so the models need no clock.
 #![cfg(spindle_loom)]
 
+mod common;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc as StdArc;
 use std::task::{Wake, Waker};
@@ -28,7 +30,7 @@ fn counting_waker() -> (StdArc<Count>, Waker) {
 
 #[test]
 fn cancel_racing_fire_wakes_at_most_once_and_never_after_cancel() {
-    loom::model(|| {
+    common::model(|| {
         let timers = Arc::new(Timers::new(1));
         let (count, waker) = counting_waker();
         let entry = timers.register(0, 10, &waker).unwrap();
@@ -47,7 +49,7 @@ fn cancel_racing_fire_wakes_at_most_once_and_never_after_cancel() {
 
 #[test]
 fn reset_racing_fire_fires_once_per_arming() {
-    loom::model(|| {
+    common::model(|| {
         let timers = Arc::new(Timers::new(1));
         let (count, waker) = counting_waker();
         let mut entry = timers.register(0, 10, &waker).unwrap();
@@ -68,7 +70,7 @@ fn reset_racing_fire_fires_once_per_arming() {
 
 #[test]
 fn two_threads_firing_fire_each_deadline_once() {
-    loom::model(|| {
+    common::model(|| {
         let timers = Arc::new(Timers::new(2));
         let (count, waker) = counting_waker();
         let _a = timers.register(0, 10, &waker).unwrap();
@@ -85,7 +87,7 @@ fn two_threads_firing_fire_each_deadline_once() {
 
 #[test]
 fn earlier_deadline_while_parked_unparks_the_driver() {
-    loom::model(|| {
+    common::model(|| {
         let timers = Arc::new(Timers::new(1));
         let (_count, waker) = counting_waker();
         let registrar = {

@@ -10,7 +10,7 @@ use spindle_executor::loom_api::TestScheduler;
 
 #[test]
 fn wakers_from_several_threads() {
-    loom::model(|| {
+    common::model(|| {
         let sched = TestScheduler::new();
         let futures = DropCounter::default();
         let signal = Signal::new();
