@@ -25,7 +25,7 @@ use crate::queue::Injector;
 use crate::runtime::Config;
 use crate::sync::{fence, Arc, AtomicBool, Mutex, Ordering};
 use crate::task::registry::Registry;
-use crate::task::{self, Header, JoinHandle, Notified, Schedule, TaskId};
+use crate::task::{Header, JoinHandle, Notified, Schedule, TaskId};
 
 pub(crate) struct Shared {
     injector: Injector,
@@ -77,13 +77,9 @@ impl Shared {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (task, notified, join) = task::new_task(future, this.clone(), id);
-        match this.registry.insert(task) {
-            Ok(()) => this.schedule(notified),
-            Err(task) => {
-                task.shutdown();
-                drop(notified);
-            }
+        let (notified, join) = this.registry.bind(future, this.clone(), id);
+        if let Some(notified) = notified {
+            this.schedule(notified);
         }
         join
     }

@@ -18,7 +18,7 @@ use crate::multi_thread::{self, Shared};
 use crate::runtime::Config;
 use crate::sync::{Arc, Mutex, Ordering};
 use crate::task::registry::Registry;
-use crate::task::{self, Header, JoinHandle, Notified, Schedule, TaskId};
+use crate::task::{Header, JoinHandle, Notified, Schedule, TaskId};
 
 /// Whether `m` is switched on (for the other crates' own mutant hooks).
 pub fn mutant_is(m: Mutant) -> bool {
@@ -63,13 +63,9 @@ impl TestScheduler {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (task, notified, join) = task::new_task(future, this.clone(), TaskId::next());
-        match this.registry.insert(task) {
-            Ok(()) => this.queue.lock().push_back(notified),
-            Err(task) => {
-                task.shutdown();
-                drop(notified);
-            }
+        let (notified, join) = this.registry.bind(future, this.clone(), TaskId::next());
+        if let Some(notified) = notified {
+            this.queue.lock().push_back(notified);
         }
         join
     }

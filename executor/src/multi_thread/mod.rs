@@ -68,7 +68,7 @@ use crate::queue::{Injector, LocalQueue, Stealer};
 use crate::runtime::Config;
 use crate::sync::{fence, Arc, AtomicBool, AtomicPtr, AtomicU64, Ordering};
 use crate::task::registry::Registry;
-use crate::task::{self, Header, JoinHandle, Notified, Schedule, TaskId};
+use crate::task::{Header, JoinHandle, Notified, Schedule, TaskId};
 
 pub(crate) use idle::Idle;
 pub(crate) use park::{DriverSlot, WorkerParker, WorkerUnparker};
@@ -204,14 +204,9 @@ impl Shared {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (task, notified, join) = task::new_task(future, this.clone(), id);
-        match this.registry.insert(task) {
-            Ok(()) => this.schedule_task(notified, false),
-            Err(task) => {
-                // Shut down: the task is cancelled at once.
-                task.shutdown();
-                drop(notified);
-            }
+        let (notified, join) = this.registry.bind(future, this.clone(), id);
+        if let Some(notified) = notified {
+            this.schedule_task(notified, false);
         }
         join
     }

@@ -10,7 +10,9 @@ use std::ptr::NonNull;
 
 use crossbeam_utils::CachePadded;
 
-use super::{Header, Task};
+use std::future::Future;
+
+use super::{Header, JoinHandle, Notified, Schedule, Task, TaskId};
 use crate::sync::Mutex;
 
 pub(crate) struct Registry {
@@ -55,6 +57,27 @@ impl Registry {
         }
         shard.len += 1;
         Ok(())
+    }
+
+    /// Creates a task and registers it. Returns its first `Notified` (to
+    /// be queued) and its `JoinHandle`; once the registry is closed the task
+    /// is cancelled at once and no `Notified` is returned, so spawning after
+    /// shutdown gives a handle that resolves to cancelled.
+    pub(crate) fn bind<F, S>(&self, future: F, scheduler: S, id: TaskId) -> (Option<Notified>, JoinHandle<F::Output>)
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+        S: Schedule,
+    {
+        let (task, notified, join) = super::new_task(future, scheduler, id);
+        match self.insert(task) {
+            Ok(()) => (Some(notified), join),
+            Err(task) => {
+                task.shutdown();
+                drop(notified);
+                (None, join)
+            }
+        }
     }
 
     /// Removes a task, returning the registry's reference, or `None` if the
