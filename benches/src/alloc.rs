@@ -13,6 +13,10 @@ use std::sync::atomic::{AtomicBool, AtomicIsize, Ordering};
 
 static COUNTING: AtomicBool = AtomicBool::new(false);
 static NET: AtomicIsize = AtomicIsize::new(0);
+/// Set when an allocation of exactly [`PROBE_SIZE`] bytes goes through
+/// [`Counting`] (see [`installed`]).
+static PROBE_SEEN: AtomicBool = AtomicBool::new(false);
+const PROBE_SIZE: usize = 7919;
 
 /// The counting allocator.
 #[derive(Debug)]
@@ -34,6 +38,9 @@ unsafe impl GlobalAlloc for Counting {
         let ptr = unsafe { System.alloc(layout) };
         if !ptr.is_null() {
             record(layout.size() as isize);
+            if layout.size() == PROBE_SIZE {
+                PROBE_SEEN.store(true, Ordering::Relaxed);
+            }
         }
         ptr
     }
@@ -43,6 +50,9 @@ unsafe impl GlobalAlloc for Counting {
         let ptr = unsafe { System.alloc_zeroed(layout) };
         if !ptr.is_null() {
             record(layout.size() as isize);
+            if layout.size() == PROBE_SIZE {
+                PROBE_SEEN.store(true, Ordering::Relaxed);
+            }
         }
         ptr
     }
@@ -90,9 +100,10 @@ impl Drop for Window {
 
 /// Whether [`Counting`] is this process's global allocator.
 pub fn installed() -> bool {
-    let window = Window::open();
-    let probe = std::hint::black_box(Box::new([0u8; 64]));
-    let seen = window.net_bytes();
+    // A probe of an unusual size rather than the net count: runtimes left
+    // running by earlier tests free memory concurrently, which would make a
+    // net count unreliable here.
+    let probe = std::hint::black_box(vec![0u8; PROBE_SIZE]);
     drop(probe);
-    seen >= 64
+    PROBE_SEEN.load(Ordering::Relaxed)
 }

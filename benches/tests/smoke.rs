@@ -12,8 +12,17 @@ use spindle_benches::workloads::{cancel_timers, sleep_many, timers};
 #[global_allocator]
 static ALLOC: Counting = Counting;
 
+/// The allocation counter is process-wide: a test allocating or freeing
+/// while another one measures would skew it, so the tests take turns.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 #[test]
 fn smoke() {
+    let _serial = serial();
     assert!(alloc::installed());
     let rts = Runtimes::new(2).unwrap();
     for row in ROWS {
@@ -46,6 +55,7 @@ fn timers_on<R: BenchRuntime>(rt: &R, durations: &'static [Duration]) {
 
 #[test]
 fn timers_small() {
+    let _serial = serial();
     assert!(TIMER_ROWS.iter().all(|r| r.name.starts_with("timers_")));
     let durations: &'static [Duration] = timers::durations_ms(200, 1, 5, timers::SEED).leak();
     assert!(durations.iter().all(|d| (1..=5).contains(&d.as_millis())));
