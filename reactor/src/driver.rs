@@ -59,7 +59,13 @@ pub struct IoDriver {
     /// Reused between parks: the wakers one dispatch collected.
     wakers: Vec<Waker>,
     unparker: Arc<dyn Unpark>,
+    /// Blocking waits that failed in a row (for the back-off and the rate
+    /// of the error report).
+    failed_waits: u64,
 }
+
+/// How long a blocking park sleeps after the poller failed to wait.
+const ERROR_BACKOFF: Duration = Duration::from_millis(10);
 
 impl IoDriver {
     /// Creates a driver with its own poller.
@@ -85,6 +91,7 @@ impl IoDriver {
             events: Events::with_capacity(NonZeroUsize::new(EVENTS_CAPACITY).expect("capacity is not zero")),
             wakers: Vec::new(),
             unparker: Arc::new(Unparker(reactor)),
+            failed_waits: 0,
         }
     }
 
@@ -112,10 +119,20 @@ impl Park for IoDriver {
         }
         self.events.clear();
         // `wait` retries EINTR itself. Any other error leaves no events to
-        // dispatch; the caller re-checks its condition and parks again.
-        if reactor.poller().wait(&mut self.events, timeout).is_err() {
+        // dispatch; the caller re-checks its condition and parks again. A
+        // blocking park that fails (the poller is broken, e.g. ENOMEM) sleeps
+        // for a moment first, so an idle worker does not spin on the error.
+        if let Err(err) = reactor.poller().wait(&mut self.events, timeout) {
+            if timeout != Some(Duration::ZERO) {
+                self.failed_waits += 1;
+                if self.failed_waits.is_power_of_two() {
+                    eprintln!("spindle: the I/O poller failed to wait ({err}); retrying");
+                }
+                std::thread::sleep(timeout.map_or(ERROR_BACKOFF, |t| t.min(ERROR_BACKOFF)));
+            }
             return;
         }
+        self.failed_waits = 0;
         if self.events.is_empty() {
             return;
         }
