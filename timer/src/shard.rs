@@ -97,22 +97,20 @@ impl Shard {
         Some(key)
     }
 
-    /// Whether the entry has fired, or its deadline is `<= now` (then it is
-    /// marked fired here). Otherwise stores `waker` for the driver to wake.
+    /// Whether the entry has fired, or its deadline is `<= now`; then the
+    /// entry is removed (its key is dead: the caller must forget it).
+    /// Otherwise stores `waker` for the driver to wake.
     ///
-    /// Returns the waker it replaced, for the caller to drop outside the lock.
+    /// Returns the waker it replaced or removed, for the caller to drop
+    /// outside the lock.
     pub(crate) fn poll(&self, key: EntryKey, now: u64, waker: &Waker) -> (bool, Option<Waker>) {
         let mut state = self.state.lock();
-        if state.wheel.get_mut(key).fired {
-            return (true, None);
-        }
-        if state.wheel.deadline(key) <= now {
-            state.wheel.disarm(key);
-            let entry = state.wheel.get_mut(key);
-            entry.fired = true;
-            let old = entry.waker.take();
+        if state.wheel.get_mut(key).fired || state.wheel.deadline(key) <= now {
+            // Done: free the slot in this same critical section, so that the
+            // owner's drop needs no second lock (it forgets the key).
+            let entry = state.wheel.remove(key);
             self.publish(&state);
-            return (true, old);
+            return (true, entry.waker);
         }
         if state.shutdown {
             return (false, None);
