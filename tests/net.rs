@@ -4,12 +4,12 @@
 
 use std::time::Duration;
 
-use futures_util::{AsyncReadExt, AsyncWriteExt};
+use futures_util::AsyncReadExt;
 
 async fn echo_server(listener: spindle::net::TcpListener, conns: usize) -> std::io::Result<()> {
     let mut handlers = Vec::new();
     for _ in 0..conns {
-        let (mut conn, _) = listener.accept().await?;
+        let (conn, _) = listener.accept().await?;
         handlers.push(spindle::spawn(async move {
             let mut buf = [0u8; 1024];
             loop {
@@ -85,7 +85,7 @@ fn timeout_on_a_silent_socket() {
         let listener = spindle::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let _client = spindle::net::TcpStream::connect(addr).await.unwrap();
-        let (mut server_side, _) = listener.accept().await.unwrap();
+        let (server_side, _) = listener.accept().await.unwrap();
         let mut buf = [0u8; 8];
         // Nothing is ever sent: the read is pending until the timer fires.
         let start = spindle::time::Instant::now();
@@ -99,17 +99,18 @@ fn timeout_on_a_silent_socket() {
 fn dropping_the_runtime_cancels_a_task_blocked_on_io() {
     let rt = spindle::Builder::new_multi_thread().worker_threads(2).build().unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
-    let reader = rt.block_on(async move {
+    let (client, server_side) = rt.block_on(async {
         let listener = spindle::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let client = spindle::net::TcpStream::connect(addr).await.unwrap();
-        let (mut server_side, _) = listener.accept().await.unwrap();
-        spindle::spawn(async move {
-            let _client = client;
-            let mut buf = [0u8; 8];
-            let _ = tx.send(());
-            server_side.read(&mut buf).await
-        })
+        let (server_side, _) = listener.accept().await.unwrap();
+        (client, server_side)
+    });
+    let reader = rt.spawn(async move {
+        let _client = client;
+        let mut buf = [0u8; 8];
+        let _ = tx.send(());
+        server_side.read(&mut buf).await
     });
     rx.recv_timeout(Duration::from_secs(10)).expect("reader task started");
     drop(rt);
