@@ -183,10 +183,10 @@ impl fmt::Debug for TcpListener {
 
 /// A TCP connection.
 ///
-/// Operations take `&self`; at most one task should read and one write at a
-/// time (use [`split`](TcpStream::split) or
-/// [`into_split`](TcpStream::into_split) to hand the two directions to
-/// different tasks).
+/// Operations take `&self`, so several tasks may share a stream (an event
+/// wakes every task waiting in its direction); to hand the two directions
+/// to different owners, use [`split`](TcpStream::split) or
+/// [`into_split`](TcpStream::into_split).
 ///
 /// # Examples
 ///
