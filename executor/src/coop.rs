@@ -52,26 +52,24 @@ crate::sync::thread_local! {
 /// Runs `f` (one task poll) with a fresh budget, restoring the previous one
 /// afterwards, also if `f` panics.
 pub(crate) fn with_budget<R>(f: impl FnOnce() -> R) -> R {
-    struct Reset(Option<u8>);
-    impl Drop for Reset {
-        fn drop(&mut self) {
-            let _ = CURRENT.try_with(|c| c.set(self.0));
-        }
-    }
-    let prev = CURRENT.with(|c| c.replace(Some(BUDGET)));
-    let _reset = Reset(prev);
-    f()
+    with_budget_set(Some(BUDGET), f)
 }
 
 /// Runs `f` with no budget at all (used around `block_on`'s own future).
 pub(crate) fn unconstrained<R>(f: impl FnOnce() -> R) -> R {
+    with_budget_set(None, f)
+}
+
+/// Runs `f` with the budget set to `budget`, restoring the previous value
+/// afterwards, also if `f` panics.
+fn with_budget_set<R>(budget: Option<u8>, f: impl FnOnce() -> R) -> R {
     struct Reset(Option<u8>);
     impl Drop for Reset {
         fn drop(&mut self) {
             let _ = CURRENT.try_with(|c| c.set(self.0));
         }
     }
-    let prev = CURRENT.with(|c| c.replace(None));
+    let prev = CURRENT.with(|c| c.replace(budget));
     let _reset = Reset(prev);
     f()
 }

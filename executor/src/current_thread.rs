@@ -346,12 +346,6 @@ impl Schedule for Arc<Shared> {
     }
 
     fn release(&self, task: NonNull<Header>) -> bool {
-        match self.registry.remove(task) {
-            Some(task) => {
-                std::mem::forget(task);
-                true
-            }
-            None => false,
-        }
+        self.registry.release(task)
     }
 }

@@ -115,13 +115,7 @@ impl Schedule for Arc<TestScheduler> {
     }
 
     fn release(&self, task: NonNull<Header>) -> bool {
-        match self.registry.remove(task) {
-            Some(task) => {
-                std::mem::forget(task);
-                true
-            }
-            None => false,
-        }
+        self.registry.release(task)
     }
 }
 

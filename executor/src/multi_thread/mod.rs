@@ -289,13 +289,6 @@ impl Schedule for Arc<Shared> {
     }
 
     fn release(&self, task: NonNull<Header>) -> bool {
-        match self.registry.remove(task) {
-            Some(task) => {
-                // The caller releases this reference with its own.
-                std::mem::forget(task);
-                true
-            }
-            None => false,
-        }
+        self.registry.release(task)
     }
 }

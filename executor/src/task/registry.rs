@@ -96,6 +96,20 @@ impl Registry {
         task
     }
 
+    /// `Schedule::release` for schedulers backed by this registry: removes
+    /// a completed task and returns `true` if the registry's reference was
+    /// still held; that reference is then the caller's to release, together
+    /// with its own (so it is forgotten here, not dropped).
+    pub(crate) fn release(&self, header: NonNull<Header>) -> bool {
+        match self.remove(header) {
+            Some(task) => {
+                std::mem::forget(task);
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Closes the registry and cancels every task in it. Tasks being polled
     /// elsewhere are marked cancelled and finish when their poll returns.
     pub(crate) fn close_and_shutdown_all(&self) {
