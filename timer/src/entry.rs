@@ -39,40 +39,13 @@ impl TimerEntry {
 
     /// Ready once the deadline has passed (checked against the clock) or the
     /// driver fired the entry. Does not consume coop budget.
+    ///
+    /// The clock is read only where the answer depends on it: before the
+    /// first registration, and for a registered entry the driver has not
+    /// fired yet (the poll after the driver's wake-up reads none).
     pub(crate) fn poll_elapsed(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        let now = self.handle.now_ns();
-        self.poll_elapsed_at(cx, now)
-    }
-
-    /// [`TimerEntry::poll_elapsed`] with the clock passed in (ns).
-    pub(crate) fn poll_elapsed_at(&mut self, cx: &mut Context<'_>, now: u64) -> Poll<()> {
-        match self.registered {
-            None => {
-                if self.deadline <= now {
-                    return Poll::Ready(());
-                }
-                let index = self.handle.local_shard();
-                if let Some(key) = self.handle.shard(index).register(self.deadline, cx.waker()) {
-                    self.registered = Some((index, key));
-                    self.handle.notify_if_earlier(self.deadline);
-                }
-                // Not registered: the timer is shut down and never fires.
-                Poll::Pending
-            }
-            Some((index, key)) => {
-                let (fired, old_waker) = self.handle.shard(index).poll(key, now, cx.waker());
-                drop(old_waker);
-                if fired {
-                    // The shard freed the slot. Later polls see `deadline <=
-                    // now` (the driver fires only due entries and the clock
-                    // is monotonic), and a `reset` registers afresh.
-                    self.registered = None;
-                    Poll::Ready(())
-                } else {
-                    Poll::Pending
-                }
-            }
-        }
+        let TimerEntry { handle, deadline, registered } = self;
+        poll_entry(handle, *deadline, registered, cx, || handle.now_ns())
     }
 
     /// Whether a poll would complete.
@@ -117,5 +90,43 @@ impl fmt::Debug for TimerEntry {
             .field("deadline_ns", &self.deadline)
             .field("registered", &self.registered.is_some())
             .finish()
+    }
+}
+
+/// The body of [`TimerEntry::poll_elapsed`], over the entry's fields so that
+/// the clock closure can borrow the handle while `registered` is updated.
+fn poll_entry(
+    handle: &Handle,
+    deadline: u64,
+    registered: &mut Option<(usize, EntryKey)>,
+    cx: &mut Context<'_>,
+    now: impl FnOnce() -> u64,
+) -> Poll<()> {
+    match *registered {
+        None => {
+            if deadline <= now() {
+                return Poll::Ready(());
+            }
+            let index = handle.local_shard();
+            if let Some(key) = handle.shard(index).register(deadline, cx.waker()) {
+                *registered = Some((index, key));
+                handle.notify_if_earlier(deadline);
+            }
+            // Not registered: the timer is shut down and never fires.
+            Poll::Pending
+        }
+        Some((index, key)) => {
+            let (fired, old_waker) = handle.shard(index).poll(key, now, cx.waker());
+            drop(old_waker);
+            if fired {
+                // The shard freed the slot. Later polls see `deadline <= now`
+                // (the driver fires only due entries and the clock is
+                // monotonic), and a `reset` registers afresh.
+                *registered = None;
+                Poll::Ready(())
+            } else {
+                Poll::Pending
+            }
+        }
     }
 }

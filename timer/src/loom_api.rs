@@ -102,7 +102,7 @@ impl Entry {
     /// it is unregistered); if not, stores `waker` for the driver.
     pub fn poll(&mut self, now: u64, waker: &Waker) -> bool {
         let Some(key) = self.key else { return true };
-        let (fired, old) = self.handle.shard(self.shard).poll(key, now, waker);
+        let (fired, old) = self.handle.shard(self.shard).poll(key, || now, waker);
         drop(old);
         if fired {
             // The shard freed the slot, as `TimerEntry` relies on.

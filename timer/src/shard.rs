@@ -103,9 +103,12 @@ impl Shard {
     ///
     /// Returns the waker it replaced or removed, for the caller to drop
     /// outside the lock.
-    pub(crate) fn poll(&self, key: EntryKey, now: u64, waker: &Waker) -> (bool, Option<Waker>) {
+    ///
+    /// `now` (ns) is read only if the driver has not fired the entry yet: the
+    /// common poll, the one that follows the driver's wake-up, reads no clock.
+    pub(crate) fn poll(&self, key: EntryKey, now: impl FnOnce() -> u64, waker: &Waker) -> (bool, Option<Waker>) {
         let mut state = self.state.lock();
-        if state.wheel.get_mut(key).fired || state.wheel.deadline(key) <= now {
+        if state.wheel.get_mut(key).fired || state.wheel.deadline(key) <= now() {
             // Done: free the slot in this same critical section, so that the
             // owner's drop needs no second lock (it forgets the key).
             let entry = state.wheel.remove(key);
