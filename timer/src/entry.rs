@@ -15,7 +15,7 @@
 use std::fmt;
 use std::task::{Context, Poll};
 
-use crate::shard::Reset;
+use crate::shard::{Polled, Reset};
 use crate::wheel::EntryKey;
 use crate::Handle;
 
@@ -39,6 +39,11 @@ impl TimerEntry {
 
     /// Ready once the deadline has passed (checked against the clock) or the
     /// driver fired the entry. Does not consume coop budget.
+    ///
+    /// # Panics
+    ///
+    /// With [`SHUTDOWN_PANIC`] if the timer is shut down and the deadline is
+    /// still ahead.
     ///
     /// The clock is read only where the answer depends on it: before the
     /// first registration, and for a registered entry the driver has not
@@ -93,6 +98,13 @@ impl fmt::Debug for TimerEntry {
     }
 }
 
+/// The panic of a timer polled after its timer shut down, with its deadline
+/// still ahead: it could never complete, and waiting forever would hang the
+/// caller (typically a thread in `Handle::block_on` whose runtime was
+/// dropped meanwhile).
+pub(crate) const SHUTDOWN_PANIC: &str =
+    "spindle timer polled after its runtime shut down: the deadline is still ahead and no timer fires any more";
+
 /// The body of [`TimerEntry::poll_elapsed`], over the entry's fields so that
 /// the clock closure can borrow the handle while `registered` is updated.
 fn poll_entry(
@@ -108,25 +120,25 @@ fn poll_entry(
                 return Poll::Ready(());
             }
             let index = handle.local_shard();
-            if let Some(key) = handle.shard(index).register(deadline, cx.waker()) {
-                *registered = Some((index, key));
-                handle.notify_if_earlier(deadline);
-            }
-            // Not registered: the timer is shut down and never fires.
+            let Some(key) = handle.shard(index).register(deadline, cx.waker()) else { panic!("{SHUTDOWN_PANIC}") };
+            *registered = Some((index, key));
+            handle.notify_if_earlier(deadline);
             Poll::Pending
         }
-        Some((index, key)) => {
-            let (fired, old_waker) = handle.shard(index).poll(key, now, cx.waker());
-            drop(old_waker);
-            if fired {
+        Some((index, key)) => match handle.shard(index).poll(key, now, cx.waker()) {
+            Polled::Fired(old_waker) => {
+                drop(old_waker);
                 // The shard freed the slot. Later polls see `deadline <= now`
                 // (the driver fires only due entries and the clock is
                 // monotonic), and a `reset` registers afresh.
                 *registered = None;
                 Poll::Ready(())
-            } else {
+            }
+            Polled::Pending(old_waker) => {
+                drop(old_waker);
                 Poll::Pending
             }
-        }
+            Polled::Shutdown => panic!("{SHUTDOWN_PANIC}"),
+        },
     }
 }

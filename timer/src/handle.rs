@@ -16,10 +16,13 @@
 //! # Shutdown
 //!
 //! [`Handle::shutdown`] marks every shard shut down and wakes every armed
-//! timer once. From then on no timer fires: a `Sleep` whose deadline had not
-//! passed stays pending forever (never early, never a panic); one whose
-//! deadline has passed still completes. Tasks see the wake-up and are
-//! usually being dropped by the runtime anyway.
+//! timer once. From then on no timer fires: a `Sleep` whose deadline has
+//! passed still completes, and one whose deadline is still ahead panics when
+//! polled (it could never complete; waiting would hang its caller, typically
+//! a thread in `Handle::block_on` whose runtime was dropped). A runtime's own
+//! tasks are dropped before its timer shuts down, so they never see this; a
+//! task that did would end with a `JoinError` (a panic), not take a worker
+//! down.
 
 use std::cell::RefCell;
 use std::fmt;

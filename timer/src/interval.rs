@@ -21,6 +21,10 @@ const MISSED_THRESHOLD: Duration = Duration::from_millis(5);
 /// If `period` is zero, or outside a spindle runtime ("spindle::time::interval
 /// called outside a spindle runtime (no timer is running on this thread)").
 ///
+/// Polled after its runtime shut down with its deadline still ahead, it
+/// panics with "spindle timer polled after its runtime shut down: ..." (it
+/// could never complete; waiting would hang).
+///
 /// # Examples
 ///
 /// ```
@@ -50,6 +54,10 @@ pub fn interval(period: Duration) -> Interval {
 /// # Panics
 ///
 /// If `period` is zero, or outside a spindle runtime.
+///
+/// Polled after its runtime shut down with its deadline still ahead, it
+/// panics with "spindle timer polled after its runtime shut down: ..." (it
+/// could never complete; waiting would hang).
 ///
 /// # Examples
 ///

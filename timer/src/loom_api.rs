@@ -17,7 +17,7 @@ use std::task::Waker;
 
 use spindle_executor::park::Unpark;
 
-use crate::shard::Reset;
+use crate::shard::{Polled, Reset};
 use crate::wheel::EntryKey;
 use crate::Handle;
 
@@ -100,15 +100,23 @@ impl Timers {
 impl Entry {
     /// Whether the entry has fired (or its deadline is `<= now`, after which
     /// it is unregistered); if not, stores `waker` for the driver.
+    /// After shutdown an entry that is not due stays unfired (`false`);
+    /// `Sleep` turns that case into its shutdown panic.
     pub fn poll(&mut self, now: u64, waker: &Waker) -> bool {
         let Some(key) = self.key else { return true };
-        let (fired, old) = self.handle.shard(self.shard).poll(key, || now, waker);
-        drop(old);
-        if fired {
-            // The shard freed the slot, as `TimerEntry` relies on.
-            self.key = None;
+        match self.handle.shard(self.shard).poll(key, || now, waker) {
+            Polled::Fired(old) => {
+                drop(old);
+                // The shard freed the slot, as `TimerEntry` relies on.
+                self.key = None;
+                true
+            }
+            Polled::Pending(old) => {
+                drop(old);
+                false
+            }
+            Polled::Shutdown => false,
         }
-        fired
     }
 
     /// Moves the deadline to `deadline` (ns), as `Sleep::reset` does at `now`.

@@ -58,6 +58,19 @@ pub(crate) struct Entry {
     fired: bool,
 }
 
+/// The outcome of [`Shard::poll`].
+#[must_use]
+#[derive(Debug)]
+pub(crate) enum Polled {
+    /// Fired (or due): the slot is freed and the key is dead. Carries the
+    /// waker the entry still held, for the caller to drop outside the lock.
+    Fired(Option<Waker>),
+    /// Not due; the poll's waker is stored. Carries the waker it replaced.
+    Pending(Option<Waker>),
+    /// Not due, and the timer is shut down: it will never fire.
+    Shutdown,
+}
+
 /// The outcome of [`Shard::reset`].
 #[must_use]
 #[derive(Debug)]
@@ -99,29 +112,27 @@ impl Shard {
 
     /// Whether the entry has fired, or its deadline is `<= now`; then the
     /// entry is removed (its key is dead: the caller must forget it).
-    /// Otherwise stores `waker` for the driver to wake.
-    ///
-    /// Returns the waker it replaced or removed, for the caller to drop
-    /// outside the lock.
+    /// Otherwise stores `waker` for the driver to wake, unless the timer is
+    /// shut down.
     ///
     /// `now` (ns) is read only if the driver has not fired the entry yet: the
     /// common poll, the one that follows the driver's wake-up, reads no clock.
-    pub(crate) fn poll(&self, key: EntryKey, now: impl FnOnce() -> u64, waker: &Waker) -> (bool, Option<Waker>) {
+    pub(crate) fn poll(&self, key: EntryKey, now: impl FnOnce() -> u64, waker: &Waker) -> Polled {
         let mut state = self.state.lock();
         if state.wheel.get_mut(key).fired || state.wheel.deadline(key) <= now() {
             // Done: free the slot in this same critical section, so that the
             // owner's drop needs no second lock (it forgets the key).
             let entry = state.wheel.remove(key);
             self.publish(&state);
-            return (true, entry.waker);
+            return Polled::Fired(entry.waker);
         }
         if state.shutdown {
-            return (false, None);
+            return Polled::Shutdown;
         }
         let entry = state.wheel.get_mut(key);
         match &entry.waker {
-            Some(w) if w.will_wake(waker) => (false, None),
-            _ => (false, entry.waker.replace(waker.clone())),
+            Some(w) if w.will_wake(waker) => Polled::Pending(None),
+            _ => Polled::Pending(entry.waker.replace(waker.clone())),
         }
     }
 

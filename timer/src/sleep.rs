@@ -42,6 +42,10 @@ pub(crate) fn far_future(now: Instant) -> Instant {
 /// Outside a spindle runtime, with "spindle::time::sleep called outside a
 /// spindle runtime (no timer is running on this thread)".
 ///
+/// Polled after its runtime shut down with its deadline still ahead, it
+/// panics with "spindle timer polled after its runtime shut down: ..." (it
+/// could never complete; waiting would hang).
+///
 /// # Examples
 ///
 /// ```
@@ -72,6 +76,10 @@ pub fn sleep(duration: Duration) -> Sleep {
 ///
 /// Outside a spindle runtime, with "spindle::time::sleep_until called
 /// outside a spindle runtime (no timer is running on this thread)".
+///
+/// Polled after its runtime shut down with its deadline still ahead, it
+/// panics with "spindle timer polled after its runtime shut down: ..." (it
+/// could never complete; waiting would hang).
 ///
 /// # Examples
 ///

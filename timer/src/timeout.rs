@@ -22,6 +22,10 @@ use crate::{Elapsed, Handle};
 /// Outside a spindle runtime, with "spindle::time::timeout called outside a
 /// spindle runtime (no timer is running on this thread)".
 ///
+/// Polled after its runtime shut down with its deadline still ahead, it
+/// panics with "spindle timer polled after its runtime shut down: ..." (it
+/// could never complete; waiting would hang).
+///
 /// # Examples
 ///
 /// ```
@@ -50,6 +54,10 @@ pub fn timeout<F: IntoFuture>(duration: Duration, future: F) -> Timeout<F::IntoF
 ///
 /// Outside a spindle runtime, with "spindle::time::timeout_at called
 /// outside a spindle runtime (no timer is running on this thread)".
+///
+/// Polled after its runtime shut down with its deadline still ahead, it
+/// panics with "spindle timer polled after its runtime shut down: ..." (it
+/// could never complete; waiting would hang).
 ///
 /// # Examples
 ///

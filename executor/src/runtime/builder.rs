@@ -198,9 +198,9 @@ impl Builder {
         self
     }
 
-    /// Runs `hook` on every runtime thread and in every `block_on`, keeping
-    /// what it returns alive meanwhile: the facade uses it to make its
-    /// timer and reactor current there.
+    /// Runs `hook` on every runtime thread, in every `block_on` and in every
+    /// `enter`, keeping what it returns alive meanwhile: the facade uses it
+    /// to make its timer and reactor current there.
     pub fn on_enter(&mut self, hook: impl Fn() -> Box<dyn std::any::Any> + Send + Sync + 'static) -> &mut Builder {
         self.enter_hook = Some(Arc::new(hook));
         self

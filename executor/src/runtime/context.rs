@@ -2,6 +2,7 @@
 //! whether this thread already drives a runtime (so `block_on` inside it
 //! panics instead of deadlocking).
 
+use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::marker::PhantomData;
@@ -14,13 +15,20 @@ crate::sync::thread_local! {
 }
 
 /// Makes a runtime current on this thread until dropped, so that
-/// [`spawn`](crate::spawn) and [`Handle::current`] work here. Returned by
+/// [`spawn`](crate::spawn) and [`Handle::current`] work here, and so does
+/// whatever the runtime's enter hook installs ([`Builder::on_enter`](crate::Builder::on_enter): the
+/// facade's reactor and timer, so sockets and timers can be created here
+/// too). Returned by
 /// [`Runtime::enter`](crate::Runtime::enter) and [`Handle::enter`].
 ///
 /// Guards must be dropped in the reverse order of their creation.
 #[must_use = "the runtime stays entered only while the guard lives"]
 pub struct EnterGuard<'a> {
     prev: Option<Handle>,
+    /// What the runtime's enter hook returned (the facade's reactor and
+    /// timer guards), so that sockets and timers work here too. Dropped
+    /// first.
+    hook: Option<Box<dyn Any>>,
     _handle: PhantomData<&'a Handle>,
     _not_send: PhantomData<*const ()>,
 }
@@ -32,12 +40,14 @@ impl fmt::Debug for EnterGuard<'_> {
 }
 
 pub(crate) fn enter(handle: Handle) -> EnterGuard<'static> {
+    let hook = handle.inner.enter_hook.as_ref().map(|hook| hook());
     let prev = CURRENT.with(|c| c.borrow_mut().replace(handle));
-    EnterGuard { prev, _handle: PhantomData, _not_send: PhantomData }
+    EnterGuard { prev, hook, _handle: PhantomData, _not_send: PhantomData }
 }
 
 impl Drop for EnterGuard<'_> {
     fn drop(&mut self) {
+        drop(self.hook.take());
         let prev = self.prev.take();
         // The handle we installed is dropped outside the borrow: dropping the
         // last handle of a runtime may run task destructors.

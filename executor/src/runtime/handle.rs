@@ -129,7 +129,6 @@ impl Handle {
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         let _driving = context::enter_driving();
         let _enter = self.enter();
-        let _hook = self.inner.enter_hook.as_ref().map(|hook| hook());
         match &self.inner.scheduler {
             Scheduler::MultiThread(_) => super::park_thread::block_on(future),
             Scheduler::CurrentThread(shared) => shared.block_on(future),

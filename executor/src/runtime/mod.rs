@@ -108,7 +108,6 @@ impl Runtime {
             let spawned = builder.spawn(move || {
                 let _driving = context::enter_driving();
                 let _enter = context::enter(handle.clone());
-                let _hook = handle.inner.enter_hook.as_ref().map(|hook| hook());
                 if let Some(f) = &hooks.on_thread_start {
                     f();
                 }
@@ -154,11 +153,7 @@ impl Runtime {
         let enter_slot = slot.clone();
         let enter = Box::new(move || -> Box<dyn std::any::Any> {
             match enter_slot.get().and_then(std::sync::Weak::upgrade) {
-                Some(inner) => {
-                    let handle = Handle { inner };
-                    let hook = handle.inner.enter_hook.as_ref().map(|hook| hook());
-                    Box::new((context::enter(handle), hook))
-                }
+                Some(inner) => Box::new(context::enter(Handle { inner })),
                 None => Box::new(()),
             }
         });
@@ -272,12 +267,10 @@ impl Runtime {
                 }
                 // Task destructors run here; let them see the runtime.
                 let _enter = context::enter(handle.clone());
-                let _hook = handle.inner.enter_hook.as_ref().map(|hook| hook());
                 shared.finish_shutdown();
             }
             Scheduler::CurrentThread(shared) => {
                 let _enter = context::enter(handle.clone());
-                let _hook = handle.inner.enter_hook.as_ref().map(|hook| hook());
                 shared.shutdown();
             }
         }
