@@ -285,14 +285,16 @@ impl Runtime {
         self.inner.metrics()
     }
 
-    /// Shuts down, waiting at most `timeout` for blocking threads.
+    /// Shuts down, waiting at most `timeout` in all for the workers (one may
+    /// be stuck in a long poll) and the blocking threads; what has not
+    /// finished by then is left detached. Every task is cancelled either way.
     pub fn shutdown_timeout(self, timeout: Duration) {
         // Cancels the tasks, then drops the drivers (the reactor shuts down
         // with its driver: pending I/O fails instead of hanging).
         self.inner.shutdown_timeout(timeout);
     }
 
-    /// Shuts down without waiting for blocking threads.
+    /// Shuts down without waiting for blocking threads or a stuck worker.
     pub fn shutdown_background(self) {
         self.shutdown_timeout(Duration::ZERO);
     }

@@ -189,6 +189,35 @@ fn shutdown_timeout_bounded_by_blocking_task() {
 }
 
 #[test]
+fn shutdown_timeout_bounded_by_a_worker_stuck_in_a_poll() {
+    let rt = multi(2);
+    let started = counter();
+    let stuck_dropped = counter();
+    let idle_dropped = counter();
+    let s = started.clone();
+    // A task that blocks its worker for 2 s inside one poll.
+    rt.spawn(tracked(
+        Box::pin(async move {
+            s.fetch_add(1, Ordering::SeqCst);
+            std::thread::sleep(Duration::from_secs(2));
+            std::future::pending::<()>().await;
+        }),
+        &stuck_dropped,
+    ));
+    // An idle task, cancelled at shutdown as usual.
+    rt.spawn(tracked(Box::pin(std::future::pending::<()>()), &idle_dropped));
+    assert!(wait_until(Duration::from_secs(2), || get(&started) == 1));
+    let start = Instant::now();
+    rt.shutdown_timeout(Duration::from_millis(100));
+    let took = start.elapsed();
+    assert!(took < Duration::from_millis(1500), "shutdown_timeout waited for the stuck worker: {took:?}");
+    assert_eq!(get(&idle_dropped), 1, "the idle task is cancelled without waiting");
+    assert_eq!(get(&stuck_dropped), 0, "the stuck poll is still running");
+    // The detached worker drops its (cancelled) task when the poll returns.
+    assert!(wait_until(Duration::from_secs(10), || get(&stuck_dropped) == 1));
+}
+
+#[test]
 fn shutdown_background_returns_at_once() {
     let rt = current();
     let started = counter();

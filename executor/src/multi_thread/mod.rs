@@ -47,6 +47,13 @@
 //!    stay in the registry).
 //! 3. The runtime joins the workers, then closes the registry and cancels
 //!    every task in it: futures are dropped, `JoinHandle`s see cancelled.
+//!    With a deadline (`shutdown_timeout`), a worker still inside one poll
+//!    when it passes is left detached, and steps 3 to 5 run while it may
+//!    still be polling: the registry marks the task it polls cancelled (it
+//!    is dropped when the poll returns), its deque and LIFO slot are safe to
+//!    steal from concurrently, and it never takes the driver again (it sees
+//!    `shutdown` when its poll returns and leaves its loop). It keeps this
+//!    state alive through its `Arc` until it exits.
 //! 4. The injector is drained. A waker that pushes to the injector after
 //!    that sees `shutdown` after its push (both sides use `SeqCst`) and
 //!    drains the injector itself, so no reference is left behind.

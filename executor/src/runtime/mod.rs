@@ -6,6 +6,7 @@ pub(crate) mod context;
 mod handle;
 mod metrics;
 pub(crate) mod park_thread;
+mod worker_exits;
 
 pub use builder::{
     Builder, DEFAULT_EVENT_INTERVAL, DEFAULT_GLOBAL_QUEUE_INTERVAL, DEFAULT_MAX_BLOCKING_THREADS,
@@ -19,13 +20,14 @@ use std::fmt;
 use std::future::Future;
 use std::io;
 use std::sync::Arc as StdArc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::blocking::BlockingPool;
 use crate::park::Park;
 use crate::task::JoinHandle;
 use crate::{current_thread, multi_thread};
 use handle::{HandleInner, Scheduler};
+use worker_exits::WorkerExits;
 
 /// Scheduler settings shared by both flavors.
 #[derive(Clone, Debug)]
@@ -73,6 +75,8 @@ pub(crate) type EnterHook = StdArc<dyn Fn() -> Box<dyn std::any::Any> + Send + S
 pub struct Runtime {
     handle: Handle,
     workers: Vec<std::thread::JoinHandle<()>>,
+    /// Counts finished workers, for a shutdown with a deadline.
+    worker_exits: StdArc<WorkerExits>,
     shut_down: bool,
 }
 
@@ -96,16 +100,21 @@ impl Runtime {
         let (shared, cores) = multi_thread::Shared::new(workers, driver, config);
         let handle =
             Runtime::make_handle(Scheduler::MultiThread(shared.clone()), &hooks, max_blocking, keep_alive, enter_hook);
-        let mut rt = Runtime { handle, workers: Vec::with_capacity(workers), shut_down: false };
+        let worker_exits = StdArc::new(WorkerExits::default());
+        let mut rt = Runtime { handle, workers: Vec::with_capacity(workers), worker_exits, shut_down: false };
         for (index, core) in cores.into_iter().enumerate() {
             let shared = shared.clone();
             let handle = rt.handle.clone();
             let hooks = hooks.clone();
+            let exit_signal = WorkerExits::signal(&rt.worker_exits);
             let mut builder = std::thread::Builder::new().name((hooks.thread_name)());
             if let Some(size) = hooks.stack_size {
                 builder = builder.stack_size(size);
             }
             let spawned = builder.spawn(move || {
+                // Dropped last: the worker counts as exited once all of it
+                // (the stop hook included) has run.
+                let _exit_signal = exit_signal;
                 let _driving = context::enter_driving();
                 let _enter = context::enter(handle.clone());
                 if let Some(f) = &hooks.on_thread_start {
@@ -137,7 +146,7 @@ impl Runtime {
         let shared = current_thread::Shared::new(driver, config);
         let handle =
             Runtime::make_handle(Scheduler::CurrentThread(shared), &hooks, max_blocking, keep_alive, enter_hook);
-        Ok(Runtime { handle, workers: Vec::new(), shut_down: false })
+        Ok(Runtime { handle, workers: Vec::new(), worker_exits: StdArc::default(), shut_down: false })
     }
 
     fn make_handle(
@@ -232,8 +241,11 @@ impl Runtime {
         self.handle.metrics()
     }
 
-    /// Shuts down, waiting at most `timeout` for blocking threads that are
-    /// still running a closure (they are left detached after that).
+    /// Shuts down, waiting at most `timeout` in all for the worker threads
+    /// (one may be stuck in a long poll) and then for blocking threads that
+    /// are still running a closure; whatever has not finished by then is
+    /// left detached. The tasks are cancelled all the same: a task being
+    /// polled by a stuck worker is dropped when that poll returns.
     ///
     /// ```
     /// let rt = spindle_executor::Runtime::new().unwrap();
@@ -246,25 +258,22 @@ impl Runtime {
         self.shutdown(Some(timeout));
     }
 
-    /// Shuts down without waiting for blocking threads.
+    /// Shuts down without waiting for blocking threads or for a worker
+    /// stuck in a poll.
     pub fn shutdown_background(self) {
         self.shutdown_timeout(Duration::ZERO);
     }
 
-    fn shutdown(&mut self, blocking_timeout: Option<Duration>) {
+    fn shutdown(&mut self, timeout: Option<Duration>) {
         if std::mem::replace(&mut self.shut_down, true) {
             return;
         }
+        let deadline = timeout.map(|t| Instant::now().checked_add(t).unwrap_or_else(far_future));
         let handle = self.handle.clone();
         match &handle.inner.scheduler {
             Scheduler::MultiThread(shared) => {
                 shared.begin_shutdown();
-                let current = std::thread::current().id();
-                for worker in self.workers.drain(..) {
-                    if worker.thread().id() != current {
-                        let _ = worker.join();
-                    }
-                }
+                self.join_workers(deadline);
                 // Task destructors run here; let them see the runtime.
                 let _enter = context::enter(handle.clone());
                 shared.finish_shutdown();
@@ -274,8 +283,34 @@ impl Runtime {
                 shared.shutdown();
             }
         }
+        let blocking_timeout = deadline.map(|d| d.saturating_duration_since(Instant::now()));
         handle.inner.blocking.shutdown(blocking_timeout);
     }
+
+    /// Joins the workers (but not the calling thread, if it is one), or with
+    /// a deadline joins those that finished by then and detaches the rest.
+    /// A detached worker keeps the scheduler's shared state alive, finds the
+    /// shutdown flag when its poll returns, and exits; everything the rest of
+    /// the shutdown touches tolerates it running meanwhile (see
+    /// `multi_thread`'s shutdown notes).
+    fn join_workers(&mut self, deadline: Option<Instant>) {
+        let current = std::thread::current().id();
+        let workers: Vec<_> = self.workers.drain(..).filter(|w| w.thread().id() != current).collect();
+        let all_exited = match deadline {
+            None => true,
+            Some(deadline) => self.worker_exits.wait_until(workers.len(), deadline),
+        };
+        for worker in workers {
+            if all_exited || worker.is_finished() {
+                let _ = worker.join();
+            }
+        }
+    }
+}
+
+/// A deadline so far ahead it is never reached (for an overflowing timeout).
+fn far_future() -> Instant {
+    Instant::now() + Duration::from_secs(86_400 * 365 * 30)
 }
 
 impl Drop for Runtime {
