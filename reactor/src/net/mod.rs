@@ -22,6 +22,30 @@
 //! which the Rust runtime does before `main` in every Rust binary (test
 //! harnesses included).
 
+/// Implements `AsFd`, `AsRawFd` and `Debug` for a socket type whose `io`
+/// field is the `Async` it wraps. Defined before the modules that use it.
+macro_rules! socket_traits {
+    ($ty:ident) => {
+        impl std::os::fd::AsFd for $ty {
+            fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+                self.io.as_fd()
+            }
+        }
+
+        impl std::os::fd::AsRawFd for $ty {
+            fn as_raw_fd(&self) -> std::os::fd::RawFd {
+                self.io.as_raw_fd()
+            }
+        }
+
+        impl std::fmt::Debug for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($ty)).field("io", &self.io).finish()
+            }
+        }
+    };
+}
+
 mod addr;
 mod tcp;
 mod udp;
