@@ -86,6 +86,16 @@ fn ticks(ns: u64) -> u64 {
 /// `elapsed` may not pass a slot that still holds entries. Nothing fires
 /// before its deadline, and each entry cascades at most once per level.
 ///
+/// A crowded slot above level 0 (thousands of timers set for the same few
+/// milliseconds) cascades in place, one entry at a time, so a batch can stop
+/// part way through it: the caller's lock is then released between batches,
+/// and timers registered or cancelled meanwhile do not wait for the whole
+/// slot. Until it is empty that slot is `cascading`: its remaining entries
+/// may be earlier than level 0's (they have not moved down yet), so the next
+/// batch resumes it first and [`Wheel::next_expiration`] counts it. Nothing
+/// new is linked into it meanwhile: `elapsed` is its first tick, so every
+/// deadline it covers now belongs to a lower level.
+///
 /// Insert, cancel ([`Wheel::remove`], [`Wheel::disarm`]) and
 /// [`Wheel::reset`] are O(1): entries live in a slab and link to their
 /// neighbours by index.
@@ -99,6 +109,9 @@ pub(crate) struct Wheel<T> {
     entries: Slab<T>,
     /// Number of entries linked into a slot or the overflow list.
     armed: usize,
+    /// A slot above level 0 that [`Wheel::advance_bounded`] stopped
+    /// cascading part way through (see "Advancing").
+    cascading: Option<Loc>,
 }
 
 /// The earliest non-empty list, as [`Wheel::advance_bounded`] sees it.
@@ -121,6 +134,7 @@ impl<T> Wheel<T> {
             overflow: Slot::EMPTY,
             entries: Slab::new(),
             armed: 0,
+            cascading: None,
         }
     }
 
@@ -189,7 +203,12 @@ impl<T> Wheel<T> {
     /// cancelled since the slot was last rebuilt; always `> now` right after
     /// `advance(now)`. O(levels).
     pub(crate) fn next_expiration(&self) -> Option<u64> {
-        self.next_list().map(|e| e.min_deadline)
+        let regular = self.earliest_list().map(|e| e.min_deadline);
+        let cascading = self.cascading_list().map(|e| e.min_deadline);
+        match (regular, cascading) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     /// Fires every armed entry whose deadline is `<= now` (ns): each is
@@ -201,14 +220,15 @@ impl<T> Wheel<T> {
         debug_assert!(!more);
     }
 
-    /// `Wheel::advance` in batches: stops before taking another due list
-    /// once `limit` entries (and at least one) have fired, and returns `true`
-    /// when due entries may remain (call again with the same `now`). A list is always
-    /// processed whole, so a batch is `limit` plus at most one slot's
-    /// entries. The caller releases its lock between batches.
+    /// `Wheel::advance` in batches: handles (fires, or links lower) about
+    /// `limit` entries, at least one, and returns `true` when due entries may
+    /// remain (call again with the same or a later `now`). A level-0 slot or
+    /// the overflow list is processed whole, so a batch is `limit` plus at
+    /// most one such list; a slot above level 0 stops part way (it is then
+    /// `cascading`). The caller releases its lock between batches.
     pub(crate) fn advance_bounded(&mut self, now: u64, limit: usize, mut fire: impl FnMut(EntryKey, &mut T)) -> bool {
         let now_tick = ticks(now);
-        let mut fired = 0;
+        let mut handled = 0;
         while let Some(exp) = self.next_list() {
             let due = match exp.loc {
                 Loc::Slot { level: 0, .. } => exp.min_deadline <= now,
@@ -217,11 +237,27 @@ impl<T> Wheel<T> {
             if !due {
                 break;
             }
-            if fired > 0 && fired >= limit {
+            if handled > 0 && handled >= limit {
                 // `elapsed` stays behind the lists still due.
                 return true;
             }
             self.elapsed = self.elapsed.max(exp.start);
+            if let Loc::Slot { level: 1.., .. } = exp.loc {
+                // Cascade in place: every entry moves to a lower level (or
+                // fires), never back into this slot, so popping the head
+                // until the slot is empty visits each entry once.
+                while let Some(key) = self.list_mut(exp.loc).head {
+                    self.unlink(key);
+                    self.fire_or_link(key, now, &mut fire);
+                    handled += 1;
+                    if handled >= limit && self.list_mut(exp.loc).head.is_some() {
+                        self.cascading = Some(exp.loc);
+                        return true;
+                    }
+                }
+                self.cascading = None;
+                continue;
+            }
             let mut cursor = self.take_list(exp.loc);
             while let Some(key) = cursor {
                 let node = self.entries.get_mut(key);
@@ -230,12 +266,8 @@ impl<T> Wheel<T> {
                 node.next = None;
                 node.loc = Loc::Unarmed;
                 self.armed -= 1;
-                if node.deadline <= now {
-                    fire(key, &mut node.value);
-                    fired += 1;
-                } else {
-                    self.link(key);
-                }
+                self.fire_or_link(key, now, &mut fire);
+                handled += 1;
             }
         }
         // Safe to move up to `now`: the loop stopped at a list that starts
@@ -243,6 +275,17 @@ impl<T> Wheel<T> {
         // every other list starts later still.
         self.elapsed = self.elapsed.max(now_tick);
         false
+    }
+
+    /// An unlinked entry during an advance to `now`: fires it if due, else
+    /// links it where its deadline now belongs.
+    fn fire_or_link(&mut self, key: EntryKey, now: u64, fire: &mut impl FnMut(EntryKey, &mut T)) {
+        let node = self.entries.get_mut(key);
+        if node.deadline <= now {
+            fire(key, &mut node.value);
+        } else {
+            self.link(key);
+        }
     }
 
     /// Unlinks every armed entry without firing it, handing each to `f`.
@@ -259,11 +302,34 @@ impl<T> Wheel<T> {
                 f(key, &mut node.value);
             }
         }
+        self.cascading = None;
+    }
+
+    /// The list to advance next: the `cascading` slot while it holds
+    /// entries, else [`Wheel::earliest_list`].
+    fn next_list(&self) -> Option<Expiration> {
+        self.cascading_list().or_else(|| self.earliest_list())
+    }
+
+    /// The slot a batch stopped cascading part way, if entries remain in it.
+    fn cascading_list(&self) -> Option<Expiration> {
+        match self.cascading? {
+            loc @ Loc::Slot { level, slot } => {
+                let (level, slot) = (level as usize, slot as usize);
+                let list = self.levels[level].slot(slot);
+                list.head.map(|_| Expiration {
+                    loc,
+                    start: slot_start(self.elapsed, level, slot),
+                    min_deadline: list.min_deadline,
+                })
+            }
+            Loc::Overflow | Loc::Unarmed => None,
+        }
     }
 
     /// The earliest non-empty list: the lowest occupied slot of the lowest
     /// non-empty level, else the overflow list.
-    fn next_list(&self) -> Option<Expiration> {
+    fn earliest_list(&self) -> Option<Expiration> {
         for (level, lvl) in self.levels.iter().enumerate() {
             if let Some(slot) = lvl.next_occupied() {
                 return Some(Expiration {
@@ -383,6 +449,15 @@ impl<T> Wheel<T> {
                 assert_eq!(node.loc, loc, "{key:?} in the wrong list");
                 assert_eq!(node.prev, prev, "{key:?} back link");
                 assert!(list.min_deadline <= node.deadline, "stale-high min");
+                if Some(loc) == self.cascading {
+                    // Not moved down yet: due at or after `elapsed`, the
+                    // slot's first tick.
+                    assert!(ticks(node.deadline) >= self.elapsed, "{key:?} behind a cascading slot");
+                    linked += 1;
+                    prev = Some(key);
+                    cursor = node.next;
+                    continue;
+                }
                 let when = ticks(node.deadline).max(self.elapsed);
                 let expected = match level_for(self.elapsed, when) {
                     Some(level) => Loc::Slot { level: level as u8, slot: slot_for(when, level) as u8 },

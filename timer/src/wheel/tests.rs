@@ -132,6 +132,10 @@ enum Op {
     Advance(u64, usize),
     /// Move time to the wheel's own next expiration.
     AdvanceToNext(usize),
+    /// Move time forward by `delta` and run one batch of at most the given
+    /// size, leaving the rest due (a slot may stay part way cascaded while
+    /// later ops insert, remove and reset).
+    AdvanceOneBatch(u64, usize),
 }
 
 /// Durations from zero to "forever", weighted towards the interesting ones.
@@ -160,6 +164,7 @@ fn op() -> impl Strategy<Value = Op> {
         2 => (any::<usize>(), delta()).prop_map(|(n, d)| Op::Reset(n, d)),
         4 => (delta(), batch()).prop_map(|(d, b)| Op::Advance(d, b)),
         2 => batch().prop_map(Op::AdvanceToNext),
+        3 => (delta(), 0usize..40).prop_map(|(d, b)| Op::AdvanceOneBatch(d, b)),
     ]
 }
 
@@ -248,6 +253,18 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                     step(now, &mut wheel, &mut model, limit);
                 }
             }
+            Op::AdvanceOneBatch(delta, limit) => {
+                now = now.saturating_add(delta);
+                let due = model.due(now);
+                let mut fired = Vec::new();
+                wheel.advance_bounded(now, limit, |key, id| fired.push((*id, key)));
+                for (id, key) in fired {
+                    prop_assert!(due.contains(&id), "fired {} early or twice", id);
+                    let entry = model.live.get_mut(&id).expect("fired a removed entry");
+                    prop_assert_eq!(entry.0, key);
+                    entry.2 = false;
+                }
+            }
         }
         wheel.assert_valid();
         let earliest = model.earliest_armed();
@@ -299,4 +316,45 @@ fn next_expiration_is_exact_without_cancels() {
     while let Some(next) = wheel.next_expiration() {
         assert!(!advance(&mut wheel, next).is_empty(), "woke for nothing");
     }
+}
+
+/// A crowded level-1 slot cascades across several batches; timers inserted,
+/// reset and removed between the batches are placed and fired correctly.
+#[test]
+fn crowded_slot_cascades_across_batches() {
+    const MS: u64 = 1_000_000;
+    let mut wheel = Wheel::new();
+    // 1,000 entries in [5 ms, 8 ms): one level-1 slot (4.19 ms wide) seen
+    // from time 0, except the few past 8.39 ms that spill into the next.
+    let keys: Vec<_> = (0..1_000u32).map(|i| wheel.insert(5 * MS + u64::from(i) * 3_000, i)).collect();
+    wheel.assert_valid();
+    // At 4.2 ms the slot is due (its first tick has come) but no entry is.
+    let now = 4_200_000;
+    let mut batches = 0;
+    let mut fired = Vec::new();
+    while wheel.advance_bounded(now, 64, |_, id| fired.push(*id)) {
+        batches += 1;
+        wheel.assert_valid();
+        // The entries still in the slot (the earliest: a list pops its
+        // newest first) keep counting for the park timeout.
+        let earliest = if batches > 3 { 4_250_000 } else { 5 * MS };
+        assert!(wheel.next_expiration().unwrap() <= earliest, "batch {batches}: a cascading entry is missed");
+        if batches == 3 {
+            // Part way through: an earlier timer, a moved one, a cancelled one.
+            wheel.insert(4_300_000, 5_000);
+            wheel.reset(keys[999], 4_250_000);
+            wheel.remove(keys[998]);
+            wheel.assert_valid();
+            assert!(wheel.next_expiration().unwrap() <= 4_250_000, "the earlier timers count");
+        }
+    }
+    assert!(batches > 3, "the slot took several batches ({batches})");
+    assert!(fired.is_empty(), "nothing was due at 4.2 ms: {fired:?}");
+    wheel.assert_valid();
+    assert_eq!(wheel.next_expiration(), Some(4_250_000));
+    assert_eq!(advance(&mut wheel, 4_300_000), vec![999, 5_000]);
+    let rest = advance(&mut wheel, 10 * MS);
+    assert_eq!(rest.len(), 998);
+    assert!(!rest.contains(&998) && !rest.contains(&999));
+    assert_eq!(wheel.next_expiration(), None);
 }
