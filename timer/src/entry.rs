@@ -3,14 +3,17 @@
 //! An entry is registered lazily, on the first poll that finds its deadline
 //! in the future: a `timeout` whose inner future is ready at once, or a
 //! `sleep` with a passed deadline, never touches a lock. Once registered,
-//! the entry keeps its slab slot on one shard until it completes or is
-//! dropped, so `reset` moves it in place (no allocation) and drop unlinks it
-//! in O(1); the poll that sees it complete frees the slot under the same
-//! lock, so dropping a completed timer takes no lock at all.
+//! the entry keeps its slab slot on one shard until it fires or is dropped,
+//! so `reset` moves it in place (no allocation) and drop unlinks it in O(1).
 //!
-//! The entry's own state (fired or not, the waker) lives in the shard, under
-//! its lock; the driver fires it there. Every wake-up is issued after the
-//! lock is released.
+//! The entry's own state (its waker) lives in the shard, under its lock. The
+//! driver fires it there and frees the slot; the poll that follows sees the
+//! deadline passed on the clock and completes without taking the lock, and
+//! forgets the key, so dropping a completed timer takes no lock either. A
+//! poll before the deadline takes the lock to store its waker, and learns
+//! there if the driver fired the entry in between (its key is then stale:
+//! keys carry a generation). Every wake-up is issued after the lock is
+//! released.
 
 use std::fmt;
 use std::task::{Context, Poll};
@@ -45,19 +48,20 @@ impl TimerEntry {
     /// With [`SHUTDOWN_PANIC`] if the timer is shut down and the deadline is
     /// still ahead.
     ///
-    /// The clock is read only where the answer depends on it: before the
-    /// first registration, and for a registered entry the driver has not
-    /// fired yet (the poll after the driver's wake-up reads none).
+    /// A poll reads the clock once; only a poll before the deadline takes
+    /// the shard's lock.
     pub(crate) fn poll_elapsed(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        let now = self.handle.now_ns();
         let TimerEntry { handle, deadline, registered } = self;
-        poll_entry(handle, *deadline, registered, cx, || handle.now_ns())
+        poll_entry(handle, *deadline, registered, cx, now)
     }
 
     /// Whether a poll would complete.
     pub(crate) fn is_elapsed(&self) -> bool {
         let now = self.handle.now_ns();
         match self.registered {
-            None => self.deadline <= now,
+            _ if self.deadline <= now => true,
+            None => false,
             Some((index, key)) => self.handle.shard(index).is_elapsed(key, now),
         }
     }
@@ -70,10 +74,13 @@ impl TimerEntry {
             match self.handle.shard(index).reset(key, deadline, now) {
                 Reset::Armed => self.handle.notify_if_earlier(deadline),
                 Reset::Fired(waker) => {
+                    self.registered = None;
                     if let Some(waker) = waker {
                         crate::handle::wake_quietly(waker);
                     }
                 }
+                // The next poll completes at once or registers afresh.
+                Reset::Gone => self.registered = None,
                 Reset::Shutdown => {}
             }
         }
@@ -105,20 +112,23 @@ impl fmt::Debug for TimerEntry {
 pub(crate) const SHUTDOWN_PANIC: &str =
     "spindle timer polled after its runtime shut down: the deadline is still ahead and no timer fires any more";
 
-/// The body of [`TimerEntry::poll_elapsed`], over the entry's fields so that
-/// the clock closure can borrow the handle while `registered` is updated.
+/// The body of [`TimerEntry::poll_elapsed`], over the entry's fields.
 fn poll_entry(
     handle: &Handle,
     deadline: u64,
     registered: &mut Option<(usize, EntryKey)>,
     cx: &mut Context<'_>,
-    now: impl FnOnce() -> u64,
+    now: u64,
 ) -> Poll<()> {
+    if deadline <= now {
+        // Passed on the clock. A registered entry the driver has not fired
+        // yet is due, so it fires soon: a spurious wake-up of the old waker,
+        // and the slot is freed. No lock here.
+        *registered = None;
+        return Poll::Ready(());
+    }
     match *registered {
         None => {
-            if deadline <= now() {
-                return Poll::Ready(());
-            }
             let index = handle.local_shard();
             let Some(key) = handle.shard(index).register(deadline, cx.waker()) else { panic!("{SHUTDOWN_PANIC}") };
             *registered = Some((index, key));
@@ -127,10 +137,9 @@ fn poll_entry(
         }
         Some((index, key)) => match handle.shard(index).poll(key, now, cx.waker()) {
             Polled::Fired(old_waker) => {
+                // The driver fired it between our clock read and the lock
+                // (its clock is later than ours): never early.
                 drop(old_waker);
-                // The shard freed the slot. Later polls see `deadline <= now`
-                // (the driver fires only due entries and the clock is
-                // monotonic), and a `reset` registers afresh.
                 *registered = None;
                 Poll::Ready(())
             }

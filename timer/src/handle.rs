@@ -285,7 +285,7 @@ impl Handle {
 
 /// Wakes every waker, each inside `catch_unwind`: a panicking waker must not
 /// lose the wake-ups of the other timers fired in the same batch (their
-/// entries are already marked fired), nor unwind through the driver.
+/// entries are already removed from the wheel), nor unwind through the driver.
 fn wake_all(wakers: &mut Vec<Waker>) {
     for waker in wakers.drain(..) {
         wake_quietly(waker);

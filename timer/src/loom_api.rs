@@ -40,6 +40,7 @@ impl Unpark for CountingUnpark {
 pub struct Entry {
     handle: Handle,
     shard: usize,
+    deadline: u64,
     key: Option<EntryKey>,
 }
 
@@ -61,7 +62,7 @@ impl Timers {
     pub fn register(&self, shard: usize, deadline: u64, waker: &Waker) -> Option<Entry> {
         let key = self.handle.shard(shard).register(deadline, waker)?;
         self.handle.notify_if_earlier(deadline);
-        Some(Entry { handle: self.handle.clone(), shard, key: Some(key) })
+        Some(Entry { handle: self.handle.clone(), shard, deadline, key: Some(key) })
     }
 
     /// What `TimerDriver::park` does when it wakes at `now` (ns): fire every
@@ -98,37 +99,53 @@ impl Timers {
 }
 
 impl Entry {
-    /// Whether the entry has fired (or its deadline is `<= now`, after which
-    /// it is unregistered); if not, stores `waker` for the driver.
-    /// After shutdown an entry that is not due stays unfired (`false`);
-    /// `Sleep` turns that case into its shutdown panic.
+    /// What `TimerEntry::poll_elapsed` does at `now`: `true` once the
+    /// deadline has passed (no lock) or the driver fired the entry; if not,
+    /// stores `waker` for the driver, registering afresh if the entry was
+    /// fired and reset. After shutdown an entry that is not due stays
+    /// unfired (`false`); `Sleep` turns that case into its shutdown panic.
     pub fn poll(&mut self, now: u64, waker: &Waker) -> bool {
-        let Some(key) = self.key else { return true };
-        match self.handle.shard(self.shard).poll(key, || now, waker) {
-            Polled::Fired(old) => {
-                drop(old);
-                // The shard freed the slot, as `TimerEntry` relies on.
-                self.key = None;
-                true
-            }
-            Polled::Pending(old) => {
-                drop(old);
+        if self.deadline <= now {
+            self.key = None;
+            return true;
+        }
+        let shard = self.handle.shard(self.shard);
+        match self.key {
+            None => {
+                if let Some(key) = shard.register(self.deadline, waker) {
+                    self.key = Some(key);
+                    self.handle.notify_if_earlier(self.deadline);
+                }
                 false
             }
-            Polled::Shutdown => false,
+            Some(key) => match shard.poll(key, now, waker) {
+                Polled::Fired(old) => {
+                    drop(old);
+                    self.key = None;
+                    true
+                }
+                Polled::Pending(old) => {
+                    drop(old);
+                    false
+                }
+                Polled::Shutdown => false,
+            },
         }
     }
 
     /// Moves the deadline to `deadline` (ns), as `Sleep::reset` does at `now`.
     pub fn reset(&mut self, deadline: u64, now: u64) {
-        let key = self.key.expect("entry is registered");
+        self.deadline = deadline;
+        let Some(key) = self.key else { return };
         match self.handle.shard(self.shard).reset(key, deadline, now) {
             Reset::Armed => self.handle.notify_if_earlier(deadline),
             Reset::Fired(waker) => {
+                self.key = None;
                 if let Some(waker) = waker {
                     waker.wake();
                 }
             }
+            Reset::Gone => self.key = None,
             Reset::Shutdown => {}
         }
     }

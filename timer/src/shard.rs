@@ -22,14 +22,20 @@
 //!   code that touches this shard.
 //! * After `shutdown`, no entry is armed again: registration fails, reset
 //!   leaves the entry disarmed, and pending timers never fire.
+//! * [`Shard::fire`] removes the entries it fires, so the key a timer holds
+//!   may be stale; every operation on a key checks it first
+//!   (`Wheel::contains`: keys carry a generation). A timer that sees its
+//!   deadline pass on the clock completes without the lock and forgets its
+//!   key; if the driver has not fired the entry yet, it will, waking the old
+//!   waker once more (a spurious wake-up) and freeing the slot.
 
 use std::task::Waker;
 
 use crate::sync::{AtomicU64, Mutex, Ordering};
 use crate::wheel::{EntryKey, Wheel};
 
-/// How many timers one lock hold fires before the lock is released and the
-/// batch woken (plus at most one wheel slot's worth: slots are taken whole).
+/// How many timers one lock hold fires or moves down before the lock is
+/// released and the batch woken (plus at most one level-0 slot's worth).
 pub(crate) const FIRE_BATCH: usize = 256;
 
 /// One shard. Cache-line aligned so that the `next` atomics the driver scans
@@ -53,17 +59,15 @@ struct ShardState {
 pub(crate) struct Entry {
     /// The task to wake when the entry fires.
     waker: Option<Waker>,
-    /// Set when the entry fired (or was reset to a passed deadline); cleared
-    /// by a reset to a future deadline.
-    fired: bool,
 }
 
 /// The outcome of [`Shard::poll`].
 #[must_use]
 #[derive(Debug)]
 pub(crate) enum Polled {
-    /// Fired (or due): the slot is freed and the key is dead. Carries the
-    /// waker the entry still held, for the caller to drop outside the lock.
+    /// Fired by the driver, or due: the entry is gone and the key is dead.
+    /// Carries the waker the entry still held, for the caller to drop
+    /// outside the lock.
     Fired(Option<Waker>),
     /// Not due; the poll's waker is stored. Carries the waker it replaced.
     Pending(Option<Waker>),
@@ -77,9 +81,12 @@ pub(crate) enum Polled {
 pub(crate) enum Reset {
     /// Armed at the new deadline.
     Armed,
-    /// The new deadline has passed: the entry counts as fired; the waker it
-    /// held (if any) is to be woken by the caller.
+    /// The new deadline has passed: the entry is removed (the key is dead);
+    /// the waker it held (if any) is to be woken by the caller.
     Fired(Option<Waker>),
+    /// The driver had fired and removed the entry: the key is dead, and the
+    /// timer registers afresh when next polled.
+    Gone,
     /// The timer is shut down: the entry stays disarmed.
     Shutdown,
 }
@@ -98,7 +105,7 @@ impl Shard {
     /// shut down.
     pub(crate) fn register(&self, deadline: u64, waker: &Waker) -> Option<EntryKey> {
         // Cloned before locking: a clone may run foreign code.
-        let entry = Entry { waker: Some(waker.clone()), fired: false };
+        let entry = Entry { waker: Some(waker.clone()) };
         let mut state = self.state.lock();
         if state.shutdown {
             drop(state);
@@ -110,18 +117,17 @@ impl Shard {
         Some(key)
     }
 
-    /// Whether the entry has fired, or its deadline is `<= now`; then the
-    /// entry is removed (its key is dead: the caller must forget it).
-    /// Otherwise stores `waker` for the driver to wake, unless the timer is
-    /// shut down.
-    ///
-    /// `now` (ns) is read only if the driver has not fired the entry yet: the
-    /// common poll, the one that follows the driver's wake-up, reads no clock.
-    pub(crate) fn poll(&self, key: EntryKey, now: impl FnOnce() -> u64, waker: &Waker) -> Polled {
+    /// Whether the entry has fired, or its deadline is `<= now` (then the
+    /// entry is removed); either way its key is dead and the caller must
+    /// forget it. Otherwise stores `waker` for the driver to wake, unless the
+    /// timer is shut down.
+    pub(crate) fn poll(&self, key: EntryKey, now: u64, waker: &Waker) -> Polled {
         let mut state = self.state.lock();
-        if state.wheel.get_mut(key).fired || state.wheel.deadline(key) <= now() {
-            // Done: free the slot in this same critical section, so that the
-            // owner's drop needs no second lock (it forgets the key).
+        if !state.wheel.contains(key) {
+            // Fired, and removed, by the driver.
+            return Polled::Fired(None);
+        }
+        if state.wheel.deadline(key) <= now {
             let entry = state.wheel.remove(key);
             self.publish(&state);
             return Polled::Fired(entry.waker);
@@ -138,26 +144,22 @@ impl Shard {
 
     /// Whether the entry counts as elapsed at `now`.
     pub(crate) fn is_elapsed(&self, key: EntryKey, now: u64) -> bool {
-        let mut state = self.state.lock();
-        state.wheel.deadline(key) <= now || state.wheel.get_mut(key).fired
+        let state = self.state.lock();
+        !state.wheel.contains(key) || state.wheel.deadline(key) <= now
     }
 
     /// Moves the entry to `deadline` (ns), in place.
     pub(crate) fn reset(&self, key: EntryKey, deadline: u64, now: u64) -> Reset {
         let mut state = self.state.lock();
-        let outcome = if deadline <= now {
-            state.wheel.disarm(key);
-            state.wheel.reset_deadline(key, deadline);
-            let entry = state.wheel.get_mut(key);
-            entry.fired = true;
-            Reset::Fired(entry.waker.take())
+        let outcome = if !state.wheel.contains(key) {
+            Reset::Gone
+        } else if deadline <= now {
+            Reset::Fired(state.wheel.remove(key).waker)
         } else if state.shutdown {
             state.wheel.disarm(key);
             state.wheel.reset_deadline(key, deadline);
-            state.wheel.get_mut(key).fired = false;
             Reset::Shutdown
         } else {
-            state.wheel.get_mut(key).fired = false;
             state.wheel.reset(key, deadline);
             Reset::Armed
         };
@@ -165,12 +167,16 @@ impl Shard {
         outcome
     }
 
-    /// Removes the entry; the caller drops it (and its waker) after unlock.
-    pub(crate) fn remove(&self, key: EntryKey) -> Entry {
+    /// Removes the entry if it is still there; the caller drops it (and its
+    /// waker) after unlock.
+    pub(crate) fn remove(&self, key: EntryKey) -> Option<Entry> {
         let mut state = self.state.lock();
+        if !state.wheel.contains(key) {
+            return None;
+        }
         let entry = state.wheel.remove(key);
         self.publish(&state);
-        entry
+        Some(entry)
     }
 
     /// Fires up to about [`FIRE_BATCH`] entries due at `now`, pushing their
@@ -178,10 +184,7 @@ impl Shard {
     /// wakes this batch, outside the lock, and calls again).
     pub(crate) fn fire(&self, now: u64, wakers: &mut Vec<Waker>) -> bool {
         let mut state = self.state.lock();
-        let more = state.wheel.advance_bounded(now, FIRE_BATCH, |_, entry| {
-            entry.fired = true;
-            wakers.extend(entry.waker.take());
-        });
+        let more = state.wheel.advance_bounded(now, FIRE_BATCH, |_, entry| wakers.extend(entry.waker));
         self.publish(&state);
         more
     }

@@ -163,7 +163,7 @@ impl<T> Wheel<T> {
         self.entries.remove(key).value
     }
 
-    /// Re-arms an entry with a new deadline, whether or not it had fired. O(1).
+    /// Re-arms an entry with a new deadline, armed or disarmed. O(1).
     pub(crate) fn reset(&mut self, key: EntryKey, deadline: u64) {
         self.unlink(key);
         self.entries.get_mut(key).deadline = deadline;
@@ -186,6 +186,12 @@ impl<T> Wheel<T> {
     #[cfg(test)]
     pub(crate) fn is_armed(&self, key: EntryKey) -> bool {
         self.entries.get(key).loc != Loc::Unarmed
+    }
+
+    /// Whether `key` names an entry still in the wheel, armed or not: `false`
+    /// once it was removed, by its owner or by firing.
+    pub(crate) fn contains(&self, key: EntryKey) -> bool {
+        self.entries.contains(key)
     }
 
     /// The entry's deadline (ns).
@@ -212,10 +218,10 @@ impl<T> Wheel<T> {
     }
 
     /// Fires every armed entry whose deadline is `<= now` (ns): each is
-    /// unlinked, then handed to `fire`. Entries stay in the slab until
-    /// [`Wheel::remove`]d. Never fires an entry early.
+    /// removed from the slab (its key goes stale: see [`Wheel::contains`]),
+    /// then handed to `fire`. Never fires an entry early.
     #[cfg(test)]
-    pub(crate) fn advance(&mut self, now: u64, fire: impl FnMut(EntryKey, &mut T)) {
+    pub(crate) fn advance(&mut self, now: u64, fire: impl FnMut(EntryKey, T)) {
         let more = self.advance_bounded(now, usize::MAX, fire);
         debug_assert!(!more);
     }
@@ -226,7 +232,7 @@ impl<T> Wheel<T> {
     /// the overflow list is processed whole, so a batch is `limit` plus at
     /// most one such list; a slot above level 0 stops part way (it is then
     /// `cascading`). The caller releases its lock between batches.
-    pub(crate) fn advance_bounded(&mut self, now: u64, limit: usize, mut fire: impl FnMut(EntryKey, &mut T)) -> bool {
+    pub(crate) fn advance_bounded(&mut self, now: u64, limit: usize, mut fire: impl FnMut(EntryKey, T)) -> bool {
         let now_tick = ticks(now);
         let mut handled = 0;
         while let Some(exp) = self.next_list() {
@@ -277,12 +283,11 @@ impl<T> Wheel<T> {
         false
     }
 
-    /// An unlinked entry during an advance to `now`: fires it if due, else
-    /// links it where its deadline now belongs.
-    fn fire_or_link(&mut self, key: EntryKey, now: u64, fire: &mut impl FnMut(EntryKey, &mut T)) {
-        let node = self.entries.get_mut(key);
-        if node.deadline <= now {
-            fire(key, &mut node.value);
+    /// An unlinked entry during an advance to `now`: fires it (removing it
+    /// from the slab) if due, else links it where its deadline now belongs.
+    fn fire_or_link(&mut self, key: EntryKey, now: u64, fire: &mut impl FnMut(EntryKey, T)) {
+        if self.entries.get(key).deadline <= now {
+            fire(key, self.entries.remove(key).value);
         } else {
             self.link(key);
         }

@@ -6,20 +6,26 @@
 //! slot is O(1) without `unsafe`: the node knows its neighbours and its
 //! [`Loc`]ation. Vacant slots form a free list, so a steady state of
 //! register/cancel does not allocate.
+//!
+//! A key carries its slot's generation, bumped at each removal: the driver
+//! removes the entries it fires, so an owner may still hold the key of an
+//! entry that is gone, and [`Slab::contains`] tells it so even after the slot
+//! was reused (a 32-bit generation would have to wrap between the fire and
+//! the owner's next look for a stale key to match).
 
 use std::fmt;
 
-/// The index of an entry in the wheel's slab.
-///
-/// Keys are handed to exactly one owner (the timer that registered the
-/// entry), which gives them back through `Wheel::remove`; a key is never used
-/// after that, so keys need no generation counter.
+/// The index of an entry in the wheel's slab, and the slot's generation at
+/// insertion.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub(crate) struct EntryKey(u32);
+pub(crate) struct EntryKey {
+    index: u32,
+    generation: u32,
+}
 
 impl fmt::Debug for EntryKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "EntryKey({})", self.0)
+        write!(f, "EntryKey({}@{})", self.index, self.generation)
     }
 }
 
@@ -58,22 +64,29 @@ impl<T> Node<T> {
 
 #[derive(Debug)]
 enum Entry<T> {
-    /// A free slot; links to the next free slot.
-    Vacant(Option<EntryKey>),
+    /// A free slot; links to the next free slot's index.
+    Vacant(Option<u32>),
     Occupied(Node<T>),
+}
+
+/// A slot: its entry and its generation.
+#[derive(Debug)]
+struct SlabSlot<T> {
+    generation: u32,
+    entry: Entry<T>,
 }
 
 /// A slab of [`Node`]s with a free list.
 #[derive(Debug)]
 pub(crate) struct Slab<T> {
-    entries: Vec<Entry<T>>,
-    free: Option<EntryKey>,
+    slots: Vec<SlabSlot<T>>,
+    free: Option<u32>,
     len: usize,
 }
 
 impl<T> Slab<T> {
     pub(crate) fn new() -> Slab<T> {
-        Slab { entries: Vec::new(), free: None, len: 0 }
+        Slab { slots: Vec::new(), free: None, len: 0 }
     }
 
     /// Number of occupied entries.
@@ -85,62 +98,66 @@ impl<T> Slab<T> {
     pub(crate) fn insert(&mut self, node: Node<T>) -> EntryKey {
         self.len += 1;
         match self.free {
-            Some(key) => {
-                let slot = &mut self.entries[key.0 as usize];
-                match std::mem::replace(slot, Entry::Occupied(node)) {
+            Some(index) => {
+                let slot = &mut self.slots[index as usize];
+                match std::mem::replace(&mut slot.entry, Entry::Occupied(node)) {
                     Entry::Vacant(next) => self.free = next,
-                    Entry::Occupied(_) => {
-                        unreachable!("free list points at occupied {key:?}")
-                    }
+                    Entry::Occupied(_) => unreachable!("free list points at occupied slot {index}"),
                 }
-                key
+                EntryKey { index, generation: slot.generation }
             }
             None => {
-                let index = u32::try_from(self.entries.len())
+                let index = u32::try_from(self.slots.len())
                     .ok()
                     .filter(|&i| i != u32::MAX)
                     .expect("more than u32::MAX - 1 timers registered in one shard");
-                self.entries.push(Entry::Occupied(node));
-                EntryKey(index)
+                self.slots.push(SlabSlot { generation: 0, entry: Entry::Occupied(node) });
+                EntryKey { index, generation: 0 }
             }
         }
+    }
+
+    /// Whether `key` names a live entry (not one removed since, even if its
+    /// slot was reused).
+    pub(crate) fn contains(&self, key: EntryKey) -> bool {
+        self.slots
+            .get(key.index as usize)
+            .is_some_and(|slot| slot.generation == key.generation && matches!(slot.entry, Entry::Occupied(_)))
     }
 
     pub(crate) fn remove(&mut self, key: EntryKey) -> Node<T> {
-        let slot = &mut self.entries[key.0 as usize];
-        match std::mem::replace(slot, Entry::Vacant(self.free)) {
-            Entry::Occupied(node) => {
-                self.free = Some(key);
-                self.len -= 1;
-                node
-            }
-            Entry::Vacant(next) => {
-                // Put the slot back as it was before reporting the bug.
-                *slot = Entry::Vacant(next);
-                panic!("removing vacant timer entry {key:?}")
-            }
-        }
+        assert!(self.contains(key), "removing vacant timer entry {key:?}");
+        let slot = &mut self.slots[key.index as usize];
+        slot.generation = slot.generation.wrapping_add(1);
+        let Entry::Occupied(node) = std::mem::replace(&mut slot.entry, Entry::Vacant(self.free)) else {
+            unreachable!("checked occupied above")
+        };
+        self.free = Some(key.index);
+        self.len -= 1;
+        node
     }
 
     pub(crate) fn get(&self, key: EntryKey) -> &Node<T> {
-        match &self.entries[key.0 as usize] {
-            Entry::Occupied(node) => node,
-            Entry::Vacant(_) => panic!("timer entry {key:?} is vacant"),
+        let slot = &self.slots[key.index as usize];
+        match &slot.entry {
+            Entry::Occupied(node) if slot.generation == key.generation => node,
+            _ => panic!("timer entry {key:?} is vacant"),
         }
     }
 
     pub(crate) fn get_mut(&mut self, key: EntryKey) -> &mut Node<T> {
-        match &mut self.entries[key.0 as usize] {
-            Entry::Occupied(node) => node,
-            Entry::Vacant(_) => panic!("timer entry {key:?} is vacant"),
+        let slot = &mut self.slots[key.index as usize];
+        match &mut slot.entry {
+            Entry::Occupied(node) if slot.generation == key.generation => node,
+            _ => panic!("timer entry {key:?} is vacant"),
         }
     }
 
     /// Every occupied key (tests only: O(capacity)).
     #[cfg(test)]
     pub(crate) fn keys(&self) -> impl Iterator<Item = EntryKey> + '_ {
-        self.entries.iter().enumerate().filter_map(|(i, e)| match e {
-            Entry::Occupied(_) => Some(EntryKey(i as u32)),
+        self.slots.iter().enumerate().filter_map(|(i, slot)| match slot.entry {
+            Entry::Occupied(_) => Some(EntryKey { index: i as u32, generation: slot.generation }),
             Entry::Vacant(_) => None,
         })
     }
@@ -149,7 +166,7 @@ impl<T> Slab<T> {
 /// A key for tests that build lists by hand.
 #[cfg(test)]
 pub(crate) fn tests_key(index: u32) -> EntryKey {
-    EntryKey(index)
+    EntryKey { index, generation: 0 }
 }
 
 #[cfg(test)]
@@ -164,10 +181,23 @@ mod tests {
         assert_eq!(slab.len(), 2);
         assert_eq!(slab.remove(a).value, 'a');
         let c = slab.insert(Node::new(3, 'c'));
-        assert_eq!(c, a, "a freed slot is reused before the slab grows");
+        assert_eq!(c.index, a.index, "a freed slot is reused before the slab grows");
+        assert_ne!(c, a, "with a new generation");
+        assert!(!slab.contains(a), "the old key is stale");
+        assert!(slab.contains(b) && slab.contains(c));
         assert_eq!(slab.get(b).deadline, 2);
         assert_eq!(slab.get(c).value, 'c');
         assert_eq!(slab.len(), 2);
+    }
+
+    #[test]
+    #[should_panic(expected = "is vacant")]
+    fn stale_key_of_a_reused_slot_panics() {
+        let mut slab = Slab::new();
+        let a = slab.insert(Node::new(1, ()));
+        slab.remove(a);
+        let _b = slab.insert(Node::new(2, ()));
+        slab.get(a);
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 /// Fires everything due at `now` and returns the fired payloads, sorted.
 fn advance(wheel: &mut Wheel<u32>, now: u64) -> Vec<u32> {
     let mut fired = Vec::new();
-    wheel.advance(now, |_, v| fired.push(*v));
+    wheel.advance(now, |_, v| fired.push(v));
     wheel.assert_valid();
     fired.sort_unstable();
     fired
@@ -78,14 +78,15 @@ fn cancel_is_not_fired_and_reset_moves() {
     wheel.reset(b, 10_000_000_000);
     wheel.assert_valid();
     assert_eq!(advance(&mut wheel, 5_000_000_000), vec![2]);
-    assert!(!wheel.is_armed(c));
+    assert!(!wheel.contains(c), "firing removes the entry");
     assert!(wheel.is_armed(b));
     assert_eq!(wheel.deadline(b), 10_000_000_000);
-    // A fired entry can be re-armed in place.
-    wheel.reset(c, 6_000_000_000);
-    assert_eq!(advance(&mut wheel, 6_000_000_000), vec![2]);
+    // The fired entry's slot is reused, under a new generation.
+    let d = wheel.insert(6_000_000_000, 3);
+    assert!(wheel.contains(d) && !wheel.contains(c));
+    assert_eq!(advance(&mut wheel, 6_000_000_000), vec![3]);
     assert_eq!(advance(&mut wheel, u64::MAX), vec![1]);
-    assert_eq!(wheel.len(), 2, "fired entries stay until removed");
+    assert_eq!(wheel.len(), 0, "fired entries are gone");
 }
 
 #[test]
@@ -205,16 +206,17 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
             let mut deadlines = Vec::new();
             // Batches of `limit`, as the shard fires them.
             while wheel.advance_bounded(now, limit, |key, id| {
-                assert!(fired.insert(*id), "fired twice");
-                deadlines.push((*id, key));
+                assert!(fired.insert(id), "fired twice");
+                deadlines.push((id, key));
             }) {
                 wheel.assert_valid();
             }
             for (id, key) in deadlines {
-                let entry = model.live.get_mut(&id).expect("fired a removed entry");
+                // Firing removes the entry: its key is dead.
+                let entry = model.live.remove(&id).expect("fired a removed entry");
                 assert_eq!(entry.0, key);
                 assert!(entry.1 <= now, "fired {} early: now {now}", entry.1);
-                entry.2 = false;
+                assert!(!wheel.contains(key), "a fired key stays live");
             }
             assert_eq!(fired, expected, "fire set at now = {now}");
             if let Some(next) = wheel.next_expiration() {
@@ -257,12 +259,12 @@ fn run(ops: Vec<Op>) -> Result<(), TestCaseError> {
                 now = now.saturating_add(delta);
                 let due = model.due(now);
                 let mut fired = Vec::new();
-                wheel.advance_bounded(now, limit, |key, id| fired.push((*id, key)));
+                wheel.advance_bounded(now, limit, |key, id| fired.push((id, key)));
                 for (id, key) in fired {
                     prop_assert!(due.contains(&id), "fired {} early or twice", id);
-                    let entry = model.live.get_mut(&id).expect("fired a removed entry");
+                    let entry = model.live.remove(&id).expect("fired a removed entry");
                     prop_assert_eq!(entry.0, key);
-                    entry.2 = false;
+                    prop_assert!(!wheel.contains(key), "a fired key stays live");
                 }
             }
         }
@@ -332,7 +334,7 @@ fn crowded_slot_cascades_across_batches() {
     let now = 4_200_000;
     let mut batches = 0;
     let mut fired = Vec::new();
-    while wheel.advance_bounded(now, 64, |_, id| fired.push(*id)) {
+    while wheel.advance_bounded(now, 64, |_, id| fired.push(id)) {
         batches += 1;
         wheel.assert_valid();
         // The entries still in the slot (the earliest: a list pops its
