@@ -122,9 +122,14 @@ fn poll_entry(
 ) -> Poll<()> {
     if deadline <= now {
         // Passed on the clock. A registered entry the driver has not fired
-        // yet is due, so it fires soon: a spurious wake-up of the old waker,
-        // and the slot is freed. No lock here.
-        *registered = None;
+        // yet is due, so it fires soon (a spurious wake-up of the old waker)
+        // and its slot is freed: no lock here. With no driver left to do
+        // that, free it now.
+        if let Some((index, key)) = registered.take() {
+            if handle.is_shutdown() {
+                drop(handle.shard(index).remove(key));
+            }
+        }
         return Poll::Ready(());
     }
     match *registered {
@@ -149,5 +154,53 @@ fn poll_entry(
             }
             Polled::Shutdown => panic!("{SHUTDOWN_PANIC}"),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::task::{Context, Waker};
+    use std::time::Duration;
+
+    use spindle_executor::park::Parker;
+
+    use super::TimerEntry;
+    use crate::TimerDriver;
+
+    /// A timer registered before shutdown and completed on the clock after
+    /// it leaves nothing behind in the wheel (no driver will free it).
+    #[test]
+    fn completing_after_shutdown_frees_the_entry() {
+        let driver = TimerDriver::with_shards(Parker::new(), 1);
+        let handle = driver.handle();
+        let mut cx = Context::from_waker(Waker::noop());
+        let mut entry = TimerEntry::new(handle.clone(), handle.now_ns() + 20_000_000);
+        assert!(entry.poll_elapsed(&mut cx).is_pending());
+        assert_eq!(handle.shard(0).counts(), (1, 1));
+        handle.shutdown();
+        assert_eq!(handle.shard(0).counts(), (0, 1), "disarmed, not yet due");
+        std::thread::sleep(Duration::from_millis(30));
+        assert!(entry.poll_elapsed(&mut cx).is_ready());
+        assert_eq!(handle.shard(0).counts(), (0, 0), "freed by the completing poll");
+        drop(entry);
+    }
+
+    /// An entry already due when the timer shuts down is freed by the
+    /// shutdown itself: its owner may complete on the clock without looking.
+    #[test]
+    fn shutdown_frees_due_entries() {
+        let driver = TimerDriver::with_shards(Parker::new(), 1);
+        let handle = driver.handle();
+        let mut cx = Context::from_waker(Waker::noop());
+        let mut due = TimerEntry::new(handle.clone(), handle.now_ns() + 1_000_000);
+        let mut later = TimerEntry::new(handle.clone(), handle.now_ns() + 60_000_000_000);
+        assert!(due.poll_elapsed(&mut cx).is_pending());
+        assert!(later.poll_elapsed(&mut cx).is_pending());
+        std::thread::sleep(Duration::from_millis(5));
+        handle.shutdown();
+        assert_eq!(handle.shard(0).counts(), (0, 1), "the due entry is freed, the later one kept");
+        assert!(due.poll_elapsed(&mut cx).is_ready());
+        drop((due, later));
+        assert_eq!(handle.shard(0).counts(), (0, 0));
     }
 }

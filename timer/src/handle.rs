@@ -186,10 +186,11 @@ impl Handle {
     }
 
     /// Shuts the timer down: wakes every pending timer once, and from then
-    /// on no timer fires. Pending timer futures stay pending (their deadlines
-    /// are never reached early); timers whose deadline has passed still
-    /// complete. Idempotent. The runtime calls this when it shuts down, and
-    /// dropping the [`TimerDriver`](crate::TimerDriver) calls it too.
+    /// on no timer fires. A timer future whose deadline has passed still
+    /// completes; one whose deadline is ahead panics when polled (it could
+    /// never complete; see the module docs). Idempotent. The runtime calls
+    /// this when it shuts down, and dropping the
+    /// [`TimerDriver`](crate::TimerDriver) calls it too.
     ///
     /// ```
     /// use spindle_executor::park::Parker;
@@ -200,9 +201,13 @@ impl Handle {
     /// ```
     pub fn shutdown(&self) {
         self.inner.shutdown.store(true, Ordering::SeqCst);
+        // Read after the flag: a timer that completed on the clock without
+        // seeing the flag (and so left its entry to the driver) is due at
+        // this instant, and its entry is freed here.
+        let now = self.now_ns();
         let mut wakers = Vec::new();
         for shard in self.inner.shards.iter() {
-            shard.shutdown(&mut wakers);
+            shard.shutdown(now, &mut wakers);
             wake_all(&mut wakers);
         }
     }

@@ -5,11 +5,11 @@
 //! # Protocol
 //!
 //! * Every operation (register, poll, reset, remove, fire, shutdown) runs
-//!   under `state`'s lock and ends with [`Shard::publish`], which stores the
-//!   wheel's `next_expiration` (a lower bound of the earliest armed deadline,
-//!   `u64::MAX` when none) into `next`. So `next` never exceeds the earliest
-//!   armed deadline; it may be lower (a cancelled entry), which only costs the
-//!   driver one early look.
+//!   under `state`'s lock, and every one that changes the wheel ends with
+//!   [`Shard::publish`], which stores the wheel's `next_expiration` (a lower
+//!   bound of the earliest armed deadline, `u64::MAX` when none) into
+//!   `next`. So `next` never exceeds the earliest armed deadline; it may be
+//!   lower (a cancelled entry), which only costs the driver one early look.
 //! * Registration and reset store `next`, issue a SeqCst fence, and *then*
 //!   load the handle's `parked_until` (in [`Handle`](crate::Handle)); the
 //!   driver stores `parked_until`, issues a SeqCst fence, and *then* loads
@@ -189,16 +189,27 @@ impl Shard {
         more
     }
 
-    /// Disarms every entry for good, pushing their wakers onto `wakers`.
-    pub(crate) fn shutdown(&self, wakers: &mut Vec<Waker>) {
+    /// Disarms every entry for good, pushing their wakers onto `wakers`, and
+    /// frees the entries due at `now` (their owners complete on the clock,
+    /// and may have forgotten their keys already).
+    pub(crate) fn shutdown(&self, now: u64, wakers: &mut Vec<Waker>) {
         let mut state = self.state.lock();
         state.shutdown = true;
-        state.wheel.disarm_all(|_, entry| wakers.extend(entry.waker.take()));
+        let mut keys = Vec::new();
+        state.wheel.disarm_all(|key, entry| {
+            wakers.extend(entry.waker.take());
+            keys.push(key);
+        });
+        for key in keys {
+            if state.wheel.deadline(key) <= now {
+                drop(state.wheel.remove(key));
+            }
+        }
         self.publish(&state);
     }
 
     /// Number of armed entries and of live entries (armed or not).
-    #[cfg(spindle_loom)]
+    #[cfg(any(test, spindle_loom))]
     pub(crate) fn counts(&self) -> (usize, usize) {
         let state = self.state.lock();
         (state.wheel.armed(), state.wheel.len())

@@ -105,11 +105,13 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
 /// A future that completes at a deadline; see [`sleep`] and [`sleep_until`].
 ///
 /// It registers with the timer on its first pending poll and stays
-/// registered (in place: [`Sleep::reset`] does not allocate) until dropped;
-/// dropping it cancels the timer in O(1). A sleep dropped before its
-/// deadline is never woken, except that a wake-up the driver collected just
-/// before the drop may still arrive (wakers run outside the timer's locks;
-/// such a wake-up is spurious and harmless). Each completing poll consumes
+/// registered until it completes or is dropped: [`Sleep::reset`] moves the
+/// registration in place (no allocation), and dropping it first cancels the
+/// timer in O(1). A sleep dropped before its deadline is never woken, except
+/// that a wake-up the driver collected just before the drop may still arrive
+/// (wakers run outside the timer's locks; such a wake-up is spurious and
+/// harmless). Likewise a sleep that completes on the clock before the driver
+/// got to its entry leaves it to the driver, whose wake-up is then spurious. Each completing poll consumes
 /// one unit of the task's cooperative budget.
 ///
 /// `Sleep` is `Unpin`: no pinning is needed to poll or reset it.

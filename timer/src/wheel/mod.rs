@@ -206,8 +206,10 @@ impl<T> Wheel<T> {
 
     /// A lower bound of the earliest armed deadline (ns), `None` when no
     /// entry is armed. Exact unless the earliest entry of its slot was
-    /// cancelled since the slot was last rebuilt; always `> now` right after
-    /// `advance(now)`. O(levels).
+    /// cancelled since the slot was last rebuilt, or a batch stopped part
+    /// way through cascading a slot (its bound still covers the entries that
+    /// moved down); always `> now` after an `advance(now)` that returned
+    /// `false`. O(levels).
     pub(crate) fn next_expiration(&self) -> Option<u64> {
         let regular = self.earliest_list().map(|e| e.min_deadline);
         let cascading = self.cascading_list().map(|e| e.min_deadline);
@@ -424,6 +426,11 @@ impl<T> Wheel<T> {
             None => {
                 self.list_mut(loc).head = next;
                 self.sync_list(loc);
+                if next.is_none() && self.cascading == Some(loc) {
+                    // Emptied by cancels between batches: nothing left to
+                    // resume (a later timer may reuse the slot).
+                    self.cascading = None;
+                }
             }
         }
         self.armed -= 1;
@@ -433,6 +440,12 @@ impl<T> Wheel<T> {
     /// Checks every structural invariant (tests only; O(entries)).
     #[cfg(test)]
     pub(crate) fn assert_valid(&self) {
+        if let Some(loc) = self.cascading {
+            assert!(
+                matches!(loc, Loc::Slot { level: 1.., .. }) && self.next_list().is_some_and(|e| e.loc == loc),
+                "cascading names an empty or level-0 slot: {loc:?}"
+            );
+        }
         let mut linked = 0;
         let mut lists: Vec<(Loc, Slot)> = vec![(Loc::Overflow, self.overflow)];
         for (level, lvl) in self.levels.iter().enumerate() {

@@ -360,3 +360,28 @@ fn crowded_slot_cascades_across_batches() {
     assert!(!rest.contains(&998) && !rest.contains(&999));
     assert_eq!(wheel.next_expiration(), None);
 }
+
+/// A slot emptied by cancels part way through its cascade stops being
+/// resumed: a later timer that reuses it must not shadow earlier due ones.
+#[test]
+fn cascade_emptied_by_cancels_is_forgotten() {
+    let t = |k: u64| k << TICK_SHIFT;
+    let mut wheel = Wheel::new();
+    // Level-1 slot 40 (ticks 2560..2624).
+    let keys: Vec<_> = (0..8u32).map(|i| wheel.insert(t(2600) + u64::from(i), i)).collect();
+    assert!(wheel.advance_bounded(t(2560), 2, |_, _| {}), "stops part way");
+    wheel.assert_valid();
+    for k in &keys[..6] {
+        wheel.remove(*k);
+    }
+    wheel.assert_valid();
+    // A late driver: the two entries that moved down fire.
+    assert_eq!(advance(&mut wheel, t(4196)).len(), 2);
+    wheel.insert(t(4096 + 40 * 64 + 5), 100); // level-1 slot 40 again
+    wheel.insert(t(4206), 101); // level 0
+    wheel.assert_valid();
+    let mut fired = vec![];
+    assert!(!wheel.advance_bounded(t(4210), usize::MAX, |_, id| fired.push(id)));
+    assert_eq!(fired, vec![101]);
+    wheel.assert_valid();
+}
