@@ -134,9 +134,8 @@ fn poll_entry(
     }
     match *registered {
         None => {
-            let index = handle.local_shard();
-            let Some(key) = handle.shard(index).register(deadline, cx.waker()) else { panic!("{SHUTDOWN_PANIC}") };
-            *registered = Some((index, key));
+            let Some(at) = handle.register(deadline, cx.waker()) else { panic!("{SHUTDOWN_PANIC}") };
+            *registered = Some(at);
             handle.notify_if_earlier(deadline);
             Poll::Pending
         }

@@ -3,9 +3,11 @@
 //! # Roles
 //!
 //! * Any thread registers, resets and cancels timers through a `Handle`. A
-//!   thread uses the shard picked by its own thread-local index, so workers
-//!   rarely contend on a shard lock; cancelling from another thread locks the
-//!   entry's shard, wherever it is.
+//!   thread registers on the shard picked by its own thread-local index, so
+//!   workers rarely contend on a shard lock; if that lock is held right then
+//!   (typically by the driver firing the shard), it registers on the next
+//!   shard whose lock is free instead of waiting. An entry records its shard;
+//!   cancelling from any thread locks that shard.
 //! * One thread at a time sits in [`TimerDriver::park`](crate::TimerDriver).
 //!   It publishes the deadline it sleeps toward in `parked_until` (0 while
 //!   nobody sleeps), and reads each shard's earliest deadline from an atomic.
@@ -34,8 +36,9 @@ use std::time::Instant;
 
 use spindle_executor::park::Unpark;
 
-use crate::shard::Shard;
+use crate::shard::{Entry, Shard};
 use crate::sync::{fence, AtomicBool, AtomicU64, Ordering};
+use crate::wheel::EntryKey;
 
 /// A handle to a timer: registers timers and wakes the timer driver.
 ///
@@ -240,6 +243,25 @@ impl Handle {
         THREAD_INDEX.try_with(|i| *i).unwrap_or(0) % self.inner.shards.len()
     }
 
+    /// Registers a timer due at `deadline` (ns) waking `waker`: on this
+    /// thread's shard, or, while the driver (or another thread) holds that
+    /// shard's lock, on the next shard whose lock is free; on this thread's
+    /// shard again, waiting, if none is. Returns `(shard, key)`, or `None`
+    /// once shut down. Does not notify the driver.
+    pub(crate) fn register(&self, deadline: u64, waker: &Waker) -> Option<(usize, EntryKey)> {
+        let shards = &self.inner.shards;
+        let local = self.local_shard();
+        let mut entry = Entry::new(waker);
+        for i in 0..shards.len() {
+            let index = (local + i) % shards.len();
+            match shards[index].try_register(deadline, entry) {
+                Ok(key) => return key.map(|key| (index, key)),
+                Err(back) => entry = back,
+            }
+        }
+        shards[local].register(deadline, entry).map(|key| (local, key))
+    }
+
     pub(crate) fn shard(&self, index: usize) -> &Shard {
         &self.inner.shards[index]
     }
@@ -322,5 +344,34 @@ impl Drop for EnterGuard {
 impl fmt::Debug for EnterGuard {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("EnterGuard").finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::task::Waker;
+
+    use spindle_executor::park::Parker;
+
+    use crate::TimerDriver;
+
+    /// While this thread's shard is locked (the driver firing it, say), a
+    /// registration goes to a free shard instead of waiting.
+    #[test]
+    fn registration_avoids_a_locked_shard() {
+        let driver = TimerDriver::with_shards(Parker::new(), 2);
+        let handle = driver.handle();
+        let local = handle.local_shard();
+        let deadline = handle.now_ns() + 60_000_000_000;
+        let held = handle.shard(local).hold_lock();
+        let (index, key) = handle.register(deadline, Waker::noop()).expect("registered");
+        assert_ne!(index, local, "went to the free shard");
+        drop(held);
+        assert_eq!(handle.shard(index).counts(), (1, 1));
+        assert_eq!(handle.shard(local).counts(), (0, 0));
+        drop(handle.shard(index).remove(key));
+        // With its own shard free, a thread registers there.
+        let (index, _) = handle.register(deadline, Waker::noop()).expect("registered");
+        assert_eq!(index, local);
     }
 }

@@ -17,7 +17,7 @@ use std::task::Waker;
 
 use spindle_executor::park::Unpark;
 
-use crate::shard::{Polled, Reset};
+use crate::shard::{Entry as ShardEntry, Polled, Reset};
 use crate::wheel::EntryKey;
 use crate::Handle;
 
@@ -60,7 +60,7 @@ impl Timers {
     /// `waker`; unparks the driver if it sleeps toward a later instant.
     /// `None` after shutdown.
     pub fn register(&self, shard: usize, deadline: u64, waker: &Waker) -> Option<Entry> {
-        let key = self.handle.shard(shard).register(deadline, waker)?;
+        let key = self.handle.shard(shard).register(deadline, ShardEntry::new(waker))?;
         self.handle.notify_if_earlier(deadline);
         Some(Entry { handle: self.handle.clone(), shard, deadline, key: Some(key) })
     }
@@ -112,7 +112,7 @@ impl Entry {
         let shard = self.handle.shard(self.shard);
         match self.key {
             None => {
-                if let Some(key) = shard.register(self.deadline, waker) {
+                if let Some(key) = shard.register(self.deadline, ShardEntry::new(waker)) {
                     self.key = Some(key);
                     self.handle.notify_if_earlier(self.deadline);
                 }

@@ -29,6 +29,7 @@
 //!   key; if the driver has not fired the entry yet, it will, waking the old
 //!   waker once more (a spurious wake-up) and freeing the slot.
 
+use std::ops::DerefMut;
 use std::task::Waker;
 
 use crate::sync::{AtomicU64, Mutex, Ordering};
@@ -59,6 +60,14 @@ struct ShardState {
 pub(crate) struct Entry {
     /// The task to wake when the entry fires.
     waker: Option<Waker>,
+}
+
+impl Entry {
+    /// An entry waking `waker` (cloned here, before any lock: a clone may run
+    /// foreign code).
+    pub(crate) fn new(waker: &Waker) -> Entry {
+        Entry { waker: Some(waker.clone()) }
+    }
 }
 
 /// The outcome of [`Shard::poll`].
@@ -101,12 +110,21 @@ impl Shard {
         self.next.load(Ordering::SeqCst)
     }
 
-    /// Registers an armed entry waking `waker` at `deadline`; `None` once
-    /// shut down.
-    pub(crate) fn register(&self, deadline: u64, waker: &Waker) -> Option<EntryKey> {
-        // Cloned before locking: a clone may run foreign code.
-        let entry = Entry { waker: Some(waker.clone()) };
-        let mut state = self.state.lock();
+    /// Registers `entry`, armed at `deadline`; `None` once shut down.
+    pub(crate) fn register(&self, deadline: u64, entry: Entry) -> Option<EntryKey> {
+        self.insert(self.state.lock(), deadline, entry)
+    }
+
+    /// [`Shard::register`] if the lock is free right now; otherwise gives
+    /// the entry back.
+    pub(crate) fn try_register(&self, deadline: u64, entry: Entry) -> Result<Option<EntryKey>, Entry> {
+        match self.state.try_lock() {
+            Some(state) => Ok(self.insert(state, deadline, entry)),
+            None => Err(entry),
+        }
+    }
+
+    fn insert(&self, mut state: impl DerefMut<Target = ShardState>, deadline: u64, entry: Entry) -> Option<EntryKey> {
         if state.shutdown {
             drop(state);
             drop(entry);
@@ -213,6 +231,13 @@ impl Shard {
     pub(crate) fn counts(&self) -> (usize, usize) {
         let state = self.state.lock();
         (state.wheel.armed(), state.wheel.len())
+    }
+
+    /// Holds this shard's lock until the guard drops (tests of the
+    /// registration fallback).
+    #[cfg(test)]
+    pub(crate) fn hold_lock(&self) -> impl Drop + '_ {
+        self.state.lock()
     }
 
     fn publish(&self, state: &ShardState) {
