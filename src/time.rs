@@ -3,6 +3,13 @@
 //! microsecond where the OS allows: the parked worker sleeps in the poller
 //! until the earliest deadline exactly, not rounded to a tick.
 //!
+//! Timers belong to the runtime current where they are created (inside a
+//! task, a `block_on`, or under [`Runtime::enter`](crate::Runtime::enter));
+//! creating one elsewhere panics with a message naming the function. A
+//! timer polled after its runtime was dropped, with its deadline still
+//! ahead, panics too ("spindle timer polled after its runtime shut down"),
+//! rather than leaving its caller waiting forever.
+//!
 //! ```
 //! use std::time::Duration;
 //!
