@@ -36,6 +36,12 @@ impl TimerEntry {
         TimerEntry { handle, deadline, registered: None }
     }
 
+    /// An entry already registered at `at` (the loom models pick the shard).
+    #[cfg(spindle_loom)]
+    pub(crate) fn registered(handle: Handle, deadline: u64, at: (usize, EntryKey)) -> TimerEntry {
+        TimerEntry { handle, deadline, registered: Some(at) }
+    }
+
     pub(crate) fn handle(&self) -> &Handle {
         &self.handle
     }
@@ -52,8 +58,45 @@ impl TimerEntry {
     /// the shard's lock.
     pub(crate) fn poll_elapsed(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         let now = self.handle.now_ns();
-        let TimerEntry { handle, deadline, registered } = self;
-        poll_entry(handle, *deadline, registered, cx, now)
+        self.poll_at(cx, now)
+    }
+
+    /// [`TimerEntry::poll_elapsed`] with the clock passed in (ns).
+    pub(crate) fn poll_at(&mut self, cx: &mut Context<'_>, now: u64) -> Poll<()> {
+        if self.deadline <= now {
+            // Passed on the clock. A registered entry the driver has not
+            // fired yet is due, so it fires soon (a spurious wake-up of the
+            // old waker) and its slot is freed: no lock here. With no driver
+            // left to do that, free it now.
+            if let Some((index, key)) = self.registered.take() {
+                if self.handle.is_shutdown() {
+                    drop(self.handle.shard(index).remove(key));
+                }
+            }
+            return Poll::Ready(());
+        }
+        match self.registered {
+            None => {
+                let Some(at) = self.handle.register(self.deadline, cx.waker()) else { panic!("{SHUTDOWN_PANIC}") };
+                self.registered = Some(at);
+                self.handle.notify_if_earlier(self.deadline);
+                Poll::Pending
+            }
+            Some((index, key)) => match self.handle.shard(index).poll(key, now, cx.waker()) {
+                Polled::Fired(old_waker) => {
+                    // The driver fired it between our clock read and the lock
+                    // (its clock is later than ours): never early.
+                    drop(old_waker);
+                    self.registered = None;
+                    Poll::Ready(())
+                }
+                Polled::Pending(old_waker) => {
+                    drop(old_waker);
+                    Poll::Pending
+                }
+                Polled::Shutdown => panic!("{SHUTDOWN_PANIC}"),
+            },
+        }
     }
 
     /// Whether a poll would complete.
@@ -68,9 +111,14 @@ impl TimerEntry {
 
     /// Moves the deadline (ns), in place.
     pub(crate) fn reset(&mut self, deadline: u64) {
+        let now = self.handle.now_ns();
+        self.reset_at(deadline, now);
+    }
+
+    /// [`TimerEntry::reset`] with the clock passed in (ns).
+    pub(crate) fn reset_at(&mut self, deadline: u64, now: u64) {
         self.deadline = deadline;
         if let Some((index, key)) = self.registered {
-            let now = self.handle.now_ns();
             match self.handle.shard(index).reset(key, deadline, now) {
                 Reset::Armed => self.handle.notify_if_earlier(deadline),
                 Reset::Fired(waker) => {
@@ -111,50 +159,6 @@ impl fmt::Debug for TimerEntry {
 /// dropped meanwhile).
 pub(crate) const SHUTDOWN_PANIC: &str =
     "spindle timer polled after its runtime shut down: the deadline is still ahead and no timer fires any more";
-
-/// The body of [`TimerEntry::poll_elapsed`], over the entry's fields.
-fn poll_entry(
-    handle: &Handle,
-    deadline: u64,
-    registered: &mut Option<(usize, EntryKey)>,
-    cx: &mut Context<'_>,
-    now: u64,
-) -> Poll<()> {
-    if deadline <= now {
-        // Passed on the clock. A registered entry the driver has not fired
-        // yet is due, so it fires soon (a spurious wake-up of the old waker)
-        // and its slot is freed: no lock here. With no driver left to do
-        // that, free it now.
-        if let Some((index, key)) = registered.take() {
-            if handle.is_shutdown() {
-                drop(handle.shard(index).remove(key));
-            }
-        }
-        return Poll::Ready(());
-    }
-    match *registered {
-        None => {
-            let Some(at) = handle.register(deadline, cx.waker()) else { panic!("{SHUTDOWN_PANIC}") };
-            *registered = Some(at);
-            handle.notify_if_earlier(deadline);
-            Poll::Pending
-        }
-        Some((index, key)) => match handle.shard(index).poll(key, now, cx.waker()) {
-            Polled::Fired(old_waker) => {
-                // The driver fired it between our clock read and the lock
-                // (its clock is later than ours): never early.
-                drop(old_waker);
-                *registered = None;
-                Poll::Ready(())
-            }
-            Polled::Pending(old_waker) => {
-                drop(old_waker);
-                Poll::Pending
-            }
-            Polled::Shutdown => panic!("{SHUTDOWN_PANIC}"),
-        },
-    }
-}
 
 #[cfg(test)]
 mod tests {

@@ -13,12 +13,12 @@
 use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::task::Waker;
+use std::task::{Context, Waker};
 
 use spindle_executor::park::Unpark;
 
-use crate::shard::{Entry as ShardEntry, Polled, Reset};
-use crate::wheel::EntryKey;
+use crate::entry::TimerEntry;
+use crate::shard::Entry as ShardEntry;
 use crate::Handle;
 
 /// A timer with `shards` shards and an unparker that counts its calls.
@@ -36,13 +36,9 @@ impl Unpark for CountingUnpark {
     }
 }
 
-/// One registered entry; dropping it cancels it.
-pub struct Entry {
-    handle: Handle,
-    shard: usize,
-    deadline: u64,
-    key: Option<EntryKey>,
-}
+/// One registered entry: the runtime's own `TimerEntry` with the clock
+/// passed in. Dropping it cancels it.
+pub struct Entry(TimerEntry);
 
 impl Timers {
     /// A timer with `shards` shards (at least 1).
@@ -62,7 +58,7 @@ impl Timers {
     pub fn register(&self, shard: usize, deadline: u64, waker: &Waker) -> Option<Entry> {
         let key = self.handle.shard(shard).register(deadline, ShardEntry::new(waker))?;
         self.handle.notify_if_earlier(deadline);
-        Some(Entry { handle: self.handle.clone(), shard, deadline, key: Some(key) })
+        Some(Entry(TimerEntry::registered(self.handle.clone(), deadline, (shard, key))))
     }
 
     /// What `TimerDriver::park` does when it wakes at `now` (ns): fire every
@@ -99,67 +95,21 @@ impl Timers {
 }
 
 impl Entry {
-    /// What `TimerEntry::poll_elapsed` does at `now`: `true` once the
-    /// deadline has passed (no lock) or the driver fired the entry; if not,
-    /// stores `waker` for the driver, registering afresh if the entry was
-    /// fired and reset. After shutdown an entry that is not due stays
-    /// unfired (`false`); `Sleep` turns that case into its shutdown panic.
+    /// `TimerEntry::poll_elapsed` at `now`: `true` once the deadline has
+    /// passed (no lock) or the driver fired the entry; if not, stores `waker`
+    /// for the driver, registering afresh if the entry was fired and reset.
+    /// Panics like `Sleep` if polled after shutdown with its deadline ahead.
     pub fn poll(&mut self, now: u64, waker: &Waker) -> bool {
-        if self.deadline <= now {
-            self.key = None;
-            return true;
-        }
-        let shard = self.handle.shard(self.shard);
-        match self.key {
-            None => {
-                if let Some(key) = shard.register(self.deadline, ShardEntry::new(waker)) {
-                    self.key = Some(key);
-                    self.handle.notify_if_earlier(self.deadline);
-                }
-                false
-            }
-            Some(key) => match shard.poll(key, now, waker) {
-                Polled::Fired(old) => {
-                    drop(old);
-                    self.key = None;
-                    true
-                }
-                Polled::Pending(old) => {
-                    drop(old);
-                    false
-                }
-                Polled::Shutdown => false,
-            },
-        }
+        self.0.poll_at(&mut Context::from_waker(waker), now).is_ready()
     }
 
-    /// Moves the deadline to `deadline` (ns), as `Sleep::reset` does at `now`.
+    /// `TimerEntry::reset` to `deadline` (ns) at `now`.
     pub fn reset(&mut self, deadline: u64, now: u64) {
-        self.deadline = deadline;
-        let Some(key) = self.key else { return };
-        match self.handle.shard(self.shard).reset(key, deadline, now) {
-            Reset::Armed => self.handle.notify_if_earlier(deadline),
-            Reset::Fired(waker) => {
-                self.key = None;
-                if let Some(waker) = waker {
-                    waker.wake();
-                }
-            }
-            Reset::Gone => self.key = None,
-            Reset::Shutdown => {}
-        }
+        self.0.reset_at(deadline, now);
     }
 
     /// Cancels the entry (same as dropping it).
     pub fn cancel(self) {}
-}
-
-impl Drop for Entry {
-    fn drop(&mut self) {
-        if let Some(key) = self.key.take() {
-            drop(self.handle.shard(self.shard).remove(key));
-        }
-    }
 }
 
 impl fmt::Debug for Timers {
@@ -170,6 +120,6 @@ impl fmt::Debug for Timers {
 
 impl fmt::Debug for Entry {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Entry").field("shard", &self.shard).field("key", &self.key).finish()
+        f.debug_tuple("Entry").field(&self.0).finish()
     }
 }
