@@ -140,6 +140,9 @@ pub struct TimerRowResult {
     pub rounds: usize,
     /// spindle, tokio, async-io.
     pub summaries: [TimerSummary; 3],
+    /// The OS floor under the row, if it has one
+    /// ([`os_floor`](crate::workloads::os_floor)).
+    pub floor: Option<TimerSummary>,
 }
 
 fn seconds(v: f64) -> String {
@@ -153,23 +156,39 @@ fn seconds(v: f64) -> String {
 
 /// The timer table: lateness p50 / p99 / max and the median total per
 /// runtime, then the ratios spindle/tokio and spindle/async-io (below 1.00
-/// means spindle is ahead).
+/// means spindle is ahead). A row with an OS floor also shows the floor and
+/// what spindle adds to it (spindle minus floor, per column).
 pub fn timer_table(rows: &[TimerRowResult]) -> String {
     let mut out = String::new();
     out.push_str("| benchmark | runtime | lateness p50 | lateness p99 | lateness max | total |\n");
     out.push_str("|---|---|---:|---:|---:|---:|\n");
     for row in rows {
-        for (which, s) in Which::ALL.iter().zip(&row.summaries) {
+        let line = |out: &mut String, who: &str, s: &TimerSummary| {
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {} | {} | {} |",
                 row.name,
-                which.timer_name(),
+                who,
                 seconds(s.p50),
                 seconds(s.p99),
                 seconds(s.max),
                 seconds(s.total)
             );
+        };
+        for (which, s) in Which::ALL.iter().zip(&row.summaries) {
+            line(&mut out, which.timer_name(), s);
+        }
+        if let Some(floor) = &row.floor {
+            line(&mut out, "os floor", floor);
+            let s = &row.summaries[0];
+            let added = TimerSummary {
+                p50: s.p50 - floor.p50,
+                p99: s.p99 - floor.p99,
+                max: s.max - floor.max,
+                total: s.total - floor.total,
+                ..*s
+            };
+            line(&mut out, "spindle − floor", &added);
         }
         let s = &row.summaries[0];
         for (which, o) in Which::ALL.iter().zip(&row.summaries).skip(1) {
@@ -220,11 +239,13 @@ mod tests {
         assert_eq!((s.p50, s.p99, s.max, s.total), (10e-6, 10e-6, 1e-3, 60e-3));
         assert_eq!((s.timers, s.early), (203, 1));
         let t = TimerSummary { p50: 20e-6, p99: 40e-6, max: 2e-3, total: 30e-3, timers: 1, early: 0 };
-        let rows = [TimerRowResult { name: "t", rounds: 1, summaries: [s, t, t] }];
+        let rows = [TimerRowResult { name: "t", rounds: 1, summaries: [s, t, t], floor: Some(t) }];
         let table = timer_table(&rows);
         assert!(table.contains("| t | spindle | 10.0 µs | 10.0 µs | 1.00 ms | 60.00 ms |"), "{table}");
         assert!(table.contains("| t | async-io | 20.0 µs | 40.0 µs | 2.00 ms | 30.00 ms |"), "{table}");
         assert!(table.contains("| t | spindle/tokio | 0.50 | 0.25 | 0.50 | 2.00 |"), "{table}");
+        assert!(table.contains("| t | os floor | 20.0 µs | 40.0 µs | 2.00 ms | 30.00 ms |"), "{table}");
+        assert!(table.contains("| t | spindle − floor | -10.0 µs | -30.0 µs | -1.00 ms | 30.00 ms |"), "{table}");
         assert_eq!(format_value(Unit::Seconds, 85e-9), "85.0 ns");
     }
 }

@@ -51,6 +51,10 @@ pub struct TimerRow {
     pub warmup: usize,
     /// Takes one sample on one runtime.
     pub sample: fn(&Runtimes, Which) -> TimerSample,
+    /// Takes one sample of the OS floor under the row, if it has one (see
+    /// [`workloads::os_floor`]): a bare thread sleeping toward the same
+    /// deadlines, measured once per round beside the runtimes.
+    pub floor: Option<fn() -> TimerSample>,
 }
 
 fn timed<R: BenchRuntime, W: Workload>(rt: &R) -> f64 {
@@ -96,6 +100,10 @@ fn timers_precision(rts: &Runtimes, which: Which) -> TimerSample {
     }
 }
 
+fn precision_floor() -> TimerSample {
+    workloads::os_floor(workloads::precision_durations())
+}
+
 /// Every row of the main table, in table order.
 pub const ROWS: &[Row] = &[
     Row::timed::<workloads::SpawnManyLocal>(),
@@ -112,8 +120,10 @@ pub const ROWS: &[Row] = &[
 
 /// Every row of the timer table, in table order. `timers_precision` costs
 /// about a second per sample, hence its 3 rounds and no warm-up (the
-/// runtimes and their timers are warm from the rows before it).
+/// runtimes and their timers are warm from the rows before it); it also
+/// measures the OS floor under it. `timers_fire` has no floor: it measures
+/// throughput, where the wake-up itself is a small part.
 pub const TIMER_ROWS: &[TimerRow] = &[
-    TimerRow { name: "timers_fire", rounds: 10, warmup: 1, sample: timers_fire },
-    TimerRow { name: "timers_precision", rounds: 3, warmup: 0, sample: timers_precision },
+    TimerRow { name: "timers_fire", rounds: 10, warmup: 1, sample: timers_fire, floor: None },
+    TimerRow { name: "timers_precision", rounds: 3, warmup: 0, sample: timers_precision, floor: Some(precision_floor) },
 ];

@@ -135,13 +135,18 @@ fn run_timer_row(rts: &Runtimes, row: &TimerRow, opts: &Options) -> TimerRowResu
         }
     }
     let mut samples: [Vec<_>; 3] = Default::default();
+    let mut floor = Vec::new();
     for round in 0..rounds {
         for which in order(round) {
             let index = Which::ALL.iter().position(|w| *w == which).unwrap();
             samples[index].push((row.sample)(rts, which));
         }
+        if let Some(sample) = row.floor {
+            floor.push(sample());
+        }
     }
-    TimerRowResult { name: row.name, rounds, summaries: samples.map(|s| TimerSummary::of(&s)) }
+    let floor = (!floor.is_empty()).then(|| TimerSummary::of(&floor));
+    TimerRowResult { name: row.name, rounds, summaries: samples.map(|s| TimerSummary::of(&s)), floor }
 }
 
 fn main() -> ExitCode {

@@ -86,7 +86,7 @@ struct Shared {
     latch: Latch,
 }
 
-fn nanos(d: Duration) -> i64 {
+pub(crate) fn nanos(d: Duration) -> i64 {
     i64::try_from(d.as_nanos()).unwrap_or(i64::MAX)
 }
 
