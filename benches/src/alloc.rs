@@ -1,4 +1,14 @@
-//! A counting wrapper around [`System`], for memory rows.
+//! A counting wrapper around the allocator every runtime in the run uses,
+//! for memory rows: the system allocator ([`System`](std::alloc::System): glibc's malloc on
+//! Linux), or mimalloc with the crate's `mimalloc` feature
+//! (`cargo run --release -p spindle-benches --features mimalloc --bin compare`).
+//!
+//! The choice moves the spawn and timer rows: with glibc, a task cell
+//! allocated on one worker and freed on another contends on the first
+//! worker's malloc arena lock (a futex call when contended), and all three
+//! runtimes free most cells away from where they were allocated in those
+//! rows. mimalloc frees such blocks without a lock. Production users pick
+//! their allocator; the table should be read with the one they use.
 //!
 //! Install it in a binary with
 //! `#[global_allocator] static A: spindle_benches::alloc::Counting = spindle_benches::alloc::Counting;`.
@@ -8,7 +18,16 @@
 //! since the window opened. Allocator overhead (malloc chunk headers,
 //! rounding) is not included.
 
-use std::alloc::{GlobalAlloc, Layout, System};
+use std::alloc::{GlobalAlloc, Layout};
+
+#[cfg(not(feature = "mimalloc"))]
+use std::alloc::System as Inner;
+
+#[cfg(feature = "mimalloc")]
+use mimalloc::MiMalloc as Inner;
+
+/// The allocator underneath [`Counting`]: `"system"` or `"mimalloc"`.
+pub const INNER: &str = if cfg!(feature = "mimalloc") { "mimalloc" } else { "system" };
 use std::sync::atomic::{AtomicBool, AtomicIsize, Ordering};
 
 static COUNTING: AtomicBool = AtomicBool::new(false);
@@ -29,13 +48,13 @@ fn record(delta: isize) {
     }
 }
 
-// SAFETY: every method forwards to `System` with the caller's arguments
-// unchanged, so `System`'s guarantees carry over; the counting on the side
+// SAFETY: every method forwards to `Inner` with the caller's arguments
+// unchanged, so `Inner`'s guarantees carry over; the counting on the side
 // never touches the memory.
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         // SAFETY: forwarded; the caller upholds `GlobalAlloc::alloc`'s contract.
-        let ptr = unsafe { System.alloc(layout) };
+        let ptr = unsafe { Inner.alloc(layout) };
         if !ptr.is_null() {
             record(layout.size() as isize);
             if layout.size() == PROBE_SIZE {
@@ -47,7 +66,7 @@ unsafe impl GlobalAlloc for Counting {
 
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
         // SAFETY: forwarded, as in `alloc`.
-        let ptr = unsafe { System.alloc_zeroed(layout) };
+        let ptr = unsafe { Inner.alloc_zeroed(layout) };
         if !ptr.is_null() {
             record(layout.size() as isize);
             if layout.size() == PROBE_SIZE {
@@ -58,14 +77,14 @@ unsafe impl GlobalAlloc for Counting {
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: forwarded; `ptr` came from this allocator, i.e. `System`.
-        unsafe { System.dealloc(ptr, layout) };
+        // SAFETY: forwarded; `ptr` came from this allocator, i.e. `Inner`.
+        unsafe { Inner.dealloc(ptr, layout) };
         record(-(layout.size() as isize));
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        // SAFETY: forwarded; `ptr` came from `System` with `layout`.
-        let new = unsafe { System.realloc(ptr, layout, new_size) };
+        // SAFETY: forwarded; `ptr` came from `Inner` with `layout`.
+        let new = unsafe { Inner.realloc(ptr, layout, new_size) };
         if !new.is_null() {
             record(new_size as isize - layout.size() as isize);
         }

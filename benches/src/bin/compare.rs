@@ -180,7 +180,13 @@ fn main() -> ExitCode {
         }
     };
     let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
-    eprintln!("workers: {}, rounds: {}, warm-up rounds: {}, CPUs: {cpus}", opts.workers, opts.rounds, opts.warmup);
+    eprintln!(
+        "workers: {}, rounds: {}, warm-up rounds: {}, CPUs: {cpus}, allocator: {}",
+        opts.workers,
+        opts.rounds,
+        opts.warmup,
+        alloc::INNER
+    );
 
     let mut results = Vec::new();
     let mut notes = Vec::new();
@@ -248,8 +254,11 @@ fn main() -> ExitCode {
     }
 
     println!(
-        "workers: {} per runtime; {} rounds, interleaved; medians; ratios below 1.00 mean spindle is ahead\n",
-        opts.workers, opts.rounds
+        "workers: {} per runtime; {} rounds, interleaved; medians; ratios below 1.00 mean spindle is ahead; \
+         allocator: {}\n",
+        opts.workers,
+        opts.rounds,
+        alloc::INNER
     );
     if !results.is_empty() {
         println!("{}", report::markdown_table(&results));

@@ -35,8 +35,8 @@ pub use self::ping_pong::PingPong;
 pub use self::spawn_many::{SpawnManyLocal, SpawnManyRemote};
 pub use self::timers::{sleep_many, TimerSample};
 pub use self::timers_cancel::{cancel_timers, TimersCancel, CANCEL_PER_TASK, CANCEL_TASKS, TIMERS_CANCEL};
-pub use self::timers_floor::os_floor;
 pub use self::timers_fire::{fire_durations, timers_fire, TimersFire, TIMERS_FIRE};
+pub use self::timers_floor::os_floor;
 pub use self::timers_precision::{precision_durations, timers_precision, TIMERS_PRECISION};
 pub use self::yield_many::YieldMany;
 
