@@ -312,6 +312,36 @@ impl Interval {
     }
 }
 
+/// An interval is an endless stream of its ticks' scheduled instants (as
+/// smol's `Timer` is), so stream combinators work on it directly, with no
+/// wrapper type.
+///
+/// ```
+/// # use spindle_executor::park::{Park, Parker};
+/// # let mut driver = spindle_timer::TimerDriver::new(Parker::new());
+/// # let _enter = driver.handle().enter();
+/// # std::thread::spawn(move || loop { driver.park(None) });
+/// use futures_util::StreamExt;
+/// use std::time::Duration;
+///
+/// # futures_executor::block_on(async {
+/// let every = spindle_timer::interval(Duration::from_millis(1));
+/// let ticks: Vec<_> = every.take(3).collect().await;
+/// assert_eq!(ticks[2] - ticks[0], Duration::from_millis(2));
+/// # });
+/// ```
+impl futures_core::Stream for Interval {
+    type Item = Instant;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Instant>> {
+        self.get_mut().poll_tick(cx).map(Some)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (usize::MAX, None)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

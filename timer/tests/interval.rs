@@ -129,3 +129,21 @@ fn zero_period_panics() {
     let _enter = rt.handle().enter();
     let _ = interval(Duration::ZERO);
 }
+
+#[test]
+fn stream_yields_the_ticks_and_shares_their_schedule() {
+    use futures_util::StreamExt;
+    let rt = Rt::new();
+    rt.block_on(async {
+        let start = Instant::now() + Duration::from_millis(5);
+        let mut iv = interval_at(start, PERIOD);
+        assert_eq!(futures_util::Stream::size_hint(&iv), (usize::MAX, None), "endless");
+        let streamed: Vec<Instant> = iv.by_ref().take(2).collect().await;
+        // Burst (the default) keeps every tick on the grid, however late.
+        assert_eq!(streamed, [start, start + PERIOD]);
+        assert!(Instant::now() >= start + PERIOD, "never early");
+        // The stream and `tick` advance one schedule.
+        assert_eq!(iv.tick().await, start + PERIOD * 2);
+        assert_eq!(iv.next().await, Some(start + PERIOD * 3));
+    });
+}
