@@ -296,6 +296,11 @@ impl Schedule for Arc<Shared> {
     }
 
     fn release(&self, task: NonNull<Header>) -> bool {
+        // SAFETY: `release` is called by the completing harness, which holds
+        // a reference to the complete task.
+        if unsafe { worker::defer_release(self, task) } {
+            return false;
+        }
         self.registry.release(task)
     }
 }

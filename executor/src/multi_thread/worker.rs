@@ -11,7 +11,8 @@
 //!       or steal_work()           become a searcher (at most half of the
 //!                                 workers), steal half of a random victim's
 //!                                 deque, then from the injector
-//!       or park()                 publish "parked", re-check the queues if
+//!       or park()                 release the batch of completed tasks,
+//!                                 publish "parked", re-check the queues if
 //!                                 last searcher, sleep (in the driver if
 //!                                 free), come back searching if notified
 //!   run_task(task)                leave searching first (waking one more
@@ -21,16 +22,25 @@
 //! While a task is polled (and while the driver dispatches events), the
 //! worker's [`Core`] sits in the thread-local [`WorkerCx`], so that wakes on
 //! this thread push to this worker's LIFO slot and deque without locks.
+//!
+//! Tasks completed on this thread leave the registry in batches of
+//! [`RELEASE_BATCH`] (see `task/registry.rs`): the batch is released when
+//! full, before the worker parks, and when it exits.
 
 use std::cell::{Cell, RefCell};
-use std::ptr;
+use std::ptr::{self, NonNull};
 use std::time::Instant;
 
 use super::{Shared, WorkerMetrics, WorkerParker, LIFO_STEAL_AFTER, MAX_LIFO_POLLS};
 use crate::queue::LocalQueue;
 use crate::rng::FastRand;
 use crate::sync::{fence, mutant, Arc, Mutant, Ordering};
-use crate::task::Notified;
+use crate::task::registry::Deferred;
+use crate::task::{Header, Notified};
+
+/// Completed tasks a worker holds before removing them from the registry
+/// together. Each holds its cell (about 80 bytes and up) until then.
+pub(crate) const RELEASE_BATCH: usize = 32;
 
 /// What only the owning worker touches.
 pub(crate) struct Core {
@@ -71,6 +81,29 @@ impl Core {
 struct WorkerCx {
     shared: *const Shared,
     core: RefCell<Option<Box<Core>>>,
+    /// Tasks completed here whose registry entries are not yet removed.
+    released: RefCell<Vec<Deferred>>,
+}
+
+impl WorkerCx {
+    /// Removes the batch of completed tasks from the registry.
+    fn release_batch(&self, shared: &Shared) {
+        let Ok(mut slot) = self.released.try_borrow_mut() else { return };
+        if slot.is_empty() {
+            return;
+        }
+        // Taken out of the cell: dropping the registry's references below
+        // may run destructors, which must find the cell free.
+        let mut batch = std::mem::take(&mut *slot);
+        drop(slot);
+        shared.registry.release_batch(&mut batch);
+        if let Ok(mut slot) = self.released.try_borrow_mut() {
+            if slot.is_empty() {
+                // Keep the capacity.
+                *slot = batch;
+            }
+        }
+    }
 }
 
 crate::sync::thread_local! {
@@ -123,9 +156,38 @@ pub(crate) fn schedule_local(shared: &Shared, task: Notified, is_yield: bool) ->
     })
 }
 
+/// Takes a completed task's registry removal into the current worker's
+/// batch, if this thread is a worker of `shared`: returns `true` if it did
+/// (the registry keeps its reference until the batch is released), `false`
+/// if the caller must release it now.
+///
+/// # Safety
+/// As [`Registry::deferred`](crate::task::registry::Registry::deferred):
+/// the caller holds a reference to the complete task.
+pub(crate) unsafe fn defer_release(shared: &Shared, task: NonNull<Header>) -> bool {
+    CURRENT.with(|current| {
+        let cx = current.get();
+        if cx.is_null() {
+            return false;
+        }
+        // SAFETY: as in `schedule_local`.
+        let cx = unsafe { &*cx };
+        if !ptr::eq(cx.shared, shared) {
+            return false;
+        }
+        if cx.released.try_borrow().is_ok_and(|b| b.len() >= RELEASE_BATCH) {
+            cx.release_batch(shared);
+        }
+        let Ok(mut batch) = cx.released.try_borrow_mut() else { return false };
+        // SAFETY: the caller's contract.
+        batch.push(unsafe { shared.registry.deferred(task) });
+        true
+    })
+}
+
 /// The body of a worker thread. Returns when the runtime shuts down.
 pub(crate) fn run_worker(shared: Arc<Shared>, core: Core) {
-    let cx = WorkerCx { shared: &*shared, core: RefCell::new(None) };
+    let cx = WorkerCx { shared: &*shared, core: RefCell::new(None), released: RefCell::new(Vec::new()) };
     struct Reset;
     impl Drop for Reset {
         fn drop(&mut self) {
@@ -139,6 +201,7 @@ pub(crate) fn run_worker(shared: Arc<Shared>, core: Core) {
     core.is_searching = false;
     let core = worker.run(core);
     worker.drain(core);
+    cx.release_batch(&shared);
 }
 
 struct Worker<'a> {
@@ -254,6 +317,8 @@ impl Worker<'_> {
     fn park(&self, mut core: Box<Core>) -> Box<Core> {
         let shared = self.shared;
         let index = core.index;
+        // An idle worker holds no completed tasks.
+        self.cx.release_batch(shared);
         let last_searcher = shared.idle.transition_worker_to_parked(index, core.is_searching);
         // Pairs with the pusher's fence (`schedule_local`, `schedule_remote`):
         // either its load of the idle state sees us parked, or our re-check
