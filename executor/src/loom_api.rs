@@ -168,6 +168,18 @@ impl LoomRuntime {
         self.shared.shutdown.load(Ordering::SeqCst)
     }
 
+    /// Shuts down as `shutdown_timeout` does when it gives up on a worker:
+    /// signal, cancel the registry and drain the queues while the workers
+    /// may still be running (and releasing their batches of completed
+    /// tasks), then join them.
+    pub fn shutdown_racing_workers(self) {
+        self.shared.begin_shutdown();
+        self.shared.finish_shutdown();
+        for t in self.threads {
+            t.join().unwrap();
+        }
+    }
+
     /// Shuts down in the runtime's order: signal, join the workers, cancel
     /// the registry, drain the queues.
     pub fn shutdown(self) {

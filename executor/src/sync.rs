@@ -156,6 +156,9 @@ pub enum Mutant {
     ParkerIgnoresNotified,
     /// The reactor stores a waker without re-checking readiness after.
     ReactorSkipsRecheck,
+    /// A worker's batch release drops the registry's reference of a task
+    /// the closer already took (and released).
+    BatchReleasesClosedTask,
 }
 
 /// Whether `m` is the mutant switched on for this model.

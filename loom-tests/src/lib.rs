@@ -25,7 +25,7 @@
 //! | `tests/abort.rs` | 3. abort racing poll and completion; abort before the first poll | 3 | 0.7 s |
 //! | `tests/waker.rs` | 4. waker clone / drop / wake from several threads | 3 | 0.3 s |
 //! | `tests/worker_park.rs` | 5. a task pushed from outside while 1 or 2 workers decide to sleep always runs (the real worker loop); 6. searching count is zero once all are parked; mutant: `SkipParkRecheck` | `LOOM_MAX_PREEMPTIONS` (CI: 2) | 11 s (at 3: about 190 s) |
-//! | `tests/shutdown.rs` | 7. shutdown racing spawn and wake: every future dropped once, no task leaked | 3 | 2 s |
+//! | `tests/shutdown.rs` | 7. shutdown racing spawn and wake: every future dropped once, no task leaked; 11. the registry closed while a worker releases its batch of completed tasks; mutant: `BatchReleasesClosedTask` | 3 | 4 s |
 //! | `tests/timer.rs` | 8. timer cancel / reset racing fire, no deadline fired twice, the driver's park handshake | 3 | < 0.1 s |
 //! | `tests/reactor.rs` | 9. a readiness event racing waker registration; mutant: `ReactorSkipsRecheck` | 3 | < 0.1 s |
 //! | `tests/block_on.rs` | 10. `block_on` woken while about to park; mutant: `ParkerIgnoresNotified` | 3 | < 0.1 s |

@@ -1,12 +1,17 @@
 //! Model 7: shutdown racing spawn and wake: every task is either run or
 //! cancelled, every future dropped exactly once, nothing leaked (a leaked
 //! task would leak the scheduler's loom `Arc`, which loom reports).
+//!
+//! Model 11: the registry closed while a worker still runs and releases its
+//! batch of completed tasks (`shutdown_timeout` giving up on a stuck
+//! worker): each registry reference is released once, by the batch or by
+//! the closer. Mutant: `BatchReleasesClosedTask`.
 #![cfg(spindle_loom)]
 
 mod common;
 
 use common::{DropCounter, Signal, Tracked};
-use spindle_executor::loom_api::{block_on, LoomRuntime};
+use spindle_executor::loom_api::{block_on, LoomRuntime, Mutant};
 
 #[test]
 fn shutdown_racing_wake() {
@@ -51,4 +56,43 @@ fn shutdown_racing_spawn() {
         assert!(result.is_ok() || result.unwrap_err().is_cancelled());
         assert_eq!(futures.count(), 1);
     });
+}
+
+fn closing_while_a_worker_releases_its_batch() {
+    common::model(|| {
+        let rt = LoomRuntime::start(1);
+        let futures = DropCounter::default();
+        let outputs = DropCounter::default();
+        let join = rt.spawn({
+            let guard = Tracked::new((), &futures);
+            let output = Tracked::new((), &outputs);
+            async move {
+                drop(guard);
+                output
+            }
+        });
+        // Detached: completed tasks are then released by the batch alone.
+        drop(rt.spawn(async {}));
+        rt.shutdown_racing_workers();
+        match block_on(join) {
+            Ok(output) => drop(output),
+            Err(err) => assert!(err.is_cancelled()),
+        }
+        assert_eq!(futures.count(), 1, "the future is dropped exactly once");
+        assert!(outputs.count() <= 1, "an output is dropped at most once");
+    });
+}
+
+#[test]
+fn shutdown_racing_a_worker_releasing_its_batch() {
+    closing_while_a_worker_releases_its_batch();
+}
+
+#[test]
+fn mutant_batch_releases_closed_task_is_caught() {
+    common::mutant_must_fail(
+        "mutant_batch_releases_closed_task_is_caught",
+        Mutant::BatchReleasesClosedTask,
+        closing_while_a_worker_releases_its_batch,
+    );
 }

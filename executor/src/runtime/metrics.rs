@@ -109,7 +109,10 @@ impl RuntimeMetrics {
         }
     }
 
-    /// Tasks spawned and not yet finished.
+    /// Tasks spawned and not yet finished. A worker drops the tasks it
+    /// completes from this count in batches (at most 32 at a time, and all
+    /// of them before it goes idle), so under load the count can lag behind
+    /// completions by that much per worker.
     pub fn num_alive_tasks(&self) -> usize {
         match &self.handle.inner.scheduler {
             Scheduler::MultiThread(shared) => shared.registry.len(),

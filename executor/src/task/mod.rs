@@ -16,7 +16,10 @@
 //!
 //! A task starts with three references (registry, `JoinHandle`, first
 //! `Notified`). The registry's goes when the task completes (or at
-//! shutdown), so a task can never be freed before its future is dropped.
+//! shutdown), so a task can never be freed before its future is dropped. A
+//! worker releases the registry's references of the tasks it completes in
+//! batches (see `registry`), so a completed cell may outlive its completion
+//! by up to a batch.
 //!
 //! # Fields and who may touch them
 //!
@@ -69,9 +72,11 @@ pub(crate) trait Schedule: Send + Sync + 'static {
         self.schedule(task);
     }
 
-    /// Removes a completed task from the registry. Returns `true` if the
-    /// registry's reference was still held, and is now the caller's to
-    /// release.
+    /// Removes a completed task from the registry, now or later. Returns
+    /// `true` if the registry's reference was still held and is now the
+    /// caller's to release; `false` if the closer already took it, or if
+    /// the removal was deferred (a worker's batch: the registry keeps its
+    /// reference until the batch is released).
     fn release(&self, task: NonNull<Header>) -> bool;
 }
 

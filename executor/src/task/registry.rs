@@ -23,7 +23,7 @@ use crossbeam_utils::CachePadded;
 use std::future::Future;
 
 use super::{Header, JoinHandle, Notified, Schedule, Task, TaskId};
-use crate::sync::Mutex;
+use crate::sync::{mutant, Mutant, Mutex};
 
 pub(crate) struct Registry {
     shards: Box<[CachePadded<Mutex<Shard>>]>,
@@ -159,10 +159,11 @@ impl Registry {
                 // The closer may have taken (and freed) the task: compare
                 // addresses only. No insert follows a close, so a freed
                 // cell's address cannot come back in this slot.
-                let Some(slot) = shard.slots.get_mut(key) else { continue };
-                if slot.as_ref().is_none_or(|task| task.header() != deferred.header) {
+                let slot = shard.slots.get_mut(key);
+                let Some(slot) = slot.filter(|s| s.as_ref().is_some_and(|t| t.header() == deferred.header)) else {
+                    deferred.owned = mutant(Mutant::BatchReleasesClosedTask);
                     continue;
-                }
+                };
                 std::mem::forget(slot.take());
                 deferred.owned = true;
                 shard.free.push(key);
