@@ -42,15 +42,16 @@
 //! # Shutdown
 //!
 //! 1. `shutdown` is set and every worker and the driver are unparked.
-//! 2. Each worker finishes its current poll, leaves its loop and drops the
+//! 2. Each worker finishes its current poll, leaves its loop, drops the
 //!    `Notified`s in its LIFO slot and deque (only references; the tasks
-//!    stay in the registry).
+//!    stay in the registry) and releases its batch of completed tasks.
 //! 3. The runtime joins the workers, then closes the registry and cancels
 //!    every task in it: futures are dropped, `JoinHandle`s see cancelled.
 //!    With a deadline (`shutdown_timeout`), a worker still inside one poll
 //!    when it passes is left detached, and steps 3 to 5 run while it may
 //!    still be polling: the registry marks the task it polls cancelled (it
-//!    is dropped when the poll returns), its deque and LIFO slot are safe to
+//!    is dropped when the poll returns), the closer takes the tasks waiting
+//!    in its batch (the batch then finds them gone), its deque and LIFO slot are safe to
 //!    steal from concurrently, and it never takes the driver again (it sees
 //!    `shutdown` when its poll returns and leaves its loop). It keeps this
 //!    state alive through its `Arc` until it exits.
@@ -121,6 +122,9 @@ pub(crate) struct WorkerMetrics {
     pub(crate) noop_unparks: AtomicU64,
     pub(crate) lifo_rescues: AtomicU64,
     pub(crate) busy_nanos: AtomicU64,
+    /// Completed tasks in this worker's release batch, still in the
+    /// registry (subtracted from `num_alive_tasks`).
+    pub(crate) batched_releases: AtomicU64,
 }
 
 impl WorkerMetrics {

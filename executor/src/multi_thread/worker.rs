@@ -25,7 +25,11 @@
 //!
 //! Tasks completed on this thread leave the registry in batches of
 //! [`RELEASE_BATCH`] (see `task/registry.rs`): the batch is released when
-//! full, before the worker parks, and when it exits.
+//! full, at each driver tick (every `event_interval` ticks), before the
+//! worker parks, and when it exits. A worker stuck in one long poll holds
+//! its batch until the poll returns. The batch's length is published in
+//! the worker's metrics, so `num_alive_tasks` counts completed tasks out at
+//! once.
 
 use std::cell::{Cell, RefCell};
 use std::ptr::{self, NonNull};
@@ -39,7 +43,8 @@ use crate::task::registry::Deferred;
 use crate::task::{Header, Notified};
 
 /// Completed tasks a worker holds before removing them from the registry
-/// together. Each holds its cell (about 80 bytes and up) until then.
+/// together. Each keeps its cell (as large as its future, 80 bytes for the
+/// smallest) and its join waker until then.
 pub(crate) const RELEASE_BATCH: usize = 32;
 
 /// What only the owning worker touches.
@@ -80,6 +85,8 @@ impl Core {
 /// The thread-local view of the running worker.
 struct WorkerCx {
     shared: *const Shared,
+    /// This worker's index (its `Core`'s), for its metrics.
+    index: usize,
     core: RefCell<Option<Box<Core>>>,
     /// Tasks completed here whose registry entries are not yet removed.
     released: RefCell<Vec<Deferred>>,
@@ -96,6 +103,9 @@ impl WorkerCx {
         // may run destructors, which must find the cell free.
         let mut batch = std::mem::take(&mut *slot);
         drop(slot);
+        // Published before the registry shrinks: `num_alive_tasks` may
+        // count the batch for a moment, but never counts a live task out.
+        self.publish_batch_len(shared, 0);
         shared.registry.release_batch(&mut batch);
         if let Ok(mut slot) = self.released.try_borrow_mut() {
             if slot.is_empty() {
@@ -103,6 +113,10 @@ impl WorkerCx {
                 *slot = batch;
             }
         }
+    }
+
+    fn publish_batch_len(&self, shared: &Shared, len: usize) {
+        shared.remotes[self.index].metrics.batched_releases.store(len as u64, Ordering::Relaxed);
     }
 }
 
@@ -181,13 +195,15 @@ pub(crate) unsafe fn defer_release(shared: &Shared, task: NonNull<Header>) -> bo
         let Ok(mut batch) = cx.released.try_borrow_mut() else { return false };
         // SAFETY: the caller's contract.
         batch.push(unsafe { shared.registry.deferred(task) });
+        cx.publish_batch_len(shared, batch.len());
         true
     })
 }
 
 /// The body of a worker thread. Returns when the runtime shuts down.
 pub(crate) fn run_worker(shared: Arc<Shared>, core: Core) {
-    let cx = WorkerCx { shared: &*shared, core: RefCell::new(None), released: RefCell::new(Vec::new()) };
+    let cx =
+        WorkerCx { shared: &*shared, index: core.index, core: RefCell::new(None), released: RefCell::new(Vec::new()) };
     struct Reset;
     impl Drop for Reset {
         fn drop(&mut self) {
@@ -222,6 +238,9 @@ impl Worker<'_> {
             core.until_event -= 1;
             if core.until_event == 0 {
                 core.until_event = config.event_interval;
+                // A busy worker (one that does not park) releases its
+                // completed tasks here too.
+                self.cx.release_batch(self.shared);
                 core = self.poll_driver(core);
             }
             if let Some(task) = self.next_task(&mut core) {

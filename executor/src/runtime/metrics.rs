@@ -109,13 +109,28 @@ impl RuntimeMetrics {
         }
     }
 
-    /// Tasks spawned and not yet finished. A worker drops the tasks it
-    /// completes from this count in batches (at most 32 at a time, and all
-    /// of them before it goes idle), so under load the count can lag behind
-    /// completions by that much per worker.
+    /// Tasks spawned and not yet finished.
+    ///
+    /// ```
+    /// let rt = spindle_executor::Builder::new_multi_thread().worker_threads(1).build().unwrap();
+    /// let m = rt.metrics();
+    /// let alive = rt.block_on(rt.spawn(async move {
+    ///     spindle_executor::spawn(async {}).await.unwrap();
+    ///     m.num_alive_tasks()
+    /// }));
+    /// // The awaited child has finished; the task that counted had not.
+    /// assert_eq!(alive.unwrap(), 1);
+    /// ```
     pub fn num_alive_tasks(&self) -> usize {
         match &self.handle.inner.scheduler {
-            Scheduler::MultiThread(shared) => shared.registry.len(),
+            Scheduler::MultiThread(shared) => {
+                // Registry first: a batch released in between is then
+                // counted (for a moment) rather than a live task missed.
+                let registered = shared.registry.len();
+                let batched: u64 =
+                    shared.remotes.iter().map(|r| r.metrics.batched_releases.load(Ordering::Relaxed)).sum();
+                registered.saturating_sub(batched as usize)
+            }
             Scheduler::CurrentThread(shared) => shared.registry.len(),
         }
     }

@@ -127,7 +127,8 @@ impl Task {
     /// The task's key in the registry shard.
     ///
     /// # Safety
-    /// Read under the registry's shard lock only.
+    /// Read under the registry's shard lock, or while holding a reference
+    /// to a task already queued once (the key is then written for good).
     pub(crate) unsafe fn registry_key(ptr: NonNull<Header>) -> u32 {
         // SAFETY: see `set_registry_key`.
         unsafe { (*ptr.as_ptr()).registry_key.with(|k| *k) }

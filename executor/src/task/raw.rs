@@ -34,9 +34,11 @@ use crate::sync::{mutant, Mutant, UnsafeCell};
 #[repr(C)]
 pub(crate) struct Header {
     pub(crate) state: State,
-    /// Index of the task's entry in the registry shard, read and written
-    /// only under that shard's lock. Beside the 32-bit state word so the
-    /// header packs into 24 bytes.
+    /// Index of the task's entry in the registry shard: written once, under
+    /// that shard's lock, before the task is first queued; read under the
+    /// lock, or by a holder of a reference after that first queueing (a
+    /// worker noting a completed task for its batch). Beside the 32-bit
+    /// state word so the header packs into 24 bytes.
     pub(crate) registry_key: UnsafeCell<u32>,
     pub(crate) vtable: &'static Vtable,
     pub(crate) id: TaskId,
@@ -208,8 +210,9 @@ where
     }
 
     /// `RUNNING` -> `COMPLETE`; notify or drop for the `JoinHandle`; leave
-    /// the registry; release `held` references (the runner's own, plus the
-    /// registry's if it was still there).
+    /// the registry (or join the completing worker's batch, which releases
+    /// the registry's reference later); release `held` references (the
+    /// runner's own, plus the registry's if it came back here).
     fn complete(self, held: usize) {
         let snapshot = self.state().transition_to_complete();
         if !snapshot.is_join_interested() || mutant(Mutant::CompleteIgnoresJoinInterest) {

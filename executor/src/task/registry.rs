@@ -8,7 +8,8 @@
 //!
 //! A worker batches its removals ([`Registry::deferred`],
 //! [`Registry::release_batch`]): the tasks it completes stay registered
-//! until it has a batch of them (or goes to park), then each shard is locked
+//! until it has a batch of them, reaches its next driver tick, goes to park
+//! or exits; then each shard is locked
 //! once for the whole batch. A shard written by the thread that spawns and
 //! by the one that completes its tasks otherwise moves between their caches
 //! (lock, free list and slot) once per task: spawn_many_local spent about a
@@ -16,6 +17,7 @@
 //! task's entry is only ever removed by its batch or by the closer, so the
 //! slot is not reused while the batch waits.
 
+use std::panic::{self, AssertUnwindSafe};
 use std::ptr::NonNull;
 
 use crossbeam_utils::CachePadded;
@@ -141,8 +143,8 @@ impl Registry {
         let shard = Header::id(header).as_u64() as usize & self.mask;
         // SAFETY: the key was written once, at insert, before the task was
         // first queued (so before this completion), and is never written
-        // again; a task refused at insert keeps `u32::MAX`, which matches no
-        // slot.
+        // again. A task refused at insert keeps `u32::MAX`; its shard is
+        // closed and empty, so it matches nothing there.
         let key = unsafe { Task::registry_key(header) };
         Deferred { header, shard: shard as u32, key, owned: false }
     }
@@ -173,8 +175,13 @@ impl Registry {
         for deferred in batch.drain(..) {
             if deferred.owned {
                 // The registry's reference, forgotten above; released after
-                // the locks, since it may be the last one.
-                drop(Task(deferred.header));
+                // the locks, since it may be the last one. Freeing the cell
+                // drops its join waker, whose destructor is user code: a
+                // panic there is swallowed (the task is complete; nobody
+                // could be told), so it never unwinds the worker or leaks
+                // the rest of the batch.
+                let task = Task(deferred.header);
+                let _ = panic::catch_unwind(AssertUnwindSafe(move || drop(task)));
             }
         }
     }
