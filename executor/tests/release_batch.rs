@@ -2,7 +2,10 @@
 //! (`task/registry.rs`): what users can observe of that stays exact.
 //!
 //! * `num_alive_tasks` counts a completed task out at once, on a busy
-//!   worker too (one that never parks to release its batch);
+//!   worker too (one that never parks to release its batch), and never
+//!   counts a live task out while others come and go;
+//! * a busy worker frees the cells of its completed tasks (at its driver
+//!   ticks) without parking;
 //! * a panicking destructor run when a batch frees a cell (a `JoinHandle`'s
 //!   waker) is swallowed: the worker lives on and runs the next task.
 
@@ -13,9 +16,9 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use common::{block_on_plain, multi, wait_until, watchdog};
+use common::{block_on_plain, multi, wait_until, watchdog, Gate};
 use spindle_executor::task::yield_now;
 
 #[test]
@@ -95,7 +98,10 @@ impl<F: Future + Unpin> Future for PollOnceWith<F> {
 
 #[test]
 fn a_panicking_join_waker_freed_by_a_batch_leaves_the_worker_running() {
-    let rt = multi(1);
+    // No driver ticks: the batch is released when the worker parks, after
+    // the parent has dropped the child's handle (a tick in between would
+    // free the cell inside the parent's poll instead).
+    let rt = spindle_executor::Builder::new_multi_thread().worker_threads(1).event_interval(u32::MAX).build().unwrap();
     let parent = rt.spawn(async {
         let child = spindle_executor::spawn(async {});
         // The child's JoinHandle stores this waker; the child completes
@@ -117,4 +123,78 @@ fn a_panicking_join_waker_freed_by_a_batch_leaves_the_worker_running() {
     let _ = wait_until(Duration::from_secs(2), || m.worker_park_count(0) > parks);
     let next = rt.spawn(async { 7 });
     assert_eq!(block_on_plain(next, Duration::from_secs(10)).unwrap(), 7);
+}
+
+#[test]
+fn num_alive_tasks_never_counts_a_live_task_out() {
+    let _w = watchdog(Duration::from_secs(60), "num_alive_tasks_never_counts_a_live_task_out");
+    let rt = multi(2);
+    let m = rt.metrics();
+    let stop = Arc::new(AtomicBool::new(false));
+    let pending = rt.spawn(std::future::pending::<()>());
+    let spawners: Vec<_> = (0..2)
+        .map(|_| {
+            let stop = stop.clone();
+            rt.spawn(async move {
+                while !stop.load(Ordering::Relaxed) {
+                    spindle_executor::spawn(async {}).await.unwrap();
+                }
+            })
+        })
+        .collect();
+    // Alive throughout: `pending` and the two spawners. (The first version
+    // of the batch count read below 3 thousands of times a second here.)
+    let start = Instant::now();
+    let (mut reads, mut least) = (0u64, usize::MAX);
+    while start.elapsed() < Duration::from_secs(1) {
+        least = least.min(m.num_alive_tasks());
+        reads += 1;
+    }
+    stop.store(true, Ordering::Relaxed);
+    for spawner in spawners {
+        rt.block_on(spawner).unwrap();
+    }
+    pending.abort();
+    assert!(least >= 3, "num_alive_tasks read {least} with 3 tasks alive throughout ({reads} reads)");
+}
+
+/// Counts its clones: a cell holding one as its join waker keeps the count
+/// up until the cell is freed.
+struct Held;
+
+impl Wake for Held {
+    fn wake(self: Arc<Self>) {}
+}
+
+#[test]
+fn a_busy_worker_frees_completed_cells_without_parking() {
+    let _w = watchdog(Duration::from_secs(30), "a_busy_worker_frees_completed_cells_without_parking");
+    let rt = multi(1);
+    let stop = Arc::new(AtomicBool::new(false));
+    let spinner = rt.spawn({
+        let stop = stop.clone();
+        async move {
+            while !stop.load(Ordering::Relaxed) {
+                yield_now().await;
+            }
+        }
+    });
+    let held = Arc::new(Held);
+    let (gate, opener) = Gate::new();
+    let mut child = rt.spawn(gate);
+    // Stores a clone of `held` as the child's join waker.
+    let waker = Waker::from(held.clone());
+    assert!(Pin::new(&mut child).poll(&mut Context::from_waker(&waker)).is_pending());
+    drop(waker);
+    opener.open();
+    while !child.is_finished() {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    drop(child);
+    // The cell (and the waker in it) goes with the worker's batch, which a
+    // worker that never parks releases at its next driver tick.
+    let freed = wait_until(Duration::from_secs(10), || Arc::strong_count(&held) == 1);
+    stop.store(true, Ordering::Relaxed);
+    rt.block_on(spinner).unwrap();
+    assert!(freed, "a busy worker kept a completed task's cell");
 }

@@ -122,9 +122,12 @@ pub(crate) struct WorkerMetrics {
     pub(crate) noop_unparks: AtomicU64,
     pub(crate) lifo_rescues: AtomicU64,
     pub(crate) busy_nanos: AtomicU64,
-    /// Completed tasks in this worker's release batch, still in the
-    /// registry (subtracted from `num_alive_tasks`).
-    pub(crate) batched_releases: AtomicU64,
+    /// Completed tasks this worker has put in its release batch, ever.
+    pub(crate) batched: AtomicU64,
+    /// Of those, how many it has released from the registry, ever: bumped
+    /// for a whole batch *before* the batch leaves the registry.
+    /// `num_alive_tasks` subtracts `batched - released` (see there).
+    pub(crate) released: AtomicU64,
 }
 
 impl WorkerMetrics {

@@ -27,9 +27,9 @@
 //! [`RELEASE_BATCH`] (see `task/registry.rs`): the batch is released when
 //! full, at each driver tick (every `event_interval` ticks), before the
 //! worker parks, and when it exits. A worker stuck in one long poll holds
-//! its batch until the poll returns. The batch's length is published in
-//! the worker's metrics, so `num_alive_tasks` counts completed tasks out at
-//! once.
+//! its batch until the poll returns. The worker counts what enters and
+//! leaves its batch in its metrics, so `num_alive_tasks` counts completed
+//! tasks out at once.
 
 use std::cell::{Cell, RefCell};
 use std::ptr::{self, NonNull};
@@ -103,9 +103,8 @@ impl WorkerCx {
         // may run destructors, which must find the cell free.
         let mut batch = std::mem::take(&mut *slot);
         drop(slot);
-        // Published before the registry shrinks: `num_alive_tasks` may
-        // count the batch for a moment, but never counts a live task out.
-        self.publish_batch_len(shared, 0);
+        // Counted before the registry shrinks (see `num_alive_tasks`).
+        WorkerMetrics::add(&shared.remotes[self.index].metrics.released, batch.len() as u64);
         shared.registry.release_batch(&mut batch);
         if let Ok(mut slot) = self.released.try_borrow_mut() {
             if slot.is_empty() {
@@ -113,10 +112,6 @@ impl WorkerCx {
                 *slot = batch;
             }
         }
-    }
-
-    fn publish_batch_len(&self, shared: &Shared, len: usize) {
-        shared.remotes[self.index].metrics.batched_releases.store(len as u64, Ordering::Relaxed);
     }
 }
 
@@ -195,7 +190,7 @@ pub(crate) unsafe fn defer_release(shared: &Shared, task: NonNull<Header>) -> bo
         let Ok(mut batch) = cx.released.try_borrow_mut() else { return false };
         // SAFETY: the caller's contract.
         batch.push(unsafe { shared.registry.deferred(task) });
-        cx.publish_batch_len(shared, batch.len());
+        WorkerMetrics::add(&shared.remotes[cx.index].metrics.batched, 1);
         true
     })
 }

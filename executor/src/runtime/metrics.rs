@@ -109,7 +109,9 @@ impl RuntimeMetrics {
         }
     }
 
-    /// Tasks spawned and not yet finished.
+    /// Tasks spawned and not yet finished. While tasks come and go it may
+    /// count one that just finished, never miss one that has not (except
+    /// during shutdown, which cancels them all).
     ///
     /// ```
     /// let rt = spindle_executor::Builder::new_multi_thread().worker_threads(1).build().unwrap();
@@ -124,12 +126,25 @@ impl RuntimeMetrics {
     pub fn num_alive_tasks(&self) -> usize {
         match &self.handle.inner.scheduler {
             Scheduler::MultiThread(shared) => {
-                // Registry first: a batch released in between is then
-                // counted (for a moment) rather than a live task missed.
+                // The registry still holds the completed tasks in the
+                // workers' release batches: subtract those. Read each
+                // worker's `batched` count before the registry (acquire: the
+                // shard locks cannot move above it), `released` after: a
+                // task counted out then completed before the count began and
+                // was still registered when its shard was read (a release
+                // that emptied its slot first is in `released`, bumped
+                // before the removal and ordered by the shard lock). Races
+                // only ever count a finished task in, never a live one out.
+                let batched: Vec<u64> =
+                    shared.remotes.iter().map(|r| r.metrics.batched.load(Ordering::Acquire)).collect();
                 let registered = shared.registry.len();
-                let batched: u64 =
-                    shared.remotes.iter().map(|r| r.metrics.batched_releases.load(Ordering::Relaxed)).sum();
-                registered.saturating_sub(batched as usize)
+                let waiting: u64 = shared
+                    .remotes
+                    .iter()
+                    .zip(batched)
+                    .map(|(r, batched)| batched.saturating_sub(r.metrics.released.load(Ordering::Relaxed)))
+                    .sum();
+                registered.saturating_sub(waiting as usize)
             }
             Scheduler::CurrentThread(shared) => shared.registry.len(),
         }

@@ -199,6 +199,11 @@ impl Registry {
             };
             for task in tasks {
                 task.shutdown();
+                // The registry's reference may be the last (a completed
+                // task waiting in a worker's batch): freeing the cell drops
+                // its join waker, user code whose panic must not abort the
+                // rest of the shutdown.
+                let _ = panic::catch_unwind(AssertUnwindSafe(move || drop(task)));
             }
         }
     }
