@@ -20,6 +20,22 @@ use std::time::{Duration, Instant};
 
 use common::{block_on_plain, multi, wait_until, watchdog, Gate};
 use spindle_executor::task::yield_now;
+use spindle_executor::{JoinHandle, Runtime};
+
+/// Keeps the worker busy (yielding) until the flag is set, so it never
+/// parks; returns the flag and the task.
+fn spin(rt: &Runtime) -> (Arc<AtomicBool>, JoinHandle<()>) {
+    let stop = Arc::new(AtomicBool::new(false));
+    let spinner = rt.spawn({
+        let stop = stop.clone();
+        async move {
+            while !stop.load(Ordering::Relaxed) {
+                yield_now().await;
+            }
+        }
+    });
+    (stop, spinner)
+}
 
 #[test]
 fn a_task_awaited_inside_the_runtime_is_counted_out_at_once() {
@@ -39,15 +55,7 @@ fn a_busy_worker_counts_its_completed_tasks_out() {
     let _w = watchdog(Duration::from_secs(30), "a_busy_worker_counts_its_completed_tasks_out");
     let rt = multi(1);
     let m = rt.metrics();
-    let stop = Arc::new(AtomicBool::new(false));
-    let spinner = rt.spawn({
-        let stop = stop.clone();
-        async move {
-            while !stop.load(Ordering::Relaxed) {
-                yield_now().await;
-            }
-        }
-    });
+    let (stop, spinner) = spin(&rt);
     let done: Vec<_> = (0..5).map(|_| rt.spawn(async {})).collect();
     rt.block_on(async {
         for handle in done {
@@ -170,15 +178,7 @@ impl Wake for Held {
 fn a_busy_worker_frees_completed_cells_without_parking() {
     let _w = watchdog(Duration::from_secs(30), "a_busy_worker_frees_completed_cells_without_parking");
     let rt = multi(1);
-    let stop = Arc::new(AtomicBool::new(false));
-    let spinner = rt.spawn({
-        let stop = stop.clone();
-        async move {
-            while !stop.load(Ordering::Relaxed) {
-                yield_now().await;
-            }
-        }
-    });
+    let (stop, spinner) = spin(&rt);
     let held = Arc::new(Held);
     let (gate, opener) = Gate::new();
     let mut child = rt.spawn(gate);
