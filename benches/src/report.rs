@@ -178,9 +178,9 @@ pub fn timer_table(rows: &[TimerRowResult]) -> String {
         for (which, s) in Which::ALL.iter().zip(&row.summaries) {
             line(&mut out, which.timer_name(), s);
         }
+        let s = &row.summaries[0];
         if let Some(floor) = &row.floor {
             line(&mut out, "os floor", floor);
-            let s = &row.summaries[0];
             let added = TimerSummary {
                 p50: s.p50 - floor.p50,
                 p99: s.p99 - floor.p99,
@@ -190,7 +190,6 @@ pub fn timer_table(rows: &[TimerRowResult]) -> String {
             };
             line(&mut out, "spindle − floor", &added);
         }
-        let s = &row.summaries[0];
         for (which, o) in Which::ALL.iter().zip(&row.summaries).skip(1) {
             let _ = writeln!(
                 out,

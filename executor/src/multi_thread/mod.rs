@@ -51,8 +51,8 @@
 //!    when it passes is left detached, and steps 3 to 5 run while it may
 //!    still be polling: the registry marks the task it polls cancelled (it
 //!    is dropped when the poll returns), the closer takes the tasks waiting
-//!    in its batch (the batch then finds them gone), its deque and LIFO slot are safe to
-//!    steal from concurrently, and it never takes the driver again (it sees
+//!    in its batch (the batch then finds them gone), its deque and LIFO
+//!    slot are safe to steal from concurrently, and it never takes the driver again (it sees
 //!    `shutdown` when its poll returns and leaves its loop). It keeps this
 //!    state alive through its `Arc` until it exits.
 //! 4. The injector is drained. A waker that pushes to the injector after

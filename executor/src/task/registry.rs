@@ -9,11 +9,11 @@
 //! A worker batches its removals ([`Registry::deferred`],
 //! [`Registry::release_batch`]): the tasks it completes stay registered
 //! until it has a batch of them, reaches its next driver tick, goes to park
-//! or exits; then each shard is locked
-//! once for the whole batch. A shard written by the thread that spawns and
-//! by the one that completes its tasks otherwise moves between their caches
-//! (lock, free list and slot) once per task: spawn_many_local spent about a
-//! third of spindle's time in the registry before batching. A completed
+//! or exits; then each shard is locked once for the whole batch. A shard
+//! written by the thread that spawns and by the one that completes its
+//! tasks otherwise moves between their caches (lock, free list and slot)
+//! once per task: spawn_many_local spent about a third of spindle's time in
+//! the registry before batching. A completed
 //! task's entry is only ever removed by its batch or by the closer, so the
 //! slot is not reused while the batch waits.
 
@@ -40,6 +40,27 @@ struct Shard {
     closed: bool,
 }
 
+impl Shard {
+    /// Takes the entry at `key` if it is still `header`'s (the closer may
+    /// have taken it, and freed the cell: addresses are compared, the
+    /// header is never read), returning the registry's reference.
+    fn take(&mut self, key: usize, header: NonNull<Header>) -> Option<Task> {
+        let slot = self.slots.get_mut(key).filter(|s| s.as_ref().is_some_and(|t| t.header() == header))?;
+        let task = slot.take();
+        self.free.push(key);
+        self.len -= 1;
+        task
+    }
+}
+
+/// Releases a reference of the registry's with no lock held. It may be the
+/// last: freeing the cell drops its join waker, user code whose panic is
+/// swallowed here (the task is over; nobody could be told), so it never
+/// unwinds a worker or a shutdown, nor leaks the tasks still to release.
+fn release_quietly(task: Task) {
+    let _ = panic::catch_unwind(AssertUnwindSafe(move || drop(task)));
+}
+
 /// A completed task waiting in a worker's batch for its registry entry to
 /// be removed: where the entry is, noted while the task was alive.
 pub(crate) struct Deferred {
@@ -58,8 +79,12 @@ impl Registry {
         Registry { shards: (0..n).map(|_| CachePadded::new(Mutex::new(Shard::default()))).collect(), mask: n - 1 }
     }
 
+    fn shard_index(&self, header: NonNull<Header>) -> usize {
+        Header::id(header).as_u64() as usize & self.mask
+    }
+
     fn shard(&self, header: NonNull<Header>) -> &Mutex<Shard> {
-        &self.shards[Header::id(header).as_u64() as usize & self.mask]
+        &self.shards[self.shard_index(header)]
     }
 
     /// Adds a task. Fails, giving it back, once the registry is closed.
@@ -108,14 +133,7 @@ impl Registry {
         let mut shard = self.shard(header).lock();
         // SAFETY: read under the shard lock, which covers the key.
         let key = unsafe { Task::registry_key(header) } as usize;
-        match shard.slots.get(key) {
-            Some(Some(task)) if task.header() == header => {}
-            _ => return None,
-        }
-        let task = shard.slots[key].take();
-        shard.free.push(key);
-        shard.len -= 1;
-        task
+        shard.take(key, header)
     }
 
     /// `Schedule::release` for schedulers backed by this registry: removes
@@ -140,7 +158,7 @@ impl Registry {
     /// now) and the task is complete: from now on only `release_batch` or
     /// the closer removes its entry.
     pub(crate) unsafe fn deferred(&self, header: NonNull<Header>) -> Deferred {
-        let shard = Header::id(header).as_u64() as usize & self.mask;
+        let shard = self.shard_index(header);
         // SAFETY: the key was written once, at insert, before the task was
         // first queued (so before this completion), and is never written
         // again. A task refused at insert keeps `u32::MAX`; its shard is
@@ -157,31 +175,23 @@ impl Registry {
         for group in batch.chunk_by_mut(|a, b| a.shard == b.shard) {
             let mut shard = self.shards[group[0].shard as usize].lock();
             for deferred in group.iter_mut() {
-                let key = deferred.key as usize;
-                // The closer may have taken (and freed) the task: compare
-                // addresses only. No insert follows a close, so a freed
-                // cell's address cannot come back in this slot.
-                let slot = shard.slots.get_mut(key);
-                let Some(slot) = slot.filter(|s| s.as_ref().is_some_and(|t| t.header() == deferred.header)) else {
-                    deferred.owned = mutant(Mutant::BatchReleasesClosedTask);
-                    continue;
+                // The closer may have taken (and freed) the task. No insert
+                // follows a close, so a freed cell's address cannot come
+                // back in this slot.
+                deferred.owned = match shard.take(deferred.key as usize, deferred.header) {
+                    Some(task) => {
+                        // Released below, after the locks.
+                        std::mem::forget(task);
+                        true
+                    }
+                    None => mutant(Mutant::BatchReleasesClosedTask),
                 };
-                std::mem::forget(slot.take());
-                deferred.owned = true;
-                shard.free.push(key);
-                shard.len -= 1;
             }
         }
         for deferred in batch.drain(..) {
             if deferred.owned {
-                // The registry's reference, forgotten above; released after
-                // the locks, since it may be the last one. Freeing the cell
-                // drops its join waker, whose destructor is user code: a
-                // panic there is swallowed (the task is complete; nobody
-                // could be told), so it never unwinds the worker or leaks
-                // the rest of the batch.
-                let task = Task(deferred.header);
-                let _ = panic::catch_unwind(AssertUnwindSafe(move || drop(task)));
+                // The registry's reference, forgotten above.
+                release_quietly(Task(deferred.header));
             }
         }
     }
@@ -199,11 +209,9 @@ impl Registry {
             };
             for task in tasks {
                 task.shutdown();
-                // The registry's reference may be the last (a completed
-                // task waiting in a worker's batch): freeing the cell drops
-                // its join waker, user code whose panic must not abort the
-                // rest of the shutdown.
-                let _ = panic::catch_unwind(AssertUnwindSafe(move || drop(task)));
+                // May be the last reference: a completed task waiting in a
+                // worker's batch.
+                release_quietly(task);
             }
         }
     }
