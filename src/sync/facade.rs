@@ -1,7 +1,7 @@
 //! The one place in the facade crate that chooses between real and
 //! model-checked primitives.
 //!
-//! Normal builds use `std`'s atomics and `Arc` and `parking_lot`'s `Mutex`;
+//! Normal builds use `std`'s atomics and `Arc` and `parking_lot`'s `Mutex` and `RwLock`;
 //! under `--cfg spindle_loom` every one comes from `loom`, so the models in
 //! `loom-tests/` (and a user's own models) explore every interleaving of the
 //! primitives in [`crate::sync`]. The primitives import from here and never
@@ -16,7 +16,7 @@ mod imp {
     pub use std::sync::atomic;
     pub use std::sync::Arc;
 
-    pub(crate) use parking_lot::{Mutex, MutexGuard};
+    pub(crate) use parking_lot::{Mutex, MutexGuard, RwLock, RwLockReadGuard};
 
     /// `std::cell::UnsafeCell` with loom's closure-based access API.
     #[derive(Debug, Default)]
@@ -82,6 +82,52 @@ mod imp {
     }
 
     impl<T> DerefMut for MutexGuard<'_, T> {
+        fn deref_mut(&mut self) -> &mut T {
+            &mut self.0
+        }
+    }
+
+    /// loom's reader-writer lock behind parking_lot's API.
+    #[derive(Debug)]
+    pub(crate) struct RwLock<T>(loom::sync::RwLock<T>);
+
+    /// A read guard of [`RwLock`].
+    #[derive(Debug)]
+    pub(crate) struct RwLockReadGuard<'a, T>(loom::sync::RwLockReadGuard<'a, T>);
+
+    /// A write guard of [`RwLock`].
+    #[derive(Debug)]
+    pub(crate) struct RwLockWriteGuard<'a, T>(loom::sync::RwLockWriteGuard<'a, T>);
+
+    impl<T> RwLock<T> {
+        pub(crate) fn new(value: T) -> RwLock<T> {
+            RwLock(loom::sync::RwLock::new(value))
+        }
+
+        pub(crate) fn read(&self) -> RwLockReadGuard<'_, T> {
+            RwLockReadGuard(self.0.read().unwrap())
+        }
+
+        pub(crate) fn write(&self) -> RwLockWriteGuard<'_, T> {
+            RwLockWriteGuard(self.0.write().unwrap())
+        }
+    }
+
+    impl<T> Deref for RwLockReadGuard<'_, T> {
+        type Target = T;
+        fn deref(&self) -> &T {
+            &self.0
+        }
+    }
+
+    impl<T> Deref for RwLockWriteGuard<'_, T> {
+        type Target = T;
+        fn deref(&self) -> &T {
+            &self.0
+        }
+    }
+
+    impl<T> DerefMut for RwLockWriteGuard<'_, T> {
         fn deref_mut(&mut self) -> &mut T {
             &mut self.0
         }

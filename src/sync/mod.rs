@@ -5,9 +5,19 @@
 //! |---|---|
 //! | [`mpsc`] | many producers, one consumer; bounded or unbounded |
 //! | [`oneshot`] | one value, once |
+//! | [`broadcast`] | every receiver sees every value; laggards get `Lagged(n)` |
+//! | [`watch`] | the latest value, and a wake-up when it changes |
 //! | [`Mutex`] | a fair (FIFO) lock whose guard may be held across `.await` |
+//! | [`RwLock`] | a fair, write-preferring reader-writer lock |
 //! | [`Semaphore`] | a fair counting semaphore, permits borrowed or owned |
 //! | [`Notify`] | wake one task (a permit is stored if none waits) or all |
+//! | [`Barrier`] | `n` tasks wait for each other |
+//!
+//! One waiting core serves them all: a FIFO of waiters in a slab with
+//! generations (no intrusive pointers, no `unsafe`), under each
+//! primitive's lock. `Mutex`, `RwLock`, `Semaphore` and the bounded
+//! channel's slots are one batch semaphore (tokio's design: a permit word
+//! with a fast path, and the FIFO for those who wait).
 //!
 //! Every waiting future is cancel-safe: dropping it loses no message and
 //! no permit, and a wake-up it had been handed goes to the next waiter.
@@ -37,14 +47,18 @@
 //! assert_eq!(n.fetch_add(1, Ordering::Relaxed), 1);
 //! ```
 
+mod barrier;
 mod batch_semaphore;
+pub mod broadcast;
 mod facade;
 pub mod mpsc;
 mod mutex;
 mod notify;
 pub mod oneshot;
+mod rwlock;
 mod semaphore;
 mod wait_list;
+pub mod watch;
 
 /// std's atomics (loom's under `cfg(spindle_loom)`).
 pub use facade::atomic;
@@ -55,6 +69,8 @@ pub use facade::Arc;
 #[doc(hidden)]
 pub use facade::loom_api;
 
+pub use barrier::{Barrier, BarrierWaitResult};
 pub use mutex::{Mutex, MutexGuard, OwnedMutexGuard, TryLockError};
 pub use notify::{Notified, Notify};
+pub use rwlock::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 pub use semaphore::{AcquireError, OwnedSemaphorePermit, Semaphore, SemaphorePermit, TryAcquireError};

@@ -80,6 +80,12 @@ unsafe impl<T: ?Sized + Send + Sync> Sync for OwnedMutexGuard<T> {}
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TryLockError(());
 
+impl TryLockError {
+    pub(crate) fn new() -> TryLockError {
+        TryLockError(())
+    }
+}
+
 impl<T> Mutex<T> {
     /// An unlocked mutex holding `value`.
     ///
