@@ -178,6 +178,14 @@ fn handles_are_send_and_sync() {
     assert_send_sync::<spindle::sync::mpsc::UnboundedReceiver<u8>>();
     assert_send_sync::<spindle::sync::oneshot::Sender<u8>>();
     assert_send_sync::<spindle::sync::oneshot::Receiver<u8>>();
+    assert_send_sync::<spindle::sync::RwLock<u8>>();
+    assert_send_sync::<spindle::sync::RwLockReadGuard<'static, u8>>();
+    assert_send_sync::<spindle::sync::RwLockWriteGuard<'static, u8>>();
+    assert_send_sync::<spindle::sync::Barrier>();
+    assert_send_sync::<spindle::sync::watch::Sender<u8>>();
+    assert_send_sync::<spindle::sync::watch::Receiver<u8>>();
+    assert_send_sync::<spindle::sync::broadcast::Sender<u8>>();
+    assert_send_sync::<spindle::sync::broadcast::Receiver<u8>>();
 }
 
 fn _futures_are_send(sem: &Semaphore, m: &spindle::sync::Mutex<u8>) {

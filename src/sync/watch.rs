@@ -59,6 +59,14 @@ pub struct Sender<T> {
 }
 
 /// Reads the latest value and waits for changes; clone it for more readers.
+///
+/// `Send` and `Sync` when `T: Send + Sync` (receivers on several threads
+/// read the value at once), not otherwise:
+///
+/// ```compile_fail
+/// fn assert_send<T: Send>() {}
+/// assert_send::<spindle::sync::watch::Receiver<std::cell::Cell<u8>>>();
+/// ```
 pub struct Receiver<T> {
     shared: Arc<Shared<T>>,
     /// The version (without `CLOSED`) this receiver last saw.
