@@ -60,8 +60,7 @@ fn mutant_cancelled_acquire_keeps_permits_is_caught() {
     );
 }
 
-#[test]
-fn semaphore_permits_survive_cancellation() {
+fn permits_survive_cancellation() {
     sync_common::model(|| {
         let sem = Arc::new(Semaphore::new(2));
         let quitter = loom::thread::spawn({
@@ -85,4 +84,18 @@ fn semaphore_permits_survive_cancellation() {
         // 2 + 1 added - 1 forgotten; whatever the quitter held came back.
         assert_eq!(sem.available_permits(), 2);
     });
+}
+
+#[test]
+fn semaphore_permits_survive_cancellation() {
+    permits_survive_cancellation();
+}
+
+#[test]
+fn mutant_cancelled_acquire_keeps_permits_is_caught_by_the_semaphore_model() {
+    sync_common::mutant_must_fail(
+        "mutant_cancelled_acquire_keeps_permits_is_caught_by_the_semaphore_model",
+        Mutant::CancelledAcquireKeepsPermits,
+        permits_survive_cancellation,
+    );
 }

@@ -1,5 +1,9 @@
 //! `Semaphore`: a counting semaphore with fair (FIFO) async acquire, over
 //! the [batch semaphore](super::batch_semaphore).
+//!
+//! The owned forms (`acquire_owned` etc.) take `std::sync::Arc<Self>`,
+//! also under `cfg(spindle_loom)`: a method receiver must be std's `Arc`,
+//! so they do not take `spindle::sync::Arc` (which is loom's there).
 
 use std::error::Error;
 use std::fmt;
