@@ -236,3 +236,16 @@ fn works_on_a_foreign_executor() {
     t.join().unwrap();
     assert_eq!(got, 1000);
 }
+
+#[test]
+fn weak_senders_do_not_keep_the_channel_open() {
+    let (tx, mut rx) = mpsc::channel::<u8>(2);
+    let weak = tx.downgrade();
+    let strong = weak.upgrade().expect("a strong sender is alive");
+    drop(tx);
+    strong.try_send(1).unwrap();
+    drop(strong);
+    assert_eq!(rx.try_recv(), Ok(1));
+    assert_eq!(rx.try_recv(), Err(TryRecvError::Disconnected));
+    assert!(weak.upgrade().is_none(), "no upgrade after the last strong sender");
+}

@@ -176,6 +176,8 @@ fn handles_are_send_and_sync() {
     assert_send_sync::<spindle::sync::mpsc::Receiver<std::cell::Cell<u8>>>();
     assert_send_sync::<spindle::sync::mpsc::UnboundedSender<u8>>();
     assert_send_sync::<spindle::sync::mpsc::UnboundedReceiver<u8>>();
+    assert_send_sync::<spindle::sync::mpsc::WeakSender<u8>>();
+    assert_send_sync::<spindle::sync::mpsc::WeakUnboundedSender<u8>>();
     assert_send_sync::<spindle::sync::oneshot::Sender<u8>>();
     assert_send_sync::<spindle::sync::oneshot::Receiver<u8>>();
     assert_send_sync::<spindle::sync::RwLock<u8>>();

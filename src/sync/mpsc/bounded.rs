@@ -51,6 +51,13 @@ pub struct Sender<T> {
     capacity: usize,
 }
 
+/// A sender that does not keep the channel open: the receiver sees `None`
+/// once every [`Sender`] is gone, weak ones or not. Upgrade it to send.
+pub struct WeakSender<T> {
+    chan: Arc<Chan<T>>,
+    capacity: usize,
+}
+
 /// Receives from a bounded channel.
 pub struct Receiver<T> {
     rx: Rx<T>,
@@ -211,6 +218,45 @@ impl<T> Sender<T> {
     /// ```
     pub fn same_channel(&self, other: &Sender<T>) -> bool {
         Arc::ptr_eq(&self.chan, &other.chan)
+    }
+
+    /// A [`WeakSender`] for this channel.
+    ///
+    /// ```
+    /// let (tx, mut rx) = spindle::sync::mpsc::channel::<u8>(1);
+    /// let weak = tx.downgrade();
+    /// drop(tx);
+    /// assert!(weak.upgrade().is_none());
+    /// assert!(rx.try_recv().is_err());
+    /// ```
+    pub fn downgrade(&self) -> WeakSender<T> {
+        WeakSender { chan: self.chan.clone(), capacity: self.capacity }
+    }
+}
+
+impl<T> WeakSender<T> {
+    /// A [`Sender`], if any strong sender is still alive.
+    ///
+    /// ```
+    /// let (tx, mut rx) = spindle::sync::mpsc::channel(1);
+    /// let weak = tx.downgrade();
+    /// weak.upgrade().unwrap().try_send(5).unwrap();
+    /// assert_eq!(rx.try_recv(), Ok(5));
+    /// ```
+    pub fn upgrade(&self) -> Option<Sender<T>> {
+        self.chan.try_add_sender().then(|| Sender { chan: self.chan.clone(), capacity: self.capacity })
+    }
+}
+
+impl<T> Clone for WeakSender<T> {
+    fn clone(&self) -> WeakSender<T> {
+        WeakSender { chan: self.chan.clone(), capacity: self.capacity }
+    }
+}
+
+impl<T> fmt::Debug for WeakSender<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WeakSender").finish_non_exhaustive()
     }
 }
 

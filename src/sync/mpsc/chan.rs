@@ -75,6 +75,21 @@ impl<T> Chan<T> {
         self.senders.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// A weak sender's upgrade: adds a sender unless none is left (then the
+    /// sending side is closed for good).
+    pub(crate) fn try_add_sender(&self) -> bool {
+        let mut curr = self.senders.load(Ordering::Acquire);
+        loop {
+            if curr == 0 {
+                return false;
+            }
+            match self.senders.compare_exchange_weak(curr, curr + 1, Ordering::AcqRel, Ordering::Acquire) {
+                Ok(_) => return true,
+                Err(actual) => curr = actual,
+            }
+        }
+    }
+
     /// Drops one sender; the last one closes the sending side.
     pub(crate) fn drop_sender(&self) {
         if self.senders.fetch_sub(1, Ordering::AcqRel) != 1 {

@@ -32,5 +32,5 @@ mod chan;
 pub mod error;
 mod unbounded;
 
-pub use bounded::{channel, Permit, Receiver, Sender};
-pub use unbounded::{unbounded_channel, UnboundedReceiver, UnboundedSender};
+pub use bounded::{channel, Permit, Receiver, Sender, WeakSender};
+pub use unbounded::{unbounded_channel, UnboundedReceiver, UnboundedSender, WeakUnboundedSender};

@@ -35,6 +35,12 @@ pub struct UnboundedSender<T> {
     chan: Arc<Chan<T>>,
 }
 
+/// An unbounded sender that does not keep the channel open; upgrade it to
+/// send.
+pub struct WeakUnboundedSender<T> {
+    chan: Arc<Chan<T>>,
+}
+
 /// Receives from an unbounded channel.
 pub struct UnboundedReceiver<T> {
     rx: Rx<T>,
@@ -89,6 +95,44 @@ impl<T> UnboundedSender<T> {
     /// ```
     pub fn same_channel(&self, other: &UnboundedSender<T>) -> bool {
         Arc::ptr_eq(&self.chan, &other.chan)
+    }
+
+    /// A [`WeakUnboundedSender`] for this channel.
+    ///
+    /// ```
+    /// let (tx, _rx) = spindle::sync::mpsc::unbounded_channel::<u8>();
+    /// let weak = tx.downgrade();
+    /// assert!(weak.upgrade().is_some());
+    /// drop(tx);
+    /// assert!(weak.upgrade().is_none());
+    /// ```
+    pub fn downgrade(&self) -> WeakUnboundedSender<T> {
+        WeakUnboundedSender { chan: self.chan.clone() }
+    }
+}
+
+impl<T> WeakUnboundedSender<T> {
+    /// An [`UnboundedSender`], if any strong sender is still alive.
+    ///
+    /// ```
+    /// let (tx, mut rx) = spindle::sync::mpsc::unbounded_channel();
+    /// tx.downgrade().upgrade().unwrap().send(1).unwrap();
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// ```
+    pub fn upgrade(&self) -> Option<UnboundedSender<T>> {
+        self.chan.try_add_sender().then(|| UnboundedSender { chan: self.chan.clone() })
+    }
+}
+
+impl<T> Clone for WeakUnboundedSender<T> {
+    fn clone(&self) -> WeakUnboundedSender<T> {
+        WeakUnboundedSender { chan: self.chan.clone() }
+    }
+}
+
+impl<T> fmt::Debug for WeakUnboundedSender<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WeakUnboundedSender").finish_non_exhaustive()
     }
 }
 
