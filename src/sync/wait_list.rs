@@ -17,7 +17,9 @@
 //! waiter was given (permits, a notification). Waking hands the waker out
 //! instead of calling it, so the caller wakes after releasing its lock.
 //! A waiter's waker is stored once and replaced only when the new one
-//! would not wake the same task ([`WaitList::register`]).
+//! would not wake the same task ([`WaitList::register`]). Freed slots are
+//! reused (most recently freed first); the slab keeps its peak length, one
+//! small slot per waiter that was ever queued at once.
 
 use std::task::Waker;
 
