@@ -104,83 +104,6 @@ fn precision_floor() -> TimerSample {
     workloads::os_floor(workloads::precision_durations())
 }
 
-fn timed_with<R: BenchRuntime>(rt: &R, run: fn(&R)) -> f64 {
-    let start = Instant::now();
-    run(rt);
-    start.elapsed().as_secs_f64()
-}
-
-/// The sync rows: `home` runs each runtime's own primitive on it; the
-/// others run one primitive on all three runtimes (see `workloads::sync_*`).
-mod sync_rows {
-    use super::{timed_with, Row, Runtimes, Unit, Which};
-    use crate::workloads::sync_mpsc::{
-        self as mpsc, AsyncChannel, BoundedChannel, FuturesMpsc, SpindleMpsc, TokioMpsc,
-    };
-    use crate::workloads::sync_mutex::{self as mutex, AsyncMutex};
-    use crate::workloads::sync_oneshot::{self as oneshot, Oneshot, SpindleOneshot, TokioOneshot};
-
-    fn mpsc_home(rts: &Runtimes, which: Which) -> f64 {
-        match which {
-            Which::Spindle => timed_with(&rts.spindle, mpsc::mpsc_bounded::<_, SpindleMpsc>),
-            Which::Tokio => timed_with(&rts.tokio, mpsc::mpsc_bounded::<_, TokioMpsc>),
-            Which::AsyncExecutor => timed_with(&rts.async_executor, mpsc::mpsc_bounded::<_, AsyncChannel>),
-        }
-    }
-
-    fn mpsc_on<C: BoundedChannel>(rts: &Runtimes, which: Which) -> f64 {
-        match which {
-            Which::Spindle => timed_with(&rts.spindle, mpsc::mpsc_bounded::<_, C>),
-            Which::Tokio => timed_with(&rts.tokio, mpsc::mpsc_bounded::<_, C>),
-            Which::AsyncExecutor => timed_with(&rts.async_executor, mpsc::mpsc_bounded::<_, C>),
-        }
-    }
-
-    fn mutex_home(rts: &Runtimes, which: Which) -> f64 {
-        match which {
-            Which::Spindle => timed_with(&rts.spindle, mutex::mutex_contended::<_, spindle::sync::Mutex<u64>>),
-            Which::Tokio => timed_with(&rts.tokio, mutex::mutex_contended::<_, tokio::sync::Mutex<u64>>),
-            Which::AsyncExecutor => {
-                timed_with(&rts.async_executor, mutex::mutex_contended::<_, async_lock::Mutex<u64>>)
-            }
-        }
-    }
-
-    fn mutex_on<M: AsyncMutex>(rts: &Runtimes, which: Which) -> f64 {
-        match which {
-            Which::Spindle => timed_with(&rts.spindle, mutex::mutex_contended::<_, M>),
-            Which::Tokio => timed_with(&rts.tokio, mutex::mutex_contended::<_, M>),
-            Which::AsyncExecutor => timed_with(&rts.async_executor, mutex::mutex_contended::<_, M>),
-        }
-    }
-
-    fn oneshot_on<O: Oneshot>(rts: &Runtimes, which: Which) -> f64 {
-        match which {
-            Which::Spindle => timed_with(&rts.spindle, oneshot::oneshot_ping_pong::<_, O>),
-            Which::Tokio => timed_with(&rts.tokio, oneshot::oneshot_ping_pong::<_, O>),
-            Which::AsyncExecutor => timed_with(&rts.async_executor, oneshot::oneshot_ping_pong::<_, O>),
-        }
-    }
-
-    const fn row(name: &'static str, sample: fn(&Runtimes, Which) -> f64) -> Row {
-        Row { name, unit: Unit::Seconds, max_rounds: usize::MAX, sample }
-    }
-
-    pub(super) const ROWS: [Row; 11] = [
-        row("mpsc_bounded", mpsc_home),
-        row("mpsc_bounded/spindle", mpsc_on::<SpindleMpsc>),
-        row("mpsc_bounded/tokio", mpsc_on::<TokioMpsc>),
-        row("mpsc_bounded/async-channel", mpsc_on::<AsyncChannel>),
-        row("mpsc_bounded/futures-channel", mpsc_on::<FuturesMpsc>),
-        row("mutex_contended", mutex_home),
-        row("mutex_contended/spindle", mutex_on::<spindle::sync::Mutex<u64>>),
-        row("mutex_contended/tokio", mutex_on::<tokio::sync::Mutex<u64>>),
-        row("mutex_contended/async-lock", mutex_on::<async_lock::Mutex<u64>>),
-        row("oneshot_ping_pong", oneshot_on::<SpindleOneshot>),
-        row("oneshot_ping_pong/tokio", oneshot_on::<TokioOneshot>),
-    ];
-}
-
 /// Every row of the main table, in table order.
 pub const ROWS: &[Row] = &[
     Row::timed::<workloads::SpawnManyLocal>(),
@@ -193,17 +116,17 @@ pub const ROWS: &[Row] = &[
     crate::net::HTTP_HELLO,
     // Seconds per timer (one sample registers and cancels 1,000,000).
     Row { name: "timers_cancel", unit: Unit::Seconds, max_rounds: 10, sample: cancel_per_timer },
-    sync_rows::ROWS[0],
-    sync_rows::ROWS[1],
-    sync_rows::ROWS[2],
-    sync_rows::ROWS[3],
-    sync_rows::ROWS[4],
-    sync_rows::ROWS[5],
-    sync_rows::ROWS[6],
-    sync_rows::ROWS[7],
-    sync_rows::ROWS[8],
-    sync_rows::ROWS[9],
-    sync_rows::ROWS[10],
+    workloads::sync_rows::ROWS[0],
+    workloads::sync_rows::ROWS[1],
+    workloads::sync_rows::ROWS[2],
+    workloads::sync_rows::ROWS[3],
+    workloads::sync_rows::ROWS[4],
+    workloads::sync_rows::ROWS[5],
+    workloads::sync_rows::ROWS[6],
+    workloads::sync_rows::ROWS[7],
+    workloads::sync_rows::ROWS[8],
+    workloads::sync_rows::ROWS[9],
+    workloads::sync_rows::ROWS[10],
 ];
 
 /// Every row of the timer table, in table order. `timers_precision` costs

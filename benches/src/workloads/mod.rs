@@ -18,6 +18,7 @@ mod spawn_many;
 pub mod sync_mpsc;
 pub mod sync_mutex;
 pub mod sync_oneshot;
+pub mod sync_rows;
 pub mod timers;
 mod timers_cancel;
 mod timers_fire;
