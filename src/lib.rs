@@ -31,6 +31,7 @@
 mod default_runtime;
 pub mod net;
 pub mod runtime;
+pub mod sync;
 pub mod task;
 pub mod time;
 

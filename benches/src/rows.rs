@@ -116,6 +116,17 @@ pub const ROWS: &[Row] = &[
     crate::net::HTTP_HELLO,
     // Seconds per timer (one sample registers and cancels 1,000,000).
     Row { name: "timers_cancel", unit: Unit::Seconds, max_rounds: 10, sample: cancel_per_timer },
+    workloads::sync_rows::ROWS[0],
+    workloads::sync_rows::ROWS[1],
+    workloads::sync_rows::ROWS[2],
+    workloads::sync_rows::ROWS[3],
+    workloads::sync_rows::ROWS[4],
+    workloads::sync_rows::ROWS[5],
+    workloads::sync_rows::ROWS[6],
+    workloads::sync_rows::ROWS[7],
+    workloads::sync_rows::ROWS[8],
+    workloads::sync_rows::ROWS[9],
+    workloads::sync_rows::ROWS[10],
 ];
 
 /// Every row of the timer table, in table order. `timers_precision` costs

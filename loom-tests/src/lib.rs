@@ -29,6 +29,11 @@
 //! | `tests/timer.rs` | 8. timer cancel / reset racing fire, no deadline fired twice, the driver's park handshake | 3 | < 0.1 s |
 //! | `tests/reactor.rs` | 9. a readiness event racing waker registration; mutant: `ReactorSkipsRecheck` | 3 | < 0.1 s |
 //! | `tests/block_on.rs` | 10. `block_on` woken while about to park; mutant: `ParkerIgnoresNotified` | 3 | < 0.1 s |
+//! | `tests/sync_oneshot.rs` | S1. `spindle::sync::oneshot` (state word + cells): send racing the receiver's drop (value dropped once), a waiting receiver, a receiver replacing its waker; sender drop racing a waiting receiver; `closed()` racing the receiver's drop and `close`; mutant: `OneshotSendSkipsWake` | 3 | 0.1 s |
+//! | `tests/sync_mpsc.rs` | S2. bounded mpsc, full: send racing the recv that frees its slot; a dropped `send` future passes its slot on; mutant: `ReleaseIgnoresWaiters` | 3 | 6.7 s |
+//! | `tests/sync_mutex.rs` | S3. `Mutex` lock racing unlock; a cancelled `lock` future passes the lock on; mutant: `CancelledAcquireKeepsPermits`. S4. `Semaphore` permits neither lost nor duplicated under a cancelled `acquire_many` (same mutant, caught again) | 3 | 0.2 s |
+//! | `tests/sync_notify.rs` | S5. `Notify::notify_one` racing `notified()` (permit stored); `notify_waiters` racing an enabled waiter; mutant: `NotifyOneDropsPermit` | 3 | < 0.1 s |
+//! | `tests/sync_watch.rs` | S6. `watch` `changed()` racing `send` and the sender's drop (last value seen, receiver woken) | 3 | < 0.1 s |
 //!
 //! A mutant runs in a child process of its test binary (`common::mutant_must_fail`),
 //! because loom reports a deadlock by panicking inside a destructor, which

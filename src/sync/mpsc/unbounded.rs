@@ -1,0 +1,279 @@
+//! The unbounded channel's handles: the same core as the bounded channel,
+//! with no slots to wait for (`send` never waits).
+
+use std::fmt;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use super::chan::{Chan, Rx};
+use super::error::{SendError, TryRecvError};
+
+/// A channel with no capacity limit: `send` never waits.
+///
+/// ```
+/// spindle::block_on(async {
+///     let (tx, mut rx) = spindle::sync::mpsc::unbounded_channel();
+///     for i in 0..100 {
+///         tx.send(i).unwrap();
+///     }
+///     drop(tx);
+///     let mut n = 0;
+///     while let Some(i) = rx.recv().await {
+///         assert_eq!(i, n);
+///         n += 1;
+///     }
+///     assert_eq!(n, 100);
+/// });
+/// ```
+pub fn unbounded_channel<T>() -> (UnboundedSender<T>, UnboundedReceiver<T>) {
+    let chan = Arc::new(Chan::new(None));
+    (UnboundedSender { chan: chan.clone() }, UnboundedReceiver { rx: Rx::new(chan) })
+}
+
+/// Sends to an unbounded channel; clone it for more producers.
+pub struct UnboundedSender<T> {
+    chan: Arc<Chan<T>>,
+}
+
+/// An unbounded sender that does not keep the channel open; upgrade it to
+/// send.
+pub struct WeakUnboundedSender<T> {
+    chan: Arc<Chan<T>>,
+}
+
+/// Receives from an unbounded channel.
+pub struct UnboundedReceiver<T> {
+    rx: Rx<T>,
+}
+
+impl<T> UnboundedSender<T> {
+    /// Sends `value` at once.
+    ///
+    /// # Errors
+    ///
+    /// [`SendError`] with the value if the receiver is closed or dropped.
+    ///
+    /// ```
+    /// let (tx, rx) = spindle::sync::mpsc::unbounded_channel();
+    /// tx.send(1).unwrap();
+    /// drop(rx);
+    /// assert_eq!(tx.send(2).unwrap_err().0, 2);
+    /// ```
+    pub fn send(&self, value: T) -> Result<(), SendError<T>> {
+        self.chan.push(value).map_err(SendError)
+    }
+
+    /// Whether the receiver was closed or dropped.
+    ///
+    /// ```
+    /// let (tx, rx) = spindle::sync::mpsc::unbounded_channel::<u8>();
+    /// drop(rx);
+    /// assert!(tx.is_closed());
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        self.chan.is_rx_closed()
+    }
+
+    /// Waits until the receiver is closed or dropped.
+    ///
+    /// ```
+    /// spindle::block_on(async {
+    ///     let (tx, mut rx) = spindle::sync::mpsc::unbounded_channel::<u8>();
+    ///     rx.close();
+    ///     tx.closed().await;
+    /// });
+    /// ```
+    pub async fn closed(&self) {
+        self.chan.rx_closed().await
+    }
+
+    /// Whether both senders feed the same channel.
+    ///
+    /// ```
+    /// let (tx, _rx) = spindle::sync::mpsc::unbounded_channel::<u8>();
+    /// assert!(tx.same_channel(&tx.clone()));
+    /// ```
+    pub fn same_channel(&self, other: &UnboundedSender<T>) -> bool {
+        Arc::ptr_eq(&self.chan, &other.chan)
+    }
+
+    /// A [`WeakUnboundedSender`] for this channel.
+    ///
+    /// ```
+    /// let (tx, _rx) = spindle::sync::mpsc::unbounded_channel::<u8>();
+    /// let weak = tx.downgrade();
+    /// assert!(weak.upgrade().is_some());
+    /// drop(tx);
+    /// assert!(weak.upgrade().is_none());
+    /// ```
+    pub fn downgrade(&self) -> WeakUnboundedSender<T> {
+        WeakUnboundedSender { chan: self.chan.clone() }
+    }
+}
+
+impl<T> WeakUnboundedSender<T> {
+    /// An [`UnboundedSender`], if any strong sender is still alive.
+    ///
+    /// ```
+    /// let (tx, mut rx) = spindle::sync::mpsc::unbounded_channel();
+    /// tx.downgrade().upgrade().unwrap().send(1).unwrap();
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// ```
+    pub fn upgrade(&self) -> Option<UnboundedSender<T>> {
+        self.chan.try_add_sender().then(|| UnboundedSender { chan: self.chan.clone() })
+    }
+}
+
+impl<T> Clone for WeakUnboundedSender<T> {
+    fn clone(&self) -> WeakUnboundedSender<T> {
+        WeakUnboundedSender { chan: self.chan.clone() }
+    }
+}
+
+impl<T> fmt::Debug for WeakUnboundedSender<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WeakUnboundedSender").finish_non_exhaustive()
+    }
+}
+
+impl<T> Clone for UnboundedSender<T> {
+    fn clone(&self) -> UnboundedSender<T> {
+        self.chan.add_sender();
+        UnboundedSender { chan: self.chan.clone() }
+    }
+}
+
+impl<T> Drop for UnboundedSender<T> {
+    fn drop(&mut self) {
+        self.chan.drop_sender();
+    }
+}
+
+impl<T> UnboundedReceiver<T> {
+    /// The next message, or `None` once every sender is gone (or the
+    /// receiver closed) and the channel is empty. Cancel-safe.
+    ///
+    /// ```
+    /// spindle::block_on(async {
+    ///     let (tx, mut rx) = spindle::sync::mpsc::unbounded_channel();
+    ///     tx.send("a").unwrap();
+    ///     assert_eq!(rx.recv().await, Some("a"));
+    /// });
+    /// ```
+    pub async fn recv(&mut self) -> Option<T> {
+        std::future::poll_fn(|cx| self.rx.poll_recv(cx)).await
+    }
+
+    /// [`recv`](UnboundedReceiver::recv) as a poll function.
+    ///
+    /// ```
+    /// use std::task::{Context, Poll, Waker};
+    /// let (tx, mut rx) = spindle::sync::mpsc::unbounded_channel();
+    /// let mut cx = Context::from_waker(Waker::noop());
+    /// tx.send(3).unwrap();
+    /// assert_eq!(rx.poll_recv(&mut cx), Poll::Ready(Some(3)));
+    /// ```
+    pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        self.rx.poll_recv(cx)
+    }
+
+    /// Waits for at least one message, then moves up to `limit` into
+    /// `buffer`; returns how many (0 only when closed and empty, or when
+    /// `limit` is 0).
+    ///
+    /// ```
+    /// spindle::block_on(async {
+    ///     let (tx, mut rx) = spindle::sync::mpsc::unbounded_channel();
+    ///     (0..4).for_each(|i| tx.send(i).unwrap());
+    ///     let mut buf = Vec::new();
+    ///     assert_eq!(rx.recv_many(&mut buf, 10).await, 4);
+    /// });
+    /// ```
+    pub async fn recv_many(&mut self, buffer: &mut Vec<T>, limit: usize) -> usize {
+        std::future::poll_fn(|cx| self.rx.poll_recv_many(cx, buffer, limit)).await
+    }
+
+    /// The next message if one is queued.
+    ///
+    /// # Errors
+    ///
+    /// [`TryRecvError::Empty`] or [`TryRecvError::Disconnected`].
+    ///
+    /// ```
+    /// let (tx, mut rx) = spindle::sync::mpsc::unbounded_channel();
+    /// tx.send(1).unwrap();
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// ```
+    pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
+        self.rx.try_recv()
+    }
+
+    /// Closes the channel: sends fail from now on; queued messages can
+    /// still be received.
+    ///
+    /// ```
+    /// let (tx, mut rx) = spindle::sync::mpsc::unbounded_channel();
+    /// tx.send(1).unwrap();
+    /// rx.close();
+    /// assert!(tx.send(2).is_err());
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// ```
+    pub fn close(&mut self) {
+        self.rx.close();
+    }
+
+    /// Whether the channel is closed.
+    ///
+    /// ```
+    /// let (tx, rx) = spindle::sync::mpsc::unbounded_channel::<u8>();
+    /// drop(tx);
+    /// assert!(rx.is_closed());
+    /// ```
+    pub fn is_closed(&self) -> bool {
+        self.rx.is_closed()
+    }
+
+    /// Messages waiting to be received.
+    ///
+    /// ```
+    /// let (tx, rx) = spindle::sync::mpsc::unbounded_channel();
+    /// tx.send(()).unwrap();
+    /// assert_eq!(rx.len(), 1);
+    /// ```
+    pub fn len(&self) -> usize {
+        self.rx.len()
+    }
+
+    /// Whether no message is waiting.
+    ///
+    /// ```
+    /// let (_tx, rx) = spindle::sync::mpsc::unbounded_channel::<u8>();
+    /// assert!(rx.is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Live senders.
+    ///
+    /// ```
+    /// let (tx, rx) = spindle::sync::mpsc::unbounded_channel::<u8>();
+    /// assert_eq!(rx.sender_strong_count(), 1);
+    /// # drop(tx);
+    /// ```
+    pub fn sender_strong_count(&self) -> usize {
+        self.rx.sender_count()
+    }
+}
+
+impl<T> fmt::Debug for UnboundedSender<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UnboundedSender").finish_non_exhaustive()
+    }
+}
+
+impl<T> fmt::Debug for UnboundedReceiver<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("UnboundedReceiver").finish_non_exhaustive()
+    }
+}
