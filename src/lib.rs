@@ -30,6 +30,7 @@
 
 mod default_runtime;
 pub mod net;
+mod per_core;
 pub mod runtime;
 pub mod task;
 pub mod time;
