@@ -28,6 +28,8 @@
 )]
 #![doc(test(attr(deny(warnings))))]
 
+#[cfg(feature = "criterion")]
+pub mod criterion;
 mod default_runtime;
 pub mod net;
 mod per_core;
