@@ -100,6 +100,22 @@ fn timers_precision(rts: &Runtimes, which: Which) -> TimerSample {
     }
 }
 
+fn block_on_overhead(rts: &Runtimes, which: Which) -> f64 {
+    match which {
+        Which::Spindle => workloads::block_on_overhead(&rts.spindle),
+        Which::Tokio => workloads::block_on_overhead(&rts.tokio),
+        Which::AsyncExecutor => workloads::block_on_overhead(&rts.async_executor),
+    }
+}
+
+fn pacer(rts: &Runtimes, which: Which) -> TimerSample {
+    match which {
+        Which::Spindle => workloads::pacer_spindle(&rts.spindle),
+        Which::Tokio => workloads::pacer_by_hand(&rts.tokio),
+        Which::AsyncExecutor => workloads::pacer_by_hand(&rts.async_executor),
+    }
+}
+
 fn precision_floor() -> TimerSample {
     workloads::os_floor(workloads::precision_durations())
 }
@@ -116,6 +132,8 @@ pub const ROWS: &[Row] = &[
     crate::net::HTTP_HELLO,
     // Seconds per timer (one sample registers and cancels 1,000,000).
     Row { name: "timers_cancel", unit: Unit::Seconds, max_rounds: 10, sample: cancel_per_timer },
+    // Seconds per `block_on` of a ready future (one sample: 100,000).
+    Row { name: "block_on_overhead", unit: Unit::Seconds, max_rounds: usize::MAX, sample: block_on_overhead },
 ];
 
 /// Every row of the timer table, in table order. `timers_precision` costs
@@ -126,4 +144,8 @@ pub const ROWS: &[Row] = &[
 pub const TIMER_ROWS: &[TimerRow] = &[
     TimerRow { name: "timers_fire", rounds: 10, warmup: 1, sample: timers_fire, floor: None },
     TimerRow { name: "timers_precision", rounds: 3, warmup: 0, sample: timers_precision, floor: Some(precision_floor) },
+    // 100,000 events at 100,000/s over 2 tasks, lateness from each event's
+    // intended instant; total 1.00 s = the rate was kept (see
+    // `workloads::pacer`).
+    TimerRow { name: "pacer", rounds: 3, warmup: 0, sample: pacer, floor: Some(workloads::pacer_floor) },
 ];
