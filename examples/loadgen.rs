@@ -21,6 +21,9 @@
 //!   the intended one: how well the generator kept its schedule.
 //! - `--precise` spins the last 50 µs before each send (`--spin-us` to
 //!   change it): sub-OS-floor pacing for CPU.
+//! - `--floor` (open loop) also runs the OS floor beside the run: one bare
+//!   thread sleeping toward every instant of the schedule, its lateness
+//!   printed under the pacing error (not in `--json`).
 //! - `--workers N` threads (default: one per CPU) on one work-stealing
 //!   runtime, or with `--per-core` one pinned current-thread runtime each
 //!   ([`PerCore`]), connection `k` on core `k mod N`.
@@ -109,11 +112,12 @@ struct Config {
     workers: usize,
     per_core: bool,
     json: bool,
+    floor: bool,
     timeout: Duration,
 }
 
 const USAGE: &str = "usage: loadgen URL [--connections C] [--rate R] [--duration SECS] [--requests N] \
-[--precise] [--spin-us US] [--workers N] [--per-core] [--timeout-ms MS] [--json]
+[--precise] [--spin-us US] [--workers N] [--per-core] [--timeout-ms MS] [--json] [--floor]
   URL: http://HOST:PORT/PATH or echo://HOST:PORT";
 
 impl Config {
@@ -129,6 +133,7 @@ impl Config {
         let mut workers = std::thread::available_parallelism().map_or(2, |n| n.get());
         let mut per_core = false;
         let mut json = false;
+        let mut floor = false;
         let mut timeout = Duration::from_secs(2);
         while let Some(arg) = args.next() {
             let mut value = |name: &str| -> io::Result<f64> {
@@ -149,6 +154,7 @@ impl Config {
                 "--per-core" => per_core = true,
                 "--timeout-ms" => timeout = Duration::from_secs_f64(value("--timeout-ms")? / 1e3),
                 "--json" => json = true,
+                "--floor" => floor = true,
                 "--help" | "-h" => return Err(bad("help".into())),
                 flag if flag.starts_with('-') => return Err(bad(format!("unknown option {flag}"))),
                 _ if url.is_none() => url = Some(arg),
@@ -160,7 +166,7 @@ impl Config {
             return Err(bad("--connections, --workers, --rate and --timeout-ms must be positive".into()));
         }
         let target = Target::parse(&url)?;
-        Ok(Config { url, target, connections, rate, duration, requests, spin, workers, per_core, json, timeout })
+        Ok(Config { url, target, connections, rate, duration, requests, spin, workers, per_core, json, floor, timeout })
     }
 }
 
@@ -390,6 +396,8 @@ async fn run_group(shared: Arc<Shared>, jobs: Vec<(Option<Pacer>, u64)>) -> Stat
 struct Report {
     stats: Stats,
     elapsed: Duration,
+    /// With `--floor`: how late a bare thread woke toward the same instants.
+    floor: Option<Histogram<u64>>,
 }
 
 fn run(cfg: Config) -> io::Result<Report> {
@@ -410,6 +418,12 @@ fn run(cfg: Config) -> io::Result<Report> {
     }
     let per_core = cfg.per_core;
     let workers = cfg.workers;
+    let floor = match cfg.rate {
+        Some(rate) if cfg.floor => {
+            Some(std::thread::spawn(move || os_floor(Pacer::new(rate).starting_at(start), deadline)))
+        }
+        _ => None,
+    };
     let shared = Arc::new(Shared { cfg, start, deadline });
     let mut total = Stats::new();
     if per_core {
@@ -432,7 +446,28 @@ fn run(cfg: Config) -> io::Result<Report> {
         per.iter().for_each(|s| total.merge(s));
     }
     let elapsed = Instant::now().saturating_duration_since(start).min(shared.cfg.duration + shared.cfg.timeout);
-    Ok(Report { stats: total, elapsed: elapsed.max(Duration::from_millis(1)) })
+    let floor = floor.map(|t| t.join().expect("the floor thread panicked"));
+    Ok(Report { stats: total, elapsed: elapsed.max(Duration::from_millis(1)), floor })
+}
+
+/// The OS floor under the pacing error: one bare thread (no runtime)
+/// sleeping toward every instant of the whole schedule, recording how late
+/// it woke (the first clock reading at or past each instant).
+fn os_floor(schedule: Pacer, deadline: Instant) -> Histogram<u64> {
+    let mut hist = Stats::new().pacing;
+    let mut now = Instant::now();
+    for i in 0.. {
+        let intended = schedule.intended(i);
+        if intended >= deadline {
+            break;
+        }
+        while now < intended {
+            std::thread::sleep(intended - now);
+            now = Instant::now();
+        }
+        hist.saturating_record(ns(now - intended));
+    }
+    hist
 }
 
 fn us(hist: &Histogram<u64>, q: f64) -> f64 {
@@ -503,6 +538,14 @@ fn summary(cfg: &Config, report: &Report) -> String {
             us(p, 0.5),
             us(p, 0.99),
             us(p, 1.0)
+        );
+    }
+    if let Some(f) = &report.floor {
+        out += &format!(
+            "  os floor (a bare thread sleeping toward the same instants), µs: p50 {:.1}  p99 {:.1}  max {:.1}\n",
+            us(f, 0.5),
+            us(f, 0.99),
+            us(f, 1.0)
         );
     }
     out
