@@ -36,15 +36,18 @@
 //! "p99","p999","max"},"pacing_error_us":{"p50","p99","max"}}` (pacing is
 //! all zeros in closed loop).
 
+use std::future::{poll_fn, Future};
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
+use std::pin::{pin, Pin};
 use std::sync::{Arc, Mutex};
+use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
 use spindle::net::TcpStream;
 use spindle::runtime::PerCore;
-use spindle::time::{sleep, sleep_until, timeout, Pacer};
+use spindle::time::{sleep, sleep_until, timeout, Pacer, Sleep};
 
 /// Bytes an echo request sends (and expects back).
 const ECHO_PAYLOAD: &[u8; 64] = &[b'x'; 64];
@@ -306,6 +309,37 @@ fn parse_response_head(head: &[u8]) -> io::Result<ResponseHead> {
     Ok(ResponseHead { status, content_length, close })
 }
 
+/// A per-request timeout that costs no timer operation per request: one
+/// `Sleep` per connection, re-armed only when it fires before the current
+/// request's deadline (so about once per timeout period on a healthy
+/// connection), where `timeout(d, request)` would register and cancel a
+/// timer for every request.
+struct Watchdog {
+    sleep: Option<Sleep>,
+}
+
+impl Watchdog {
+    /// Runs `request` until it completes (`Some`) or `deadline` passes
+    /// (`None`).
+    async fn guard<F: Future>(&mut self, deadline: Instant, request: F) -> Option<F::Output> {
+        let mut request = pin!(request);
+        let sleep = self.sleep.get_or_insert_with(|| sleep_until(deadline));
+        poll_fn(|cx| {
+            if let Poll::Ready(out) = request.as_mut().poll(cx) {
+                return Poll::Ready(Some(out));
+            }
+            while Pin::new(&mut *sleep).poll(cx).is_ready() {
+                if Instant::now() >= deadline {
+                    return Poll::Ready(None);
+                }
+                sleep.reset(deadline);
+            }
+            Poll::Pending
+        })
+        .await
+    }
+}
+
 /// Everything one connection task needs, shared by all of them.
 struct Shared {
     cfg: Config,
@@ -318,6 +352,7 @@ struct Shared {
 async fn drive(shared: Arc<Shared>, mut pacer: Option<Pacer>, mut budget: u64, stats: Arc<Mutex<Stats>>) {
     let cfg = &shared.cfg;
     let mut conn = timeout(WARM_UP, Conn::connect(cfg.target.addr())).await.ok().and_then(Result::ok);
+    let mut watchdog = Watchdog { sleep: None };
     if pacer.is_none() {
         sleep_until(shared.start).await;
     }
@@ -350,14 +385,14 @@ async fn drive(shared: Arc<Shared>, mut pacer: Option<Pacer>, mut budget: u64, s
             },
         };
         let sent = Instant::now();
-        let answer = timeout(cfg.timeout, c.request(&cfg.target)).await;
+        let answer = watchdog.guard(sent + cfg.timeout, c.request(&cfg.target)).await;
         let done = Instant::now();
         let mut s = stats.lock().unwrap();
         if pacer.is_some() {
             s.pacing.saturating_record(ns(sent - intended));
         }
         match answer {
-            Ok(Ok(answer)) => {
+            Some(Ok(answer)) => {
                 if answer.ok {
                     s.requests += 1;
                     s.latency.saturating_record(ns(done - intended));
@@ -368,7 +403,7 @@ async fn drive(shared: Arc<Shared>, mut pacer: Option<Pacer>, mut budget: u64, s
                     conn = None;
                 }
             }
-            Ok(Err(_)) | Err(_) => {
+            Some(Err(_)) | None => {
                 s.errors += 1;
                 conn = None;
             }
@@ -698,6 +733,23 @@ mod tests {
         let v = run_json(&format!("http://{closed}/ --rate 200 --connections 2 --duration 0.2 --workers 1"));
         assert_eq!(v["requests"].as_u64(), Some(0));
         assert!(v["errors"].as_u64().unwrap() > 0, "{v}");
+    }
+
+    #[test]
+    fn a_silent_server_times_out_into_errors() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            // Accept and hold every connection, answering nothing.
+            let held: Vec<_> = listener.incoming().take(8).collect();
+            std::thread::sleep(Duration::from_secs(10));
+            drop(held);
+        });
+        let start = Instant::now();
+        let v =
+            run_json(&format!("http://{addr}/ --connections 1 --requests 3 --timeout-ms 50 --duration 5 --workers 1"));
+        assert_eq!((v["requests"].as_u64(), v["errors"].as_u64()), (Some(0), Some(3)), "{v}");
+        assert!(start.elapsed() < Duration::from_secs(3), "bounded by the timeouts, not the duration");
     }
 
     #[test]
