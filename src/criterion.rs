@@ -1,6 +1,6 @@
 //! criterion's async benchmarks on spindle (the `criterion` feature):
-//! [`AsyncExecutor`](criterion::async_executor::AsyncExecutor) for
-//! [`Runtime`] and `&Runtime`, so that `b.to_async(&rt)` works. The mapping
+//! [`AsyncExecutor`] for [`Runtime`] and `&Runtime`, so that
+//! `b.to_async(&rt)` works. The mapping
 //! is `Runtime::block_on`, nothing more; criterion runs its whole timing
 //! loop inside one `block_on`, so its cost is paid once per sample, not per
 //! iteration.

@@ -1,32 +1,7 @@
 //! [`Pacer`]: open-loop pacing for load generators, and the [`Tick`] it
 //! yields for each event.
 //!
-//! A pacer holds a fixed schedule of events: event `i` is *intended* to
-//! start at `origin + i × period`, computed from the index each time (the
-//! period is the exact rational `1 s / rate`, so a million events at
-//! 3 per second land where they should, with no rounding that builds up).
-//! Waiting for an event never moves the schedule: a task that took longer
-//! than a period gets the next event at once, late, with the lateness and
-//! the number of further events already due in its [`Tick`]; no event is
-//! skipped. That is what an open-loop (coordinated-omission-correct) load
-//! generator needs: it measures each request's latency from
-//! [`Tick::intended`], not from when it got round to sending it.
-//!
-//! The waiting itself is a [`Sleep`] toward the event's instant (reset in
-//! place, so no allocation per event). With [`Pacer::precise`] the sleep
-//! ends a configured stretch early and the pacer spins out the rest:
-//! polling again through the scheduler (other tasks run in between) and,
-//! for the last few microseconds, busy-waiting with
-//! [`std::hint::spin_loop`]. That buys precision below the OS's wake-up
-//! floor for CPU; it is off by default, so an idle pacer burns nothing.
-//!
-//! One rate spread over many tasks stays exact: [`Pacer::shares`] splits a
-//! schedule into `n` interleaved ones (share `k` gets events `k`, `k + n`,
-//! `k + 2n`, ...), each holding the global index, so together they are
-//! the original schedule event for event. A rate change
-//! ([`Pacer::set_rate_from`]) starts a new segment at a given event index
-//! whose origin is where the old schedule put that event: no jump, no
-//! drift.
+//! The model is on [`Pacer`]; `compare`'s `pacer` row measures it.
 //!
 //! A pacer needs a runtime (a current timer) only to wait; building it,
 //! splitting it and asking for [`Pacer::intended`] work anywhere.
@@ -134,8 +109,37 @@ impl Tick {
     }
 }
 
-/// An open-loop schedule of events at a fixed rate; see the
-/// [module docs](self) for the model.
+/// An open-loop schedule of events at a fixed rate.
+///
+/// A pacer holds a fixed schedule of events: event `i` is *intended* to
+/// start at `origin + i × period`, computed from the index each time (the
+/// period is the exact rational `1 s / rate`, so a million events at
+/// 3 per second land where they should, with no rounding that builds up).
+/// Waiting for an event never moves the schedule: a task that took longer
+/// than a period gets the next event at once, late, with the lateness and
+/// the number of further events already due in its [`Tick`]; no event is
+/// skipped. That is what an open-loop (coordinated-omission-correct) load
+/// generator needs: it measures each request's latency from
+/// [`Tick::intended`], not from when it got round to sending it.
+///
+/// The waiting itself is a [`Sleep`] toward the event's instant (reset in
+/// place, so no allocation per event). With [`Pacer::precise`] the sleep
+/// ends a configured stretch early and the pacer spins out the rest:
+/// polling again through the scheduler (other tasks run in between) and,
+/// for the last few microseconds, busy-waiting with
+/// [`std::hint::spin_loop`]. That buys precision below the OS's wake-up
+/// floor for CPU; it is off by default, so an idle pacer burns nothing.
+///
+/// One rate spread over many tasks stays exact: [`Pacer::shares`] splits a
+/// schedule into `n` interleaved ones (share `k` gets events `k`, `k + n`,
+/// `k + 2n`, ...), each holding the global index, so together they are
+/// the original schedule event for event. A rate change
+/// ([`Pacer::set_rate_from`]) starts a new segment at a given event index
+/// whose origin is where the old schedule put that event: no jump, no
+/// drift.
+///
+/// A pacer needs a runtime (a current timer) only to wait; building it,
+/// splitting it and [`Pacer::intended`] work anywhere.
 ///
 /// ```
 /// # use spindle_executor::park::{Park, Parker};
