@@ -3,7 +3,7 @@
 //! in [`ROWS`] (one number per sample: a time, bytes) or in [`TIMER_ROWS`]
 //! (a distribution of timer lateness per sample, plus a total).
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::rt::{BenchRuntime, Runtimes, Which};
 use crate::workloads::{self, TimerSample, Workload};
@@ -108,12 +108,20 @@ fn block_on_overhead(rts: &Runtimes, which: Which) -> f64 {
     }
 }
 
-fn pacer(rts: &Runtimes, which: Which) -> TimerSample {
+fn pacer_with(rts: &Runtimes, which: Which, spin: Duration) -> TimerSample {
     match which {
-        Which::Spindle => workloads::pacer_spindle(&rts.spindle),
-        Which::Tokio => workloads::pacer_by_hand(&rts.tokio),
-        Which::AsyncExecutor => workloads::pacer_by_hand(&rts.async_executor),
+        Which::Spindle => workloads::pacer_spindle(&rts.spindle, spin),
+        Which::Tokio => workloads::pacer_by_hand(&rts.tokio, spin),
+        Which::AsyncExecutor => workloads::pacer_by_hand(&rts.async_executor, spin),
     }
+}
+
+fn pacer(rts: &Runtimes, which: Which) -> TimerSample {
+    pacer_with(rts, which, Duration::ZERO)
+}
+
+fn pacer_precise(rts: &Runtimes, which: Which) -> TimerSample {
+    pacer_with(rts, which, workloads::PRECISE_SPIN)
 }
 
 fn precision_floor() -> TimerSample {
@@ -148,4 +156,12 @@ pub const TIMER_ROWS: &[TimerRow] = &[
     // intended instant; total 1.00 s = the rate was kept (see
     // `workloads::pacer`).
     TimerRow { name: "pacer", rounds: 3, warmup: 0, sample: pacer, floor: Some(workloads::pacer_floor) },
+    // The same, spinning the last 50 µs before each event.
+    TimerRow {
+        name: "pacer_precise",
+        rounds: 3,
+        warmup: 0,
+        sample: pacer_precise,
+        floor: Some(workloads::pacer_floor),
+    },
 ];

@@ -8,6 +8,10 @@
 //! `origin + (k + i × shares) × 10 µs`, late events are taken at once (never
 //! skipped), exactly what the pacer does.
 //!
+//! `pacer_precise` is the same with a 50 µs spin ([`PRECISE_SPIN`]):
+//! spindle's `Pacer::precise`, and on the others the loop sleeping to 50 µs
+//! before each event and yielding until its instant.
+//!
 //! The sample's lateness is per event (woke minus intended), and its total
 //! runs from the schedule's origin to the last event: 1.00 s when the
 //! schedule kept up, so the achieved rate is `PACER_EVENTS / total`. The
@@ -28,6 +32,8 @@ pub const PACER_EVENTS: u64 = 100_000;
 pub const PACER_RATE: u64 = 100_000;
 /// Tasks sharing the schedule.
 pub const PACER_SHARES: u64 = 2;
+/// The spin stretch of `pacer_precise`.
+pub const PRECISE_SPIN: Duration = Duration::from_micros(50);
 /// From the start of a sample to the schedule's origin: time to spawn.
 const LEAD: Duration = Duration::from_millis(2);
 
@@ -59,10 +65,11 @@ fn collect<R: BenchRuntime>(
     TimerSample { lateness_ns, total: last - origin }
 }
 
-/// One sample on spindle, with `spindle::time::Pacer`.
-pub fn pacer_spindle(rt: &SpindleRt) -> TimerSample {
+/// One sample on spindle, with `spindle::time::Pacer` (spinning the last
+/// `spin` before each event when it is not zero).
+pub fn pacer_spindle(rt: &SpindleRt, spin: Duration) -> TimerSample {
     let origin = Instant::now() + LEAD;
-    let shares = spindle::time::Pacer::new(PACER_RATE).starting_at(origin).shares(PACER_SHARES as usize);
+    let shares = spindle::time::Pacer::new(PACER_RATE).starting_at(origin).precise(spin).shares(PACER_SHARES as usize);
     let parts = shares
         .into_iter()
         .map(|mut pacer| {
@@ -83,8 +90,11 @@ pub fn pacer_spindle(rt: &SpindleRt) -> TimerSample {
     collect(rt, origin, parts)
 }
 
-/// One sample on `rt` with the loop written by hand over its own timer.
-pub fn pacer_by_hand<R: BenchRuntime>(rt: &R) -> TimerSample {
+/// One sample on `rt` with the loop written by hand over its own timer;
+/// with a non-zero `spin` it sleeps until `spin` before each event and
+/// then yields (the runtime's `yield_now`) until the instant, as
+/// `Pacer::precise` does.
+pub fn pacer_by_hand<R: BenchRuntime>(rt: &R, spin: Duration) -> TimerSample {
     let origin = Instant::now() + LEAD;
     let spawner = rt.spawner();
     let parts = (0..PACER_SHARES)
@@ -96,7 +106,17 @@ pub fn pacer_by_hand<R: BenchRuntime>(rt: &R) -> TimerSample {
                 let mut index = k;
                 while index < PACER_EVENTS {
                     let intended = due(origin, index);
-                    spawner.sleep_until(intended).await;
+                    if spin.is_zero() {
+                        spawner.sleep_until(intended).await;
+                    } else {
+                        let wake = intended.checked_sub(spin).unwrap_or(intended);
+                        if Instant::now() < wake {
+                            spawner.sleep_until(wake).await;
+                        }
+                        while Instant::now() < intended {
+                            spawner.yield_now().await;
+                        }
+                    }
                     woke = Instant::now();
                     late_ns.push(late(woke, intended));
                     index += PACER_SHARES;
