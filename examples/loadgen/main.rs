@@ -35,72 +35,30 @@
 //! JSON object: `{"requests","errors","rps","latency_us":{"p50","p90",
 //! "p99","p999","max"},"pacing_error_us":{"p50","p99","max"}}` (pacing is
 //! all zeros in closed loop).
+//!
+//! `main.rs` holds the options, the connection loops and the report;
+//! `client.rs` the protocols; `tests.rs` loopback runs against in-process
+//! servers (`cargo test --example loadgen`).
 
-use std::future::{poll_fn, Future};
 use std::io;
-use std::net::{SocketAddr, ToSocketAddrs};
-use std::pin::{pin, Pin};
 use std::sync::{Arc, Mutex};
-use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
-use spindle::net::TcpStream;
 use spindle::runtime::PerCore;
-use spindle::time::{sleep, sleep_until, timeout, Pacer, Sleep};
+use spindle::time::{sleep, sleep_until, timeout, Pacer};
 
-/// Bytes an echo request sends (and expects back).
-const ECHO_PAYLOAD: &[u8; 64] = &[b'x'; 64];
-/// Largest response head or body accepted.
-const MAX_RESPONSE: usize = 1 << 20;
+use crate::client::{Conn, Target, Watchdog};
+
+mod client;
+#[cfg(test)]
+mod tests;
+
 /// Time between the start of the run and the first request: connections
 /// open in it, so the first events are not late by a connect.
 const WARM_UP: Duration = Duration::from_millis(100);
 /// Histogram range in nanoseconds: up to a minute, 3 significant digits.
 const HIST_MAX_NS: u64 = 60_000_000_000;
-
-/// What to load.
-#[derive(Debug, Clone)]
-enum Target {
-    Http { addr: SocketAddr, request: Vec<u8> },
-    Echo { addr: SocketAddr },
-}
-
-impl Target {
-    fn parse(url: &str) -> io::Result<Target> {
-        let bad = |why: &str| io::Error::new(io::ErrorKind::InvalidInput, format!("target {url:?}: {why}"));
-        let (scheme, rest) =
-            url.split_once("://").ok_or_else(|| bad("expected http://HOST:PORT/PATH or echo://HOST:PORT"))?;
-        let (authority, path) = match rest.find('/') {
-            Some(i) => (&rest[..i], &rest[i..]),
-            None => (rest, "/"),
-        };
-        let resolve = |default_port: u16| -> io::Result<SocketAddr> {
-            let with_port = if authority.rsplit_once(':').is_some_and(|(_, p)| p.bytes().all(|b| b.is_ascii_digit())) {
-                authority.to_string()
-            } else {
-                format!("{authority}:{default_port}")
-            };
-            with_port.to_socket_addrs()?.next().ok_or_else(|| bad("the host resolves to no address"))
-        };
-        match scheme {
-            "http" => {
-                let addr = resolve(80)?;
-                let request =
-                    format!("GET {path} HTTP/1.1\r\nHost: {authority}\r\nUser-Agent: spindle-loadgen\r\n\r\n");
-                Ok(Target::Http { addr, request: request.into_bytes() })
-            }
-            "echo" => Ok(Target::Echo { addr: resolve(7000)? }),
-            other => Err(bad(&format!("unknown scheme {other:?} (http or echo)"))),
-        }
-    }
-
-    fn addr(&self) -> SocketAddr {
-        match self {
-            Target::Http { addr, .. } | Target::Echo { addr } => *addr,
-        }
-    }
-}
 
 /// Command-line settings.
 #[derive(Debug, Clone)]
@@ -200,146 +158,6 @@ fn ns(d: Duration) -> u64 {
     u64::try_from(d.as_nanos()).unwrap_or(u64::MAX).max(1)
 }
 
-/// One client connection, with what it has read past the last response.
-struct Conn {
-    stream: TcpStream,
-    buf: Vec<u8>,
-    filled: usize,
-}
-
-/// How a response went: 2xx or not, and whether the connection stays open.
-struct Answer {
-    ok: bool,
-    keep: bool,
-}
-
-impl Conn {
-    async fn connect(addr: SocketAddr) -> io::Result<Conn> {
-        let stream = TcpStream::connect(addr).await?;
-        stream.set_nodelay(true)?;
-        Ok(Conn { stream, buf: vec![0; 16 * 1024], filled: 0 })
-    }
-
-    /// Reads more into the buffer (growing it up to `MAX_RESPONSE`).
-    async fn fill(&mut self) -> io::Result<()> {
-        if self.filled == self.buf.len() {
-            if self.buf.len() >= MAX_RESPONSE {
-                return Err(io::Error::new(io::ErrorKind::InvalidData, "response over 1 MiB"));
-            }
-            self.buf.resize(self.buf.len() * 2, 0);
-        }
-        match self.stream.read(&mut self.buf[self.filled..]).await? {
-            0 => Err(io::Error::new(io::ErrorKind::UnexpectedEof, "server closed the connection")),
-            n => {
-                self.filled += n;
-                Ok(())
-            }
-        }
-    }
-
-    /// Drops the first `n` buffered bytes.
-    fn consume(&mut self, n: usize) {
-        self.buf.copy_within(n..self.filled, 0);
-        self.filled -= n;
-    }
-
-    async fn request(&mut self, target: &Target) -> io::Result<Answer> {
-        match target {
-            Target::Echo { .. } => {
-                self.stream.write_all(ECHO_PAYLOAD).await?;
-                while self.filled < ECHO_PAYLOAD.len() {
-                    self.fill().await?;
-                }
-                let ok = self.buf[..ECHO_PAYLOAD.len()] == ECHO_PAYLOAD[..];
-                self.consume(ECHO_PAYLOAD.len());
-                Ok(Answer { ok, keep: true })
-            }
-            Target::Http { request, .. } => {
-                self.stream.write_all(request).await?;
-                let end = loop {
-                    if let Some(i) = self.buf[..self.filled].windows(4).position(|w| w == b"\r\n\r\n") {
-                        break i + 4;
-                    }
-                    self.fill().await?;
-                };
-                let head = parse_response_head(&self.buf[..end])?;
-                while self.filled < end + head.content_length {
-                    self.fill().await?;
-                }
-                self.consume(end + head.content_length);
-                Ok(Answer { ok: (200..300).contains(&head.status), keep: !head.close })
-            }
-        }
-    }
-}
-
-struct ResponseHead {
-    status: u16,
-    content_length: usize,
-    close: bool,
-}
-
-fn parse_response_head(head: &[u8]) -> io::Result<ResponseHead> {
-    let invalid = |why: &str| io::Error::new(io::ErrorKind::InvalidData, format!("bad response: {why}"));
-    let text = std::str::from_utf8(head).map_err(|_| invalid("not UTF-8"))?;
-    let mut lines = text.split("\r\n");
-    let status_line = lines.next().unwrap_or("");
-    let mut parts = status_line.splitn(3, ' ');
-    let version = parts.next().unwrap_or("");
-    if !version.starts_with("HTTP/1.") {
-        return Err(invalid("not HTTP/1.x"));
-    }
-    let status = parts.next().and_then(|s| s.parse().ok()).ok_or_else(|| invalid("no status code"))?;
-    let mut content_length = 0;
-    let mut close = version == "HTTP/1.0";
-    for line in lines.filter(|l| !l.is_empty()) {
-        let (name, value) = line.split_once(':').ok_or_else(|| invalid("header without ':'"))?;
-        let value = value.trim();
-        if name.eq_ignore_ascii_case("content-length") {
-            content_length = value.parse().map_err(|_| invalid("Content-Length"))?;
-            if content_length > MAX_RESPONSE {
-                return Err(invalid("body over 1 MiB"));
-            }
-        } else if name.eq_ignore_ascii_case("transfer-encoding") {
-            return Err(invalid("chunked bodies are not supported"));
-        } else if name.eq_ignore_ascii_case("connection") {
-            close = value.split(',').any(|o| o.trim().eq_ignore_ascii_case("close"));
-        }
-    }
-    Ok(ResponseHead { status, content_length, close })
-}
-
-/// A per-request timeout that costs no timer operation per request: one
-/// `Sleep` per connection, re-armed only when it fires before the current
-/// request's deadline (so about once per timeout period on a healthy
-/// connection), where `timeout(d, request)` would register and cancel a
-/// timer for every request.
-struct Watchdog {
-    sleep: Option<Sleep>,
-}
-
-impl Watchdog {
-    /// Runs `request` until it completes (`Some`) or `deadline` passes
-    /// (`None`).
-    async fn guard<F: Future>(&mut self, deadline: Instant, request: F) -> Option<F::Output> {
-        let mut request = pin!(request);
-        let sleep = self.sleep.get_or_insert_with(|| sleep_until(deadline));
-        poll_fn(|cx| {
-            if let Poll::Ready(out) = request.as_mut().poll(cx) {
-                return Poll::Ready(Some(out));
-            }
-            while Pin::new(&mut *sleep).poll(cx).is_ready() {
-                if Instant::now() >= deadline {
-                    return Poll::Ready(None);
-                }
-                sleep.reset(deadline);
-            }
-            Poll::Pending
-        })
-        .await
-    }
-}
-
 /// Everything one connection task needs, shared by all of them.
 struct Shared {
     cfg: Config,
@@ -352,7 +170,7 @@ struct Shared {
 async fn drive(shared: Arc<Shared>, mut pacer: Option<Pacer>, mut budget: u64, stats: Arc<Mutex<Stats>>) {
     let cfg = &shared.cfg;
     let mut conn = timeout(WARM_UP, Conn::connect(cfg.target.addr())).await.ok().and_then(Result::ok);
-    let mut watchdog = Watchdog { sleep: None };
+    let mut watchdog = Watchdog::new();
     if pacer.is_none() {
         sleep_until(shared.start).await;
     }
@@ -603,170 +421,5 @@ fn main() {
             eprintln!("loadgen: {e}");
             std::process::exit(1);
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    //! Brief loopback runs against in-process servers (blocking std
-    //! threads, so the servers share nothing with the runtime under test).
-
-    use super::*;
-    use std::io::{Read, Write};
-    use std::net::TcpListener;
-
-    /// A keep-alive server answering every request with `respond`'s bytes,
-    /// for `conns` connections.
-    fn server(conns: usize, respond: fn(&[u8]) -> &'static [u8]) -> SocketAddr {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
-        std::thread::spawn(move || {
-            for stream in listener.incoming().take(conns) {
-                let Ok(mut stream) = stream else { continue };
-                std::thread::spawn(move || {
-                    let _ = stream.set_nodelay(true);
-                    let mut buf = vec![0u8; 4096];
-                    let mut filled = 0;
-                    loop {
-                        match stream.read(&mut buf[filled..]) {
-                            Ok(0) | Err(_) => return,
-                            Ok(n) => filled += n,
-                        }
-                        while let Some(len) = next_request(&buf[..filled]) {
-                            let reply = respond(&buf[..len]);
-                            if stream.write_all(reply).is_err() {
-                                return;
-                            }
-                            buf.copy_within(len..filled, 0);
-                            filled -= len;
-                        }
-                    }
-                });
-            }
-        });
-        addr
-    }
-
-    /// The length of the first whole request in `buf`: an HTTP head, or
-    /// an echo payload.
-    fn next_request(buf: &[u8]) -> Option<usize> {
-        if buf.starts_with(b"GET") {
-            buf.windows(4).position(|w| w == b"\r\n\r\n").map(|i| i + 4)
-        } else {
-            (buf.len() >= ECHO_PAYLOAD.len()).then_some(ECHO_PAYLOAD.len())
-        }
-    }
-
-    fn ok(_: &[u8]) -> &'static [u8] {
-        b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"
-    }
-
-    fn not_found(_: &[u8]) -> &'static [u8] {
-        b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"
-    }
-
-    fn echo(_: &[u8]) -> &'static [u8] {
-        ECHO_PAYLOAD
-    }
-
-    fn args(s: &str) -> Vec<String> {
-        s.split_whitespace().map(String::from).collect()
-    }
-
-    fn run_json(cmd: &str) -> serde_json::Value {
-        let report = run(Config::parse(args(cmd)).unwrap()).unwrap();
-        let text = json(&report);
-        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
-        let keys: Vec<_> = v.as_object().unwrap().keys().cloned().collect();
-        assert_eq!(keys.len(), 5, "{text}");
-        for key in ["requests", "errors", "rps", "latency_us", "pacing_error_us"] {
-            assert!(v.get(key).is_some(), "{key} missing in {text}");
-        }
-        for q in ["p50", "p90", "p99", "p999", "max"] {
-            assert!(v["latency_us"][q].as_f64().is_some(), "{text}");
-        }
-        for q in ["p50", "p99", "max"] {
-            assert!(v["pacing_error_us"][q].as_f64().is_some(), "{text}");
-        }
-        v
-    }
-
-    #[test]
-    fn open_loop_http_smoke() {
-        let addr = server(4, ok);
-        let v = run_json(&format!("http://{addr}/x --rate 2000 --connections 4 --duration 0.5 --workers 2 --json"));
-        let requests = v["requests"].as_u64().unwrap();
-        assert_eq!(v["errors"].as_u64(), Some(0), "{v}");
-        // The schedule holds 1,000 events in 0.5 s; allow a slow machine.
-        assert!((500..=1000).contains(&requests), "{v}");
-        assert!(v["latency_us"]["max"].as_f64().unwrap() >= v["latency_us"]["p50"].as_f64().unwrap());
-    }
-
-    #[test]
-    fn closed_loop_per_core_precise_and_bounded_count() {
-        let addr = server(2, ok);
-        let v = run_json(&format!("http://{addr}/ --connections 2 --duration 5 --requests 300 --per-core --workers 2"));
-        assert_eq!(v["requests"].as_u64(), Some(300), "{v}");
-        assert_eq!(v["pacing_error_us"]["max"].as_f64(), Some(0.0));
-        let addr = server(2, ok);
-        let v = run_json(&format!(
-            "http://{addr}/ --rate 1000 --connections 2 --duration 0.2 --precise --per-core --workers 2"
-        ));
-        assert!(v["requests"].as_u64().unwrap() > 0, "{v}");
-    }
-
-    #[test]
-    fn echo_protocol() {
-        let addr = server(2, echo);
-        let v = run_json(&format!("echo://{addr} --connections 2 --requests 200 --duration 5 --workers 1"));
-        assert_eq!(v["requests"].as_u64(), Some(200), "{v}");
-        assert_eq!(v["errors"].as_u64(), Some(0), "{v}");
-    }
-
-    #[test]
-    fn non_2xx_and_refused_connections_are_errors_not_fatal() {
-        let addr = server(2, not_found);
-        let v = run_json(&format!("http://{addr}/ --connections 2 --requests 50 --duration 5 --workers 1"));
-        assert_eq!((v["requests"].as_u64(), v["errors"].as_u64()), (Some(0), Some(50)), "{v}");
-        // Nothing listens there once the listener is dropped.
-        let closed = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
-        let v = run_json(&format!("http://{closed}/ --rate 200 --connections 2 --duration 0.2 --workers 1"));
-        assert_eq!(v["requests"].as_u64(), Some(0));
-        assert!(v["errors"].as_u64().unwrap() > 0, "{v}");
-    }
-
-    #[test]
-    fn a_silent_server_times_out_into_errors() {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
-        std::thread::spawn(move || {
-            // Accept and hold every connection, answering nothing.
-            let held: Vec<_> = listener.incoming().take(8).collect();
-            std::thread::sleep(Duration::from_secs(10));
-            drop(held);
-        });
-        let start = Instant::now();
-        let v =
-            run_json(&format!("http://{addr}/ --connections 1 --requests 3 --timeout-ms 50 --duration 5 --workers 1"));
-        assert_eq!((v["requests"].as_u64(), v["errors"].as_u64()), (Some(0), Some(3)), "{v}");
-        assert!(start.elapsed() < Duration::from_secs(3), "bounded by the timeouts, not the duration");
-    }
-
-    #[test]
-    fn bad_arguments() {
-        assert!(Config::parse(args("ftp://x")).is_err());
-        assert!(Config::parse(args("http://127.0.0.1:1/ --rate 0")).is_err());
-        assert!(Config::parse(args("http://127.0.0.1:1/ --bogus")).is_err());
-        assert!(Config::parse(args("--json")).is_err());
-        let cfg = Config::parse(args("echo://127.0.0.1:9 --precise")).unwrap();
-        assert_eq!(cfg.spin, Duration::from_micros(50));
-    }
-
-    #[test]
-    fn response_heads() {
-        let h = parse_response_head(b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n").unwrap();
-        assert_eq!((h.status, h.content_length, h.close), (204, 0, true));
-        assert!(parse_response_head(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n").is_err());
-        assert!(parse_response_head(b"SSH-2.0\r\n\r\n").is_err());
     }
 }
