@@ -28,8 +28,11 @@
 )]
 #![doc(test(attr(deny(warnings))))]
 
+#[cfg(feature = "criterion")]
+pub mod criterion;
 mod default_runtime;
 pub mod net;
+mod per_core;
 pub mod runtime;
 pub mod sync;
 pub mod task;

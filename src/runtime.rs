@@ -20,6 +20,7 @@ use spindle_executor::park::Park;
 use spindle_reactor::IoDriver;
 use spindle_timer::TimerDriver;
 
+pub use crate::per_core::{CoreContext, CorePanic, PerCore};
 pub use spindle_executor::{EnterGuard, Handle, RuntimeMetrics, TryCurrentError};
 
 use crate::task::JoinHandle;

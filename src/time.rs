@@ -28,3 +28,4 @@ pub use spindle_timer::{
     interval, interval_at, sleep, sleep_until, timeout, timeout_at, Elapsed, Instant, Interval, MissedTickBehavior,
     Sleep, Timeout,
 };
+pub use spindle_timer::{Pacer, Tick};

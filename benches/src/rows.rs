@@ -3,7 +3,7 @@
 //! in [`ROWS`] (one number per sample: a time, bytes) or in [`TIMER_ROWS`]
 //! (a distribution of timer lateness per sample, plus a total).
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crate::rt::{BenchRuntime, Runtimes, Which};
 use crate::workloads::{self, TimerSample, Workload};
@@ -100,6 +100,30 @@ fn timers_precision(rts: &Runtimes, which: Which) -> TimerSample {
     }
 }
 
+fn block_on_overhead(rts: &Runtimes, which: Which) -> f64 {
+    match which {
+        Which::Spindle => workloads::block_on_overhead(&rts.spindle),
+        Which::Tokio => workloads::block_on_overhead(&rts.tokio),
+        Which::AsyncExecutor => workloads::block_on_overhead(&rts.async_executor),
+    }
+}
+
+fn pacer_with(rts: &Runtimes, which: Which, spin: Duration) -> TimerSample {
+    match which {
+        Which::Spindle => workloads::pacer_spindle(&rts.spindle, spin),
+        Which::Tokio => workloads::pacer_by_hand(&rts.tokio, spin),
+        Which::AsyncExecutor => workloads::pacer_by_hand(&rts.async_executor, spin),
+    }
+}
+
+fn pacer(rts: &Runtimes, which: Which) -> TimerSample {
+    pacer_with(rts, which, Duration::ZERO)
+}
+
+fn pacer_precise(rts: &Runtimes, which: Which) -> TimerSample {
+    pacer_with(rts, which, workloads::PRECISE_SPIN)
+}
+
 fn precision_floor() -> TimerSample {
     workloads::os_floor(workloads::precision_durations())
 }
@@ -127,6 +151,8 @@ pub const ROWS: &[Row] = &[
     workloads::sync_rows::ROWS[8],
     workloads::sync_rows::ROWS[9],
     workloads::sync_rows::ROWS[10],
+    // Seconds per `block_on` of a ready future (one sample: 100,000).
+    Row { name: "block_on_overhead", unit: Unit::Seconds, max_rounds: usize::MAX, sample: block_on_overhead },
 ];
 
 /// Every row of the timer table, in table order. `timers_precision` costs
@@ -137,4 +163,16 @@ pub const ROWS: &[Row] = &[
 pub const TIMER_ROWS: &[TimerRow] = &[
     TimerRow { name: "timers_fire", rounds: 10, warmup: 1, sample: timers_fire, floor: None },
     TimerRow { name: "timers_precision", rounds: 3, warmup: 0, sample: timers_precision, floor: Some(precision_floor) },
+    // 100,000 events at 100,000/s over 2 tasks, lateness from each event's
+    // intended instant; total 1.00 s = the rate was kept (see
+    // `workloads::pacer`).
+    TimerRow { name: "pacer", rounds: 3, warmup: 0, sample: pacer, floor: Some(workloads::pacer_floor) },
+    // The same, spinning the last 50 µs before each event.
+    TimerRow {
+        name: "pacer_precise",
+        rounds: 3,
+        warmup: 0,
+        sample: pacer_precise,
+        floor: Some(workloads::pacer_floor),
+    },
 ];

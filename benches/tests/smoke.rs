@@ -7,7 +7,7 @@ use std::time::Duration;
 use spindle_benches::alloc::{self, Counting};
 use spindle_benches::rows::{Unit, ROWS, TIMER_ROWS};
 use spindle_benches::rt::{BenchRuntime, Runtimes, Which};
-use spindle_benches::workloads::{cancel_timers, sleep_many, timers};
+use spindle_benches::workloads::{self, cancel_timers, sleep_many, timers};
 
 #[global_allocator]
 static ALLOC: Counting = Counting;
@@ -56,7 +56,7 @@ fn timers_on<R: BenchRuntime>(rt: &R, durations: &'static [Duration]) {
 #[test]
 fn timers_small() {
     let _serial = serial();
-    assert!(TIMER_ROWS.iter().all(|r| r.name.starts_with("timers_")));
+    assert!(TIMER_ROWS.iter().all(|r| r.name.starts_with("timers_") || r.name.starts_with("pacer")));
     let durations: &'static [Duration] = timers::durations_ms(200, 1, 5, timers::SEED).leak();
     assert!(durations.iter().all(|d| (1..=5).contains(&d.as_millis())));
     assert_eq!(durations, timers::durations_ms(200, 1, 5, timers::SEED), "durations not reproducible");
@@ -64,4 +64,24 @@ fn timers_small() {
     timers_on(&rts.spindle, durations);
     timers_on(&rts.tokio, durations);
     timers_on(&rts.async_executor, durations);
+}
+
+/// The `pacer` row's samples: every event once, none early, on every
+/// runtime, with and without the spin (a sample is a 1 s schedule, so
+/// this takes about 7 s).
+#[test]
+fn pacer_rows() {
+    let _serial = serial();
+    let rts = Runtimes::new(2).unwrap();
+    for name in ["pacer", "pacer_precise"] {
+        let row = TIMER_ROWS.iter().find(|r| r.name == name).expect("a pacer row");
+        for which in Which::ALL {
+            let sample = (row.sample)(&rts, which);
+            assert_eq!(sample.lateness_ns.len() as u64, workloads::PACER_EVENTS, "{name}: {}", which.name());
+            assert_eq!(sample.early(), 0, "{name}: {}: an event went early", which.name());
+            assert!(sample.total >= Duration::from_millis(999), "{name}: {}: {:?}", which.name(), sample.total);
+        }
+    }
+    let floor = (workloads::pacer_floor)();
+    assert_eq!(floor.early(), 0);
 }

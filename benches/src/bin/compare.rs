@@ -33,7 +33,7 @@ struct Options {
 }
 
 const USAGE: &str = "usage: compare [--workers N (2)] [--rounds N (30)] [--warmup N (3)] \
-                     [--timers-rounds N (timers_fire 10, timers_precision 3; 0 skips them)] \
+                     [--timers-rounds N (timers_fire 10, timers_precision 3, pacer and pacer_precise 3; 0 skips them)] \
                      [--only NAME[,NAME..]] [--list]";
 
 fn parse_args() -> Result<Options, String> {

@@ -11,8 +11,10 @@
 //! ([`TimerSample`]: each timer's lateness, and the total) rather than one
 //! time; `timers_cancel` is timed like the others. See [`timers`].
 
+mod block_on;
 mod chained_spawn;
 mod idle_task;
+mod pacer;
 mod ping_pong;
 mod spawn_many;
 pub mod sync_mpsc;
@@ -33,8 +35,12 @@ use futures_channel::oneshot;
 
 use crate::rt::BenchRuntime;
 
+pub use self::block_on::{block_on_overhead, BLOCK_ONS};
 pub use self::chained_spawn::ChainedSpawn;
 pub use self::idle_task::{bytes_per_idle_task, IDLE_TASKS};
+pub use self::pacer::{
+    pacer_by_hand, pacer_floor, pacer_spindle, PACER_EVENTS, PACER_RATE, PACER_SHARES, PRECISE_SPIN,
+};
 pub use self::ping_pong::PingPong;
 pub use self::spawn_many::{SpawnManyLocal, SpawnManyRemote};
 pub use self::timers::{sleep_many, TimerSample};
