@@ -29,6 +29,8 @@
 #![doc(test(attr(deny(warnings))))]
 
 mod default_runtime;
+#[cfg(feature = "hyper")]
+pub mod hyper;
 pub mod net;
 pub mod runtime;
 pub mod task;
