@@ -33,6 +33,8 @@ mod default_runtime;
 pub mod hyper;
 pub mod net;
 pub mod runtime;
+#[cfg(unix)]
+pub mod signal;
 pub mod task;
 pub mod time;
 
