@@ -209,3 +209,78 @@ mod once {
         }
     }
 }
+
+#[test]
+fn graceful_shutdown_after_a_connection_finished() {
+    // The finished connection's task dropped its `watch` waiter; shutdown
+    // then walks the waiter list. With the future moved out of its task
+    // cell before being dropped, the list still pointed at the old place.
+    rt().block_on(async {
+        let listener = spindle::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let graceful = GracefulShutdown::new();
+        let client = spindle::spawn(async move {
+            let stream = spindle::net::TcpStream::connect(addr).await.unwrap();
+            let mut client = Client::handshake(Proto::Http1, SpindleIo::new(stream)).await.unwrap();
+            client.send("GET", "/", b"").await.unwrap()
+        });
+        let (stream, _) = listener.accept().await.unwrap();
+        let service = hyper::service::service_fn(hyper_common::service);
+        let conn = builder().serve_connection(SpindleIo::new(stream), service).into_owned();
+        let conn = spindle::spawn(graceful.watch(conn));
+        assert_eq!(client.await.unwrap().0, StatusCode::OK);
+        conn.await.unwrap().unwrap();
+        assert_eq!(graceful.count(), 0);
+        spindle::time::timeout(Duration::from_secs(5), graceful.shutdown()).await.unwrap();
+    });
+}
+
+/// A future that must not move once polled (`PhantomPinned`): it records
+/// the address of each poll and of its drop.
+struct Pinned {
+    polls: u32,
+    seen: Arc<std::sync::Mutex<Vec<usize>>>,
+    _pin: std::marker::PhantomPinned,
+}
+
+impl std::future::Future for Pinned {
+    type Output = ();
+
+    fn poll(self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<()> {
+        // SAFETY: nothing is moved out; the address is only recorded.
+        let this = unsafe { self.get_unchecked_mut() };
+        let addr = this as *mut Pinned as usize;
+        this.seen.lock().unwrap().push(addr);
+        this.polls += 1;
+        if this.polls < 3 {
+            cx.waker().wake_by_ref();
+            return std::task::Poll::Pending;
+        }
+        std::task::Poll::Ready(())
+    }
+}
+
+impl Drop for Pinned {
+    fn drop(&mut self) {
+        let addr = self as *mut Pinned as usize;
+        self.seen.lock().unwrap().push(addr);
+    }
+}
+
+#[test]
+fn a_task_future_is_dropped_where_it_was_polled() {
+    rt().block_on(async {
+        for cancel in [false, true] {
+            let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+            let task = spindle::spawn(Pinned { polls: 0, seen: seen.clone(), _pin: std::marker::PhantomPinned });
+            if cancel {
+                task.abort();
+                let _ = task.await;
+            } else {
+                task.await.unwrap();
+            }
+            let seen = seen.lock().unwrap();
+            assert!(seen.windows(2).all(|w| w[0] == w[1]), "polled and dropped at {seen:x?} (cancel: {cancel})");
+        }
+    });
+}
