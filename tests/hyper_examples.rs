@@ -52,6 +52,9 @@ fn stop(mut child: Child, signum: libc::c_int) {
     }
 }
 
+/// Method, path, request body, expected status, expected body.
+type Case = (&'static str, &'static str, &'static [u8], StatusCode, Option<&'static str>);
+
 async fn client(addr: SocketAddr, proto: Proto) -> Client {
     let stream = spindle::net::TcpStream::connect(addr).await.unwrap();
     Client::handshake(proto, SpindleIo::new(stream)).await.unwrap()
@@ -79,7 +82,7 @@ fn axum_server_routes() {
     rt().block_on(async {
         for proto in [Proto::Http1, Proto::Http2] {
             let mut c = client(addr, proto).await;
-            let cases: [(&str, &str, &[u8], StatusCode, Option<&str>); 6] = [
+            let cases: [Case; 6] = [
                 ("GET", "/", b"", StatusCode::OK, Some("Hello, World!")),
                 ("POST", "/echo", br#"{"a":[1,2]}"#, StatusCode::OK, Some(r#"{"a":[1,2]}"#)),
                 ("POST", "/echo", b"{not json", StatusCode::BAD_REQUEST, None),
