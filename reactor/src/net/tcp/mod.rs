@@ -20,17 +20,19 @@
 //! # `split` and `AsyncReadExt::split`
 //!
 //! [`TcpStream::split`] (borrowed halves) and [`TcpStream::into_split`]
-//! (owned halves) have tokio's names and signatures, so code written for
-//! tokio's `TcpStream` compiles unchanged. futures-util's `AsyncReadExt`
-//! also has a `split`, by value, and for an owned `stream` Rust's method
-//! lookup tries by-value receivers before `&mut self` ones, so with that
-//! trait in scope `stream.split()` would pick the lock-based one. No
-//! signature on this side can win that lookup (only a by-value method could,
-//! and borrowed halves need a borrow), so the clash is removed where it
-//! arises: spindle's own extension traits (tokio's do the same; its
-//! `io::split` is a free function) carry no `split` method. On a
-//! `&mut TcpStream` (a function's parameter) the inherent method wins
-//! anyway.
+//! (owned halves) keep tokio's names and signatures, so code written for
+//! tokio's `TcpStream` compiles unchanged and means the same. The clash is
+//! with futures-util's `AsyncReadExt::split`, which takes `self` by value:
+//! for an owned `stream`, Rust's method lookup tries by-value receivers
+//! before `&mut self` ones, so with that trait in scope `stream.split()`
+//! silently picks the lock-based split. No signature on this side can win
+//! that lookup (only a by-value method could, and borrowed halves need a
+//! borrow), and renaming spindle's `split` would break every tokio caller
+//! instead. So the clash is removed on the trait side, as tokio does it:
+//! tokio's `AsyncReadExt` has no `split` (its `io::split` is a free
+//! function), and an extension trait spindle exports should leave it out
+//! too. On a `&mut TcpStream` (a function's parameter) the inherent method
+//! wins either way.
 
 /// Implements futures-io's `AsyncRead` (`read`), `AsyncWrite` (`write`) or
 /// both (no keyword) for a type that reaches its [`TcpStream`] through

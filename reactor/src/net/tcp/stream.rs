@@ -264,8 +264,8 @@ impl TcpStream {
     ///
     /// The name and signature are tokio's. `futures_util::AsyncReadExt`
     /// has a by-value `split` too, which Rust's method lookup prefers for an
-    /// owned stream; see [`split`](super) in the module docs for why
-    /// spindle's extension traits leave it out.
+    /// owned stream; the [module docs](super) say why the name stays and
+    /// where the clash is removed instead.
     ///
     /// ```
     /// # let mut driver = spindle_reactor::IoDriver::new()?;
