@@ -9,7 +9,7 @@
 //! `poll_read_uninit`, a `recv` (socket2) straight into hyper's memory
 //! through the reactor's usual readiness steps, then advances the cursor by
 //! what `recv` wrote. [`FuturesIo`] wraps any other futures-io type and
-//! zeroes only what it passes on (at most [`FUTURES_READ_CHUNK`] bytes, and
+//! zeroes only what it passes on (at most `FUTURES_READ_CHUNK` (16 KiB), and
 //! nothing hyper already initialised).
 //!
 //! Writes go through the streams' futures-io `AsyncWrite` impls on `&T`
@@ -27,7 +27,7 @@ use crate::net::{TcpStream, UnixStream};
 /// How many bytes of hyper's buffer [`FuturesIo`] initialises and offers to
 /// the inner reader per read: hyper's first read size (8 KiB) doubled, so a
 /// read never gets less than hyper would ask for at its start.
-pub const FUTURES_READ_CHUNK: usize = 16 * 1024;
+const FUTURES_READ_CHUNK: usize = 16 * 1024;
 
 /// A spindle [`TcpStream`] or [`UnixStream`] as hyper's `rt::Read` and
 /// `rt::Write`, reading into hyper's uninitialised buffer without zeroing it.

@@ -63,14 +63,12 @@ use std::io::{self, Write};
 use std::net::SocketAddr;
 use std::os::fd::AsFd;
 
-use crate::async_io::Async;
-
 /// `write_all` for every stream type: `write` until `buf` is gone.
 ///
 /// # Errors
 ///
 /// The first `write` error; `WriteZero` if a write accepts nothing.
-async fn write_all<T: AsFd>(io: &Async<T>, mut buf: &[u8]) -> io::Result<()>
+async fn write_all<T: AsFd>(io: &crate::async_io::Async<T>, mut buf: &[u8]) -> io::Result<()>
 where
     for<'a> &'a T: Write,
 {

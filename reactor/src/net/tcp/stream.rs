@@ -51,10 +51,11 @@ pub struct TcpStream {
 impl TcpStream {
     /// Connects to `addr` (each resolved address in turn).
     ///
-    /// The connect is non-blocking, on the reactor (see the
-    /// [module docs](super)); only a host name lookup runs on the blocking
-    /// spawner. Dropping the future closes the socket at once. For options
-    /// set before connecting, use [`TcpSocket`].
+    /// The connect is non-blocking, on the reactor: `connect` answers
+    /// `EINPROGRESS`, the task waits for writability, then reads `SO_ERROR`.
+    /// No thread is involved (only a host name lookup runs on the blocking
+    /// spawner), so dropping the future closes the socket at once. For
+    /// options set before connecting, use [`TcpSocket`].
     ///
     /// # Errors
     ///
@@ -262,10 +263,11 @@ impl TcpStream {
     /// Borrowed halves, for reading and writing concurrently in one task
     /// (e.g. with `join`).
     ///
-    /// The name and signature are tokio's. `futures_util::AsyncReadExt`
-    /// has a by-value `split` too, which Rust's method lookup prefers for an
-    /// owned stream; the [module docs](super) say why the name stays and
-    /// where the clash is removed instead.
+    /// The name and signature are tokio's, so tokio code compiles unchanged.
+    /// futures-util's `AsyncReadExt` has a by-value `split` that Rust's
+    /// method lookup prefers for an owned stream, and no signature here can
+    /// win that lookup: an extension trait without `split` (tokio's has
+    /// none; its `io::split` is a free function) is what removes the clash.
     ///
     /// ```
     /// # let mut driver = spindle_reactor::IoDriver::new()?;
