@@ -164,8 +164,8 @@ spindle_io!(UnixStream);
 /// Any futures-io `AsyncRead` / `AsyncWrite` as hyper's `rt::Read` /
 /// `rt::Write` (a TLS stream, an in-memory pipe, ...).
 ///
-/// A read zeroes the part of hyper's buffer it offers (at most
-/// [`FUTURES_READ_CHUNK`] bytes, skipping what is already initialised), as
+/// A read zeroes the part of hyper's buffer it offers (at most 16 KiB,
+/// skipping what is already initialised), as
 /// `AsyncRead` requires; prefer [`SpindleIo`] for spindle's own sockets.
 ///
 /// ```
