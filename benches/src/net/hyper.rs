@@ -40,37 +40,31 @@ async fn hello(_req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infalli
 }
 
 impl HyperServe for SpindleRt {
-    fn serve_hyper(stream: spindle::net::TcpStream) -> impl Future<Output = ()> + Send + 'static {
-        async move {
-            let io = spindle::hyper::SpindleIo::new(stream);
-            let _ = http1::Builder::new()
-                .timer(spindle::hyper::SpindleTimer::new())
-                .serve_connection(io, hyper::service::service_fn(hello))
-                .await;
-        }
+    async fn serve_hyper(stream: spindle::net::TcpStream) {
+        let io = spindle::hyper::SpindleIo::new(stream);
+        let _ = http1::Builder::new()
+            .timer(spindle::hyper::SpindleTimer::new())
+            .serve_connection(io, hyper::service::service_fn(hello))
+            .await;
     }
 }
 
 impl HyperServe for TokioNetRt {
-    fn serve_hyper(stream: tokio::net::TcpStream) -> impl Future<Output = ()> + Send + 'static {
-        async move {
-            let io = hyper_util::rt::TokioIo::new(stream);
-            let _ = http1::Builder::new()
-                .timer(hyper_util::rt::TokioTimer::new())
-                .serve_connection(io, hyper::service::service_fn(hello))
-                .await;
-        }
+    async fn serve_hyper(stream: tokio::net::TcpStream) {
+        let io = hyper_util::rt::TokioIo::new(stream);
+        let _ = http1::Builder::new()
+            .timer(hyper_util::rt::TokioTimer::new())
+            .serve_connection(io, hyper::service::service_fn(hello))
+            .await;
     }
 }
 
 impl HyperServe for AsyncExecutorRt {
-    fn serve_hyper(stream: async_io::Async<std::net::TcpStream>) -> impl Future<Output = ()> + Send + 'static {
-        async move {
-            let io = smol_hyper::rt::FuturesIo::new(stream);
-            let _ = http1::Builder::new()
-                .timer(smol_hyper::rt::SmolTimer::new())
-                .serve_connection(io, hyper::service::service_fn(hello))
-                .await;
-        }
+    async fn serve_hyper(stream: async_io::Async<std::net::TcpStream>) {
+        let io = smol_hyper::rt::FuturesIo::new(stream);
+        let _ = http1::Builder::new()
+            .timer(smol_hyper::rt::SmolTimer::new())
+            .serve_connection(io, hyper::service::service_fn(hello))
+            .await;
     }
 }
