@@ -7,7 +7,7 @@ mod hyper_common;
 use std::time::Duration;
 
 use hyper::StatusCode;
-use hyper_common::{rt, serve, spawn_tcp_server, Client, Proto};
+use hyper_common::{rt, serve, spawn_tcp_server, spawn_tcp_server_with, Client, Proto};
 use spindle::hyper::SpindleIo;
 
 /// Hello, a 64 KiB echo (several reads and writes), and a 404.
@@ -89,7 +89,9 @@ fn five_hundred_concurrent_connections() {
     rt().block_on(async {
         let listener = spindle::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let server = spawn_tcp_server(listener);
+        // The HTTP/1 connections sit idle until all 500 have answered: a
+        // header timeout long enough for a loaded machine.
+        let server = spawn_tcp_server_with(listener, Duration::from_secs(60));
         // Every connection is open and has made its first request before
         // any makes its second: all 500 are alive at once.
         let (tx, rx) = futures_channel::mpsc::unbounded::<()>();

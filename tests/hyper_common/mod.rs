@@ -24,8 +24,14 @@ pub fn rt() -> spindle::Runtime {
 /// The server's builder: both protocols, spindle's executor and timer, a
 /// header timeout and a bounded header buffer.
 pub fn builder() -> auto::Builder<SpindleExecutor> {
+    builder_with(HEADER_TIMEOUT)
+}
+
+/// [`builder`] with another header timeout. (In HTTP/1 it also bounds how
+/// long a keep-alive connection may sit idle between requests.)
+pub fn builder_with(header_timeout: Duration) -> auto::Builder<SpindleExecutor> {
     let mut builder = auto::Builder::new(SpindleExecutor::new());
-    builder.http1().timer(SpindleTimer::new()).header_read_timeout(HEADER_TIMEOUT).max_buf_size(MAX_HEADER_BYTES);
+    builder.http1().timer(SpindleTimer::new()).header_read_timeout(header_timeout).max_buf_size(MAX_HEADER_BYTES);
     builder.http2().timer(SpindleTimer::new());
     builder
 }
@@ -59,15 +65,28 @@ pub async fn serve<I>(io: I)
 where
     I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
 {
-    let _ = builder().serve_connection(io, hyper::service::service_fn(service)).await;
+    serve_with(io, HEADER_TIMEOUT).await;
+}
+
+/// [`serve`] with another header timeout.
+pub async fn serve_with<I>(io: I, header_timeout: Duration)
+where
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
+    let _ = builder_with(header_timeout).serve_connection(io, hyper::service::service_fn(service)).await;
 }
 
 /// Accepts TCP connections forever, one task each.
 pub fn spawn_tcp_server(listener: spindle::net::TcpListener) -> spindle::JoinHandle<()> {
+    spawn_tcp_server_with(listener, HEADER_TIMEOUT)
+}
+
+/// [`spawn_tcp_server`] with another header timeout.
+pub fn spawn_tcp_server_with(listener: spindle::net::TcpListener, header_timeout: Duration) -> spindle::JoinHandle<()> {
     spindle::spawn(async move {
         loop {
             let Ok((stream, _)) = listener.accept().await else { continue };
-            spindle::spawn(serve(SpindleIo::new(stream)));
+            spindle::spawn(serve_with(SpindleIo::new(stream), header_timeout));
         }
     })
 }
