@@ -31,9 +31,13 @@
 #[cfg(feature = "criterion")]
 pub mod criterion;
 mod default_runtime;
+#[cfg(feature = "hyper")]
+pub mod hyper;
 pub mod net;
 mod per_core;
 pub mod runtime;
+#[cfg(unix)]
+pub mod signal;
 pub mod sync;
 pub mod task;
 pub mod time;

@@ -27,4 +27,5 @@ pub mod net;
 pub mod report;
 pub mod rows;
 pub mod rt;
+pub mod soak;
 pub mod workloads;

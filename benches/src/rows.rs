@@ -138,6 +138,7 @@ pub const ROWS: &[Row] = &[
     Row { name: "bytes_per_idle_task", unit: Unit::BytesPerTask, max_rounds: 10, sample: idle_bytes },
     crate::net::TCP_ECHO,
     crate::net::HTTP_HELLO,
+    crate::net::HYPER_HELLO,
     // Seconds per timer (one sample registers and cancels 1,000,000).
     Row { name: "timers_cancel", unit: Unit::Seconds, max_rounds: 10, sample: cancel_per_timer },
     workloads::sync_rows::ROWS[0],

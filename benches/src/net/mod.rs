@@ -11,11 +11,14 @@
 //!   threads × [`HTTP_CONNS_PER_THREAD`] blocking keep-alive connections,
 //!   [`HTTP_REQUESTS`] requests per sample). A sample is the time of all
 //!   requests; per-request latencies are kept for [`notes`].
+//! - `hyper_hello`: the same load on a hyper 1.x server ([`hyper`]), served
+//!   through each runtime's hyper glue.
 //!
 //! Debug builds (`cargo test`) run a hundredth of the round trips and
 //! requests, so the smoke test stays fast; `compare` runs in release.
 
 pub mod http;
+pub mod hyper;
 pub mod loadgen;
 mod rt;
 
@@ -56,6 +59,13 @@ pub const TCP_ECHO: Row =
 /// The `http_hello` row.
 pub const HTTP_HELLO: Row =
     Row { name: "http_hello", unit: Unit::Seconds, max_rounds: usize::MAX, sample: http_hello_sample };
+/// The `hyper_hello` row.
+pub const HYPER_HELLO: Row =
+    Row { name: "hyper_hello", unit: Unit::Seconds, max_rounds: usize::MAX, sample: hyper_hello_sample };
+
+/// The rows that keep per-request latencies, in the order of
+/// [`HTTP_LATENCIES`].
+const LATENCY_ROWS: [&str; 2] = [HTTP_HELLO.name, HYPER_HELLO.name];
 
 /// A connected byte stream, whatever the runtime.
 pub trait Conn: Send + 'static {
@@ -87,7 +97,7 @@ pub fn http_requests_per_sample() -> usize {
 /// The warm-up and timed rounds that row `name` runs, given the ones asked
 /// for: socket rows are capped at [`MAX_WARMUP`] and [`MAX_ROUNDS`].
 pub fn rounds(name: &str, warmup: usize, rounds: usize) -> (usize, usize) {
-    if name == TCP_ECHO.name || name == HTTP_HELLO.name {
+    if name == TCP_ECHO.name || LATENCY_ROWS.contains(&name) {
         (warmup.min(MAX_WARMUP), rounds.min(MAX_ROUNDS))
     } else {
         (warmup, rounds)
@@ -196,9 +206,17 @@ pub fn tcp_echo<R: NetRuntime>(rt: &R, conns: usize, trips: usize) -> f64 {
     elapsed
 }
 
-/// Per-request latencies (nanoseconds) of every `http_hello` sample so far,
-/// per runtime in [`Which::ALL`] order.
-static HTTP_LATENCIES: Mutex<[Vec<Vec<u64>>; 3]> = Mutex::new([Vec::new(), Vec::new(), Vec::new()]);
+/// Per-request latencies (nanoseconds) of every sample so far of each row
+/// in [`LATENCY_ROWS`], per runtime in [`Which::ALL`] order.
+#[allow(clippy::type_complexity)]
+static HTTP_LATENCIES: Mutex<[[Vec<Vec<u64>>; 3]; 2]> =
+    Mutex::new([[Vec::new(), Vec::new(), Vec::new()], [Vec::new(), Vec::new(), Vec::new()]]);
+
+fn keep_latencies(row: &str, which: Which, latencies: Vec<u64>) {
+    let r = LATENCY_ROWS.iter().position(|n| *n == row).unwrap();
+    let w = Which::ALL.iter().position(|x| *x == which).unwrap();
+    HTTP_LATENCIES.lock().unwrap()[r][w].push(latencies);
+}
 
 fn http_hello_sample(rts: &Runtimes, which: Which) -> f64 {
     let requests = scaled(HTTP_REQUESTS);
@@ -207,8 +225,18 @@ fn http_hello_sample(rts: &Runtimes, which: Which) -> f64 {
         Which::Tokio => http_hello(tokio_net(rts), requests),
         Which::AsyncExecutor => http_hello(&rts.async_executor, requests),
     };
-    let index = Which::ALL.iter().position(|w| *w == which).unwrap();
-    HTTP_LATENCIES.lock().unwrap()[index].push(latencies);
+    keep_latencies(HTTP_HELLO.name, which, latencies);
+    secs
+}
+
+fn hyper_hello_sample(rts: &Runtimes, which: Which) -> f64 {
+    let requests = scaled(HTTP_REQUESTS);
+    let (secs, latencies) = match which {
+        Which::Spindle => hyper_hello(&rts.spindle, requests),
+        Which::Tokio => hyper_hello(tokio_net(rts), requests),
+        Which::AsyncExecutor => hyper_hello(&rts.async_executor, requests),
+    };
+    keep_latencies(HYPER_HELLO.name, which, latencies);
     secs
 }
 
@@ -218,11 +246,29 @@ fn http_hello_sample(rts: &Runtimes, which: Which) -> f64 {
 /// # Panics
 /// On any socket error or bad response.
 pub fn http_hello<R: NetRuntime>(rt: &R, requests: usize) -> (f64, Vec<u64>) {
+    http_load(rt, requests, |stream| async move {
+        let _ = http::serve(stream).await;
+    })
+}
+
+/// One `hyper_hello` sample: as [`http_hello`], served by hyper.
+///
+/// # Panics
+/// On any socket error or bad response.
+pub fn hyper_hello<R: hyper::HyperServe + 'static>(rt: &R, requests: usize) -> (f64, Vec<u64>) {
+    http_load(rt, requests, R::serve_hyper)
+}
+
+/// `requests` requests from [`loadgen`] against `serve` on `rt`.
+fn http_load<R, F, Fut>(rt: &R, requests: usize, serve: F) -> (f64, Vec<u64>)
+where
+    R: NetRuntime,
+    F: Fn(R::Stream) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
     let conns = HTTP_THREADS * HTTP_CONNS_PER_THREAD;
     let (listener, addr) = rt.block_on(R::bind()).expect("bind");
-    let accepted = spawn_acceptor(rt, listener, conns, |stream| async move {
-        let _ = http::serve(stream).await;
-    });
+    let accepted = spawn_acceptor(rt, listener, conns, serve);
     let barrier = Arc::new(Barrier::new(HTTP_THREADS + 1));
     let mut threads = Vec::with_capacity(HTTP_THREADS);
     for t in 0..HTTP_THREADS {
@@ -266,14 +312,14 @@ fn micros(ns: u64) -> String {
 /// [`rounds`], are left out). `warmup` and `timed` are the rounds asked for.
 pub fn notes(results: &[RowResult], warmup: usize, timed: usize) -> Vec<String> {
     let mut notes = Vec::new();
-    if results.iter().any(|r| r.name == TCP_ECHO.name || r.name == HTTP_HELLO.name) {
+    if results.iter().any(|r| r.name == TCP_ECHO.name || LATENCY_ROWS.contains(&r.name)) {
         let (w, t) = rounds(TCP_ECHO.name, warmup, timed);
-        notes.push(format!("socket rows (tcp_echo, http_hello): {w} warm-up and {t} timed rounds"));
+        notes.push(format!("socket rows (tcp_echo, http_hello, hyper_hello): {w} warm-up and {t} timed rounds"));
     }
     for result in results {
         let per_sample = if result.name == TCP_ECHO.name {
             ("round trips/s", echo_round_trips_per_sample())
-        } else if result.name == HTTP_HELLO.name {
+        } else if LATENCY_ROWS.contains(&result.name) {
             ("requests/s", http_requests_per_sample())
         } else {
             continue;
@@ -284,12 +330,12 @@ pub fn notes(results: &[RowResult], warmup: usize, timed: usize) -> Vec<String> 
             .map(|(w, s)| format!("{} {:.0}", w.name(), per_sample.1 as f64 / s.median))
             .collect();
         notes.push(format!("{} {} (median sample): {}", result.name, per_sample.0, rates.join(", ")));
-        if result.name == HTTP_HELLO.name {
-            let skip = rounds(HTTP_HELLO.name, warmup, usize::MAX).0;
+        if let Some(r) = LATENCY_ROWS.iter().position(|n| *n == result.name) {
+            let skip = rounds(result.name, warmup, usize::MAX).0;
             let all = HTTP_LATENCIES.lock().unwrap();
             let lat: Vec<_> = Which::ALL
                 .iter()
-                .zip(all.iter())
+                .zip(all[r].iter())
                 .filter_map(|(w, samples)| {
                     let mut pooled: Vec<u64> = samples.iter().skip(skip).flatten().copied().collect();
                     if pooled.is_empty() {
@@ -305,7 +351,7 @@ pub fn notes(results: &[RowResult], warmup: usize, timed: usize) -> Vec<String> 
                     ))
                 })
                 .collect();
-            notes.push(format!("http_hello latency per request: {}", lat.join("; ")));
+            notes.push(format!("{} latency per request: {}", result.name, lat.join("; ")));
         }
     }
     notes

@@ -175,12 +175,22 @@ where
     /// caught and returned. Caller has exclusive access to the stage.
     fn set_stage(&self, new: Stage<F>) -> Result<(), Box<dyn Any + Send>> {
         self.cell().stage.with_mut(|stage| {
+            // The old stage is dropped *in place*: a `Running` future is
+            // pinned, and `Pin` promises it is dropped at the address it was
+            // polled at (an intrusive waiter, such as tokio::sync's, unlinks
+            // itself by that address; moving the future out first left such
+            // a list pointing at freed memory).
+            //
             // SAFETY: the caller holds `RUNNING`, or `COMPLETE` with the
             // output access rights (see state.rs), so nobody else touches
-            // the stage. A panicking drop leaves the slot overwritten by
-            // `new` (the old value is forgotten half-dropped, as `Vec` does).
-            let old = unsafe { std::ptr::replace(stage, new) };
-            panic::catch_unwind(AssertUnwindSafe(move || drop(old)))
+            // the stage. After `drop_in_place` the slot is logically
+            // uninitialised, also when the drop panicked (the value counts as
+            // dropped, its remaining fields dropped by the unwind), so `new`
+            // is written over it without dropping anything.
+            let dropped = panic::catch_unwind(AssertUnwindSafe(|| unsafe { std::ptr::drop_in_place(stage) }));
+            // SAFETY: as above; `stage` is valid for writes.
+            unsafe { std::ptr::write(stage, new) };
+            dropped
         })
     }
 

@@ -9,8 +9,11 @@
 //! Addresses are anything [`ToSocketAddrs`]: literal addresses are parsed
 //! without a syscall, host names are looked up on the blocking spawner (see
 //! [`set_blocking_spawner`](crate::set_blocking_spawner)) and never on a
-//! worker. `connect` runs there too, because `std` has no non-blocking
-//! connect.
+//! worker. A TCP `connect` is non-blocking, on the reactor
+//! ([`TcpSocket::connect`]); a Unix-domain `connect` (which waits when the
+//! listener's backlog is full) runs on the blocking spawner. Socket options
+//! beyond `std`'s come from [`TcpSocket`], or from `socket2::SockRef` on any
+//! socket here (they all implement `AsFd`).
 //!
 //! # Faults
 //!
@@ -52,12 +55,31 @@ mod udp;
 mod unix;
 
 pub use addr::{lookup_host, ToSocketAddrs};
-pub use tcp::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError, TcpListener, TcpStream, WriteHalf};
+pub use tcp::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError, TcpListener, TcpSocket, TcpStream, WriteHalf};
 pub use udp::UdpSocket;
 pub use unix::{UnixDatagram, UnixListener, UnixStream};
 
-use std::io;
+use std::io::{self, Write};
 use std::net::SocketAddr;
+use std::os::fd::AsFd;
+
+/// `write_all` for every stream type: `write` until `buf` is gone.
+///
+/// # Errors
+///
+/// The first `write` error; `WriteZero` if a write accepts nothing.
+async fn write_all<T: AsFd>(io: &crate::async_io::Async<T>, mut buf: &[u8]) -> io::Result<()>
+where
+    for<'a> &'a T: Write,
+{
+    while !buf.is_empty() {
+        match io.write_with(|mut s| s.write(buf)).await? {
+            0 => return Err(io::ErrorKind::WriteZero.into()),
+            n => buf = &buf[n..],
+        }
+    }
+    Ok(())
+}
 
 /// Tries `op` on each address in turn; returns the first success or the
 /// last error.

@@ -2,6 +2,7 @@
 
 use std::future::poll_fn;
 use std::io::{self, IoSlice, Read, Write};
+use std::mem::MaybeUninit;
 use std::net::Shutdown;
 use std::os::unix::net::{self as std_unix, SocketAddr};
 use std::path::Path;
@@ -186,14 +187,35 @@ impl UnixStream {
     ///
     /// As for [`write`](UnixStream::write); `WriteZero` if a write accepts
     /// nothing.
-    pub async fn write_all(&self, mut buf: &[u8]) -> io::Result<()> {
-        while !buf.is_empty() {
-            match self.write(buf).await? {
-                0 => return Err(io::ErrorKind::WriteZero.into()),
-                n => buf = &buf[n..],
-            }
-        }
-        Ok(())
+    pub async fn write_all(&self, buf: &[u8]) -> io::Result<()> {
+        super::write_all(&self.io, buf).await
+    }
+
+    /// Reads into uninitialised memory: on `Ready(Ok(n))` the first `n`
+    /// bytes of `buf` are initialised. The read hyper's adapter uses; see
+    /// [`TcpStream::poll_read_uninit`](super::TcpStream::poll_read_uninit).
+    ///
+    /// # Errors
+    ///
+    /// As for [`read`](UnixStream::read).
+    ///
+    /// ```
+    /// # let mut driver = spindle_reactor::IoDriver::new()?;
+    /// # let handle = driver.handle();
+    /// # std::thread::spawn(move || loop { spindle_executor::park::Park::park(&mut driver, None) });
+    /// # let _guard = handle.enter();
+    /// # futures_executor::block_on(async {
+    /// use std::mem::MaybeUninit;
+    /// let (a, b) = spindle_reactor::net::UnixStream::pair()?;
+    /// a.write_all(b"hey").await?;
+    /// let mut buf = [MaybeUninit::<u8>::uninit(); 8];
+    /// let n = std::future::poll_fn(|cx| b.poll_read_uninit(cx, &mut buf)).await?;
+    /// assert!(n > 0 && n <= 3);
+    /// # std::io::Result::Ok(()) })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn poll_read_uninit(&self, cx: &mut Context<'_>, buf: &mut [MaybeUninit<u8>]) -> Poll<io::Result<usize>> {
+        self.io.poll_read_with(cx, |s| socket2::SockRef::from(s).recv(buf))
     }
 
     /// Shuts down the read, write, or both halves.
