@@ -29,6 +29,7 @@
 #![doc(test(attr(deny(warnings))))]
 
 mod default_runtime;
+mod join_set;
 pub mod net;
 pub mod runtime;
 pub mod task;

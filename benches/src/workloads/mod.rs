@@ -13,6 +13,7 @@
 
 mod chained_spawn;
 mod idle_task;
+mod join_set;
 mod ping_pong;
 mod spawn_many;
 pub mod timers;
@@ -31,6 +32,7 @@ use crate::rt::BenchRuntime;
 
 pub use self::chained_spawn::ChainedSpawn;
 pub use self::idle_task::{bytes_per_idle_task, IDLE_TASKS};
+pub use self::join_set::{join_set_async_executor, join_set_spindle, join_set_tokio, JOIN_SET_TASKS};
 pub use self::ping_pong::PingPong;
 pub use self::spawn_many::{SpawnManyLocal, SpawnManyRemote};
 pub use self::timers::{sleep_many, TimerSample};
