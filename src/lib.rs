@@ -38,4 +38,6 @@ pub mod time;
 pub use default_runtime::block_on;
 pub use runtime::{Builder, Handle, Runtime};
 pub use spindle_executor::coop;
+#[cfg(feature = "macros")]
+pub use spindle_macros::{main, test};
 pub use task::{spawn, spawn_blocking, JoinError, JoinHandle};
