@@ -30,6 +30,8 @@
 
 mod default_runtime;
 mod join_set;
+#[doc(hidden)]
+pub mod macros;
 pub mod net;
 pub mod runtime;
 pub mod task;

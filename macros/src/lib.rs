@@ -7,6 +7,7 @@
 #![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
 
 mod entry;
+mod select;
 
 use proc_macro::TokenStream;
 
@@ -64,4 +65,14 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
     entry::entry(Kind::Test, args.into(), item.into()).into()
+}
+
+/// Strips `ref` and `mut` from every binding of a pattern, so that
+/// `select!` can test an output by reference (`match &out { pat => .. }`)
+/// before it moves it into the branch's own pattern. Private to
+/// `spindle::select!`.
+#[doc(hidden)]
+#[proc_macro]
+pub fn select_clean_pattern(input: TokenStream) -> TokenStream {
+    select::clean_pattern(input.into()).into()
 }
