@@ -29,6 +29,7 @@
 #![doc(test(attr(deny(warnings))))]
 
 mod default_runtime;
+pub mod io;
 mod join_set;
 #[doc(hidden)]
 pub mod macros;
