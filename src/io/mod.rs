@@ -46,6 +46,7 @@ pub use futures_util::io::{
     copy, copy_buf, empty, repeat, sink, AsyncBufReadExt, AsyncReadExt, AsyncSeekExt, AsyncWriteExt, BufReader,
     BufWriter, Cursor, Empty, Lines, ReadHalf, Repeat, ReuniteError, Sink, WriteHalf,
 };
+pub use spindle_reactor::net::{Interest, Ready};
 pub use std::io::{Error, ErrorKind, Result, SeekFrom};
 
 /// Splits a stream into a read half and a write half that can be used
