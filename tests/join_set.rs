@@ -361,3 +361,10 @@ fn debug_shows_len() {
     let set = JoinSet::<()>::new();
     assert_eq!(format!("{set:?}"), "JoinSet { len: 0 }");
 }
+
+#[allow(dead_code)]
+fn _ensure_send_and_sync() {
+    fn is_send_sync<T: Send + Sync>() {}
+    is_send_sync::<JoinSet<u32>>();
+    is_send_sync::<spindle::task::AbortHandle>();
+}

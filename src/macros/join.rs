@@ -45,21 +45,21 @@ macro_rules! join {
         )), )* );
         let mut next: u32 = 0;
         $crate::macros::support::poll_fn(|cx| {
-            const COUNT: u32 = $($total)*;
+            const __SPINDLE_JOIN_COUNT: u32 = $($total)*;
             $crate::macros::support::ready!($crate::macros::support::poll_budget_available(cx));
             let mut skip = if $biased {
                 0
             } else {
                 let start = next;
-                // Not `% COUNT`: clippy's `modulo_one` fires in users'
+                // Not `% __SPINDLE_JOIN_COUNT`: clippy's `modulo_one` fires in users'
                 // crates for a single future.
                 next += 1;
-                if next == COUNT {
+                if next == __SPINDLE_JOIN_COUNT {
                     next = 0;
                 }
                 start
             };
-            let mut to_run = COUNT;
+            let mut to_run = __SPINDLE_JOIN_COUNT;
             let mut is_pending = false;
             // Goes round the branches until each has been visited once,
             // beginning `skip` branches in.

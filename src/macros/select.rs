@@ -92,8 +92,8 @@ macro_rules! select {
         $( ( $($skip:tt)* ) [ $($idx:tt)* ] $bind:pat = $fut:expr, if $c:expr => $handle:expr, )+
         ; $else:expr
     }) => {{
-        const BRANCHES: u32 = $($total)*;
-        const _: () = ::core::assert!(BRANCHES <= 64, "select! takes at most 64 branches");
+        const __SPINDLE_SELECT_BRANCHES: u32 = $($total)*;
+        const _: () = ::core::assert!(__SPINDLE_SELECT_BRANCHES <= 64, "select! takes at most 64 branches");
         let mut disabled: u64 = 0;
         $(
             if !$c {
@@ -110,15 +110,15 @@ macro_rules! select {
             }, )+ );
             let chosen: $crate::macros::support::Option<u32> = $crate::macros::support::poll_fn(|cx| {
                 $crate::macros::support::ready!($crate::macros::support::poll_budget_available(cx));
-                if disabled == $crate::macros::support::all_branches(BRANCHES) {
+                if disabled == $crate::macros::support::all_branches(__SPINDLE_SELECT_BRANCHES) {
                     return $crate::macros::support::Poll::Ready($crate::macros::support::Option::None);
                 }
-                let start = if $biased { 0 } else { $crate::macros::support::thread_rng_n(BRANCHES) };
+                let start = if $biased { 0 } else { $crate::macros::support::thread_rng_n(__SPINDLE_SELECT_BRANCHES) };
                 let mut is_pending = false;
-                for i in 0..BRANCHES {
+                for i in 0..__SPINDLE_SELECT_BRANCHES {
                     let mut branch = start + i;
-                    if branch >= BRANCHES {
-                        branch -= BRANCHES;
+                    if branch >= __SPINDLE_SELECT_BRANCHES {
+                        branch -= __SPINDLE_SELECT_BRANCHES;
                     }
                     $(
                         if branch == ($($idx)*) && disabled & (1u64 << branch) == 0 {
