@@ -126,6 +126,8 @@ pub const ROWS: &[Row] = &[
     Row { name: "bytes_per_idle_task", unit: Unit::BytesPerTask, max_rounds: 10, sample: idle_bytes },
     crate::net::TCP_ECHO,
     crate::net::HTTP_HELLO,
+    // A tokio-util LinesCodec over one loopback connection per sample.
+    Row { name: "tokio_io_codec", unit: Unit::Seconds, max_rounds: 10, sample: workloads::tokio_io_codec },
     // Seconds per timer (one sample registers and cancels 1,000,000).
     Row { name: "timers_cancel", unit: Unit::Seconds, max_rounds: 10, sample: cancel_per_timer },
 ];

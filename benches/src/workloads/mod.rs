@@ -21,6 +21,7 @@ mod timers_cancel;
 mod timers_fire;
 mod timers_floor;
 mod timers_precision;
+mod tokio_io_codec;
 mod yield_many;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -40,6 +41,7 @@ pub use self::timers_cancel::{cancel_timers, TimersCancel, CANCEL_PER_TASK, CANC
 pub use self::timers_fire::{fire_durations, timers_fire, TimersFire, TIMERS_FIRE};
 pub use self::timers_floor::os_floor;
 pub use self::timers_precision::{precision_durations, timers_precision, TIMERS_PRECISION};
+pub use self::tokio_io_codec::{tokio_io_codec, CODEC_LINES};
 pub use self::yield_many::YieldMany;
 
 /// A workload timed as a whole: one call of [`run`](Workload::run) is one
