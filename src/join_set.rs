@@ -32,6 +32,11 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll, Wake, Waker};
 
 use crate::runtime::Handle;
+
+/// Handles polled without a result before `poll_join_next` yields: new
+/// entries are polled once each to register their wakers, and a set filled
+/// with many tasks should not make one `join_next` poll a long one.
+const POLLS_PER_CALL: u32 = 64;
 use crate::task::{AbortHandle, Id, JoinError, JoinHandle};
 
 /// A collection of tasks spawned on a runtime, awaited in the order they
@@ -242,8 +247,8 @@ impl<T> JoinSet<T> {
     /// Polls for the next finished task; what [`join_next_with_id`] awaits.
     ///
     /// `Ready(None)` when the set is empty; `Pending` (with `cx`'s waker
-    /// registered) while no task is done. At most one handle is polled per
-    /// call.
+    /// registered) while no task is done. Only entries whose task woke them
+    /// are polled, at most 64 per call.
     ///
     /// [`join_next_with_id`]: JoinSet::join_next_with_id
     ///
@@ -259,12 +264,14 @@ impl<T> JoinSet<T> {
         if self.is_empty() {
             return Poll::Ready(None);
         }
-        let key = match self.pop_ready() {
-            Some(key) => key,
-            None => {
-                // Park, then look again: an entry may have become ready
-                // between the swap above and the waker stored here.
-                {
+        let mut polled = 0;
+        loop {
+            let key = match self.pop_ready() {
+                Some(key) => key,
+                None => {
+                    // Park, then look again: an entry may have become ready
+                    // between the swap in `pop_ready` and the waker stored
+                    // here.
                     let mut inner = self.ready.lock();
                     if inner.keys.is_empty() {
                         match &inner.parked {
@@ -273,25 +280,20 @@ impl<T> JoinSet<T> {
                         }
                         return Poll::Pending;
                     }
+                    continue;
                 }
-                match self.pop_ready() {
-                    Some(key) => key,
-                    // Only stale keys: they were skipped, so look again soon.
-                    None => {
-                        cx.waker().wake_by_ref();
-                        return Poll::Pending;
-                    }
-                }
+            };
+            if let Poll::Ready(res) = self.poll_entry(key) {
+                return Poll::Ready(Some(res));
             }
-        };
-        match self.poll_entry(key) {
-            Poll::Ready(res) => Poll::Ready(Some(res)),
-            Poll::Pending => {
-                // A handle rarely wakes its waker without being done; when
-                // it does (the coop budget was spent, and it re-woke the
-                // entry), yield to the scheduler as tokio's JoinSet does.
+            // Still running: its waker is registered now (a new entry's
+            // first poll), or it re-woke itself because the coop budget is
+            // spent. Go on to the next ready entry, but yield to the
+            // scheduler after a batch, or at once when the budget is out.
+            polled += 1;
+            if polled == POLLS_PER_CALL || !crate::coop::has_budget_remaining() {
                 cx.waker().wake_by_ref();
-                Poll::Pending
+                return Poll::Pending;
             }
         }
     }
