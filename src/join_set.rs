@@ -11,8 +11,8 @@
 //! entries: a set of 100,000 tasks costs one handle poll per completion,
 //! not one per entry.
 //!
-//! * A new entry starts on the ready list, so its handle is polled once and
-//!   registers the entry's waker.
+//! * A new entry starts queued (on the set's local batch of ready keys), so
+//!   its handle is polled once and registers the entry's waker.
 //! * `queued` keeps an entry on the list at most once between polls: a wake
 //!   sets it and pushes only if it was clear; `join_next` clears it before
 //!   polling the handle, so a wake that lands during the poll pushes again.
@@ -198,7 +198,9 @@ impl<T> JoinSet<T> {
         let std_waker = Waker::from(waker.clone());
         self.slots[slot as usize].entry = Some(Entry { handle, waker, std_waker });
         self.len += 1;
-        self.ready.push(key);
+        // Straight onto the local batch: no lock, and no waiter to wake
+        // (`join_next` needs `&mut self`, so it is not waiting now).
+        self.batch.push(key);
         abort
     }
 
