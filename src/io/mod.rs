@@ -33,10 +33,12 @@
 //! # std::io::Result::Ok(())
 //! ```
 
+mod copy_bidirectional;
 mod duplex;
 #[cfg(feature = "tokio-io")]
 mod tokio_io;
 
+pub use copy_bidirectional::{copy_bidirectional, copy_bidirectional_with_sizes};
 pub use duplex::{duplex, DuplexStream};
 #[cfg(feature = "tokio-io")]
 pub use tokio_io::TokioIo;
