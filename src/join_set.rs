@@ -22,12 +22,27 @@
 //!
 //! The ready list and the parked waker sit behind one `std` mutex, held
 //! for a push or a swap of the whole list, never while polling or waking.
+//!
+//! # Why no wake-up is lost
+//!
+//! The owner clears `queued`, then polls the handle (which reads the
+//! task's state word); a completing task writes its state, then wakes the
+//! entry (which swaps `queued`). That is the store-buffering shape: with
+//! acquire/release alone both sides could read the old value, the owner
+//! seeing "not done" and the waker seeing "already queued", and the entry
+//! would never be polled again (x86 allows it too: the owner's store can
+//! sit in its store buffer). A `SeqCst` fence on each side, between its
+//! write and its read, forbids that outcome: either the owner's poll sees
+//! the completion, or the wake sees `queued == false` and pushes the
+//! entry. The parked waker of `join_next` needs no such care: it is
+//! stored and taken under the ready list's mutex, and the owner re-checks
+//! the list under that mutex before parking.
 
 use std::fmt;
 use std::future::{poll_fn, Future};
 use std::mem;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{fence, AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll, Wake, Waker};
 
@@ -138,6 +153,9 @@ impl Wake for EntryWaker {
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
+        // Pairs with the fence in `poll_entry`; see "Why no wake-up is
+        // lost" in the module docs.
+        fence(Ordering::SeqCst);
         if !self.queued.swap(true, Ordering::AcqRel) {
             self.ready.push(self.key);
         }
@@ -235,7 +253,10 @@ impl<T> JoinSet<T> {
     /// the entry if the task is done.
     fn poll_entry(&mut self, key: Key) -> Poll<Result<(Id, T), JoinError>> {
         let entry = self.slots[key.slot as usize].entry.as_mut().expect("pop_ready returns live entries");
-        entry.waker.queued.store(false, Ordering::Release);
+        entry.waker.queued.store(false, Ordering::Relaxed);
+        // Orders the clear before the handle reads the task's state; pairs
+        // with the fence in `EntryWaker::wake_by_ref`.
+        fence(Ordering::SeqCst);
         let mut cx = Context::from_waker(&entry.std_waker);
         match Pin::new(&mut entry.handle).poll(&mut cx) {
             Poll::Pending => Poll::Pending,
