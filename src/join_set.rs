@@ -38,9 +38,9 @@
 //! stored and taken under the ready list's mutex, and the owner re-checks
 //! the list under that mutex before parking.
 
+use std::collections::VecDeque;
 use std::fmt;
 use std::future::{poll_fn, Future};
-use std::mem;
 use std::pin::Pin;
 use std::sync::atomic::{fence, AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -84,8 +84,9 @@ pub struct JoinSet<T> {
     free: Vec<u32>,
     len: usize,
     ready: Arc<Ready>,
-    /// Ready entries taken from `ready` in one swap, popped from the back.
-    batch: Vec<Key>,
+    /// Ready keys owned by the set, oldest first: new entries, and the
+    /// keys moved out of `ready` in one locked drain when this runs dry.
+    batch: VecDeque<Key>,
 }
 
 struct Slot<T> {
@@ -170,7 +171,7 @@ impl<T> JoinSet<T> {
     /// assert_eq!(set.len(), 0);
     /// ```
     pub fn new() -> JoinSet<T> {
-        JoinSet { slots: Vec::new(), free: Vec::new(), len: 0, ready: Arc::default(), batch: Vec::new() }
+        JoinSet { slots: Vec::new(), free: Vec::new(), len: 0, ready: Arc::default(), batch: VecDeque::new() }
     }
 
     /// The number of tasks in the set, finished or not, that have not been
@@ -218,7 +219,7 @@ impl<T> JoinSet<T> {
         self.len += 1;
         // Straight onto the local batch: no lock, and no waiter to wake
         // (`join_next` needs `&mut self`, so it is not waiting now).
-        self.batch.push(key);
+        self.batch.push_back(key);
         abort
     }
 
@@ -237,11 +238,11 @@ impl<T> JoinSet<T> {
     fn pop_ready(&mut self) -> Option<Key> {
         loop {
             if self.batch.is_empty() {
-                mem::swap(&mut self.batch, &mut self.ready.lock().keys);
-                // Oldest first: the list was filled by pushes.
-                self.batch.reverse();
+                // Oldest first, as they were pushed; the list keeps its
+                // buffer for the next pushes.
+                self.batch.extend(self.ready.lock().keys.drain(..));
             }
-            let key = self.batch.pop()?;
+            let key = self.batch.pop_front()?;
             let slot = &self.slots[key.slot as usize];
             if slot.generation == key.generation && slot.entry.is_some() {
                 return Some(key);
