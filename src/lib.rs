@@ -33,6 +33,10 @@ pub mod criterion;
 mod default_runtime;
 #[cfg(feature = "hyper")]
 pub mod hyper;
+pub mod io;
+mod join_set;
+#[doc(hidden)]
+pub mod macros;
 pub mod net;
 mod per_core;
 pub mod runtime;
@@ -45,4 +49,6 @@ pub mod time;
 pub use default_runtime::block_on;
 pub use runtime::{Builder, Handle, Runtime};
 pub use spindle_executor::coop;
+#[cfg(feature = "macros")]
+pub use spindle_macros::{main, test};
 pub use task::{spawn, spawn_blocking, JoinError, JoinHandle};

@@ -9,3 +9,5 @@
 
 pub use spindle_executor::task::{yield_now, AbortHandle, Id, JoinError, JoinHandle};
 pub use spindle_executor::{spawn, spawn_blocking};
+
+pub use crate::join_set::JoinSet;

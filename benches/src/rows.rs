@@ -80,6 +80,16 @@ fn idle_bytes(rts: &Runtimes, which: Which) -> f64 {
     }
 }
 
+fn join_set(rts: &Runtimes, which: Which) -> f64 {
+    let start = Instant::now();
+    match which {
+        Which::Spindle => workloads::join_set_spindle(&rts.spindle),
+        Which::Tokio => workloads::join_set_tokio(&rts.tokio),
+        Which::AsyncExecutor => workloads::join_set_async_executor(&rts.async_executor),
+    }
+    start.elapsed().as_secs_f64()
+}
+
 fn cancel_per_timer(rts: &Runtimes, which: Which) -> f64 {
     time_once::<workloads::TimersCancel>(rts, which) / workloads::TIMERS_CANCEL as f64
 }
@@ -135,10 +145,14 @@ pub const ROWS: &[Row] = &[
     Row::timed::<workloads::YieldMany>(),
     Row::timed::<workloads::PingPong>(),
     Row::timed::<workloads::ChainedSpawn>(),
+    // 100,000 tasks into a join set, then `join_next` until empty.
+    Row { name: "join_set", unit: Unit::Seconds, max_rounds: 10, sample: join_set },
     Row { name: "bytes_per_idle_task", unit: Unit::BytesPerTask, max_rounds: 10, sample: idle_bytes },
     crate::net::TCP_ECHO,
     crate::net::HTTP_HELLO,
     crate::net::HYPER_HELLO,
+    // A tokio-util LinesCodec over one loopback connection per sample.
+    Row { name: "tokio_io_codec", unit: Unit::Seconds, max_rounds: 10, sample: workloads::tokio_io_codec },
     // Seconds per timer (one sample registers and cancels 1,000,000).
     Row { name: "timers_cancel", unit: Unit::Seconds, max_rounds: 10, sample: cancel_per_timer },
     workloads::sync_rows::ROWS[0],

@@ -51,6 +51,11 @@ impl AsyncExecutorRt {
         }
         Ok(rt)
     }
+
+    /// The executor, for workloads that spawn on it directly (`join_set`).
+    pub fn executor(&self) -> &'static Executor<'static> {
+        self.ex
+    }
 }
 
 impl Drop for AsyncExecutorRt {

@@ -14,6 +14,7 @@
 mod block_on;
 mod chained_spawn;
 mod idle_task;
+mod join_set;
 mod pacer;
 mod ping_pong;
 mod spawn_many;
@@ -26,6 +27,7 @@ mod timers_cancel;
 mod timers_fire;
 mod timers_floor;
 mod timers_precision;
+mod tokio_io_codec;
 mod yield_many;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -38,6 +40,7 @@ use crate::rt::BenchRuntime;
 pub use self::block_on::{block_on_overhead, BLOCK_ONS};
 pub use self::chained_spawn::ChainedSpawn;
 pub use self::idle_task::{bytes_per_idle_task, IDLE_TASKS};
+pub use self::join_set::{join_set_async_executor, join_set_spindle, join_set_tokio, JOIN_SET_TASKS};
 pub use self::pacer::{
     pacer_by_hand, pacer_floor, pacer_spindle, PACER_EVENTS, PACER_RATE, PACER_SHARES, PRECISE_SPIN,
 };
@@ -48,6 +51,7 @@ pub use self::timers_cancel::{cancel_timers, TimersCancel, CANCEL_PER_TASK, CANC
 pub use self::timers_fire::{fire_durations, timers_fire, TimersFire, TIMERS_FIRE};
 pub use self::timers_floor::os_floor;
 pub use self::timers_precision::{precision_durations, timers_precision, TIMERS_PRECISION};
+pub use self::tokio_io_codec::{tokio_io_codec, CODEC_LINES};
 pub use self::yield_many::YieldMany;
 
 /// A workload timed as a whole: one call of [`run`](Workload::run) is one

@@ -56,7 +56,7 @@ mod unix;
 
 pub use addr::{lookup_host, ToSocketAddrs};
 pub use tcp::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError, TcpListener, TcpSocket, TcpStream, WriteHalf};
-pub use udp::UdpSocket;
+pub use udp::{Interest, Ready, UdpSocket};
 pub use unix::{UnixDatagram, UnixListener, UnixStream};
 
 use std::io::{self, Write};

@@ -1,0 +1,2 @@
+#[spindle::main(flavor = "single")]
+async fn main() {}

@@ -1,0 +1,4 @@
+#[spindle::main]
+async fn main(n: u32) {
+    let _ = n;
+}

@@ -1,0 +1,5 @@
+fn main() {
+    spindle::block_on(async {
+        spindle::select! {}
+    });
+}

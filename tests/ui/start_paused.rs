@@ -1,0 +1,4 @@
+#[spindle::test(start_paused = true)]
+async fn paused() {}
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[spindle::test]
+fn not_async() {}
+
+fn main() {}

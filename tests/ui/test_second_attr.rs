@@ -1,0 +1,5 @@
+#[spindle::test]
+#[test]
+async fn twice() {}
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[spindle::test(worker_threads = 2)]
+async fn on_two() {}
+
+fn main() {}

@@ -1,0 +1,2 @@
+#[spindle::main(threads = 2)]
+async fn main() {}

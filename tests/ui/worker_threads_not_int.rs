@@ -1,0 +1,2 @@
+#[spindle::main(worker_threads = "4")]
+async fn main() {}
