@@ -39,22 +39,23 @@
 #![doc(test(attr(deny(warnings))))]
 
 mod blocking;
+mod config;
 pub mod coop;
-mod current_thread;
-mod multi_thread;
 pub mod park;
 mod queue;
 mod rng;
 mod runtime;
+mod scheduler;
 mod sync;
 pub mod task;
+mod worker_metrics;
 
 #[cfg(spindle_loom)]
 #[doc(hidden)]
 pub mod loom_api;
 
-pub use runtime::{
-    Builder, EnterGuard, Handle, Runtime, RuntimeMetrics, TryCurrentError, DEFAULT_EVENT_INTERVAL,
-    DEFAULT_GLOBAL_QUEUE_INTERVAL, DEFAULT_MAX_BLOCKING_THREADS, DEFAULT_THREAD_KEEP_ALIVE,
+pub use config::{
+    DEFAULT_EVENT_INTERVAL, DEFAULT_GLOBAL_QUEUE_INTERVAL, DEFAULT_MAX_BLOCKING_THREADS, DEFAULT_THREAD_KEEP_ALIVE,
 };
+pub use runtime::{Builder, EnterGuard, Handle, Runtime, RuntimeMetrics, TryCurrentError};
 pub use task::{spawn, spawn_blocking, JoinError, JoinHandle};

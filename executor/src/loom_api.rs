@@ -14,8 +14,8 @@ use std::ptr::NonNull;
 
 pub use crate::sync::Mutant;
 
-use crate::multi_thread::{self, Shared};
-use crate::runtime::Config;
+use crate::config::Config;
+use crate::scheduler::multi_thread::{self, Shared};
 use crate::sync::{Arc, Mutex, Ordering};
 use crate::task::registry::Registry;
 use crate::task::{Header, JoinHandle, Notified, Schedule, TaskId};
@@ -135,8 +135,7 @@ impl LoomRuntime {
     /// Starts `workers` workers, with the LIFO slot and the monitor off (the
     /// monitor relies on timed waits, which loom does not model).
     pub fn start(workers: usize) -> LoomRuntime {
-        let config =
-            Config { global_queue_interval: 61, event_interval: 61, lifo_enabled: false, monitor: false, seed: 1 };
+        let config = Config { lifo_enabled: false, monitor: false, ..Config::with_seed(1) };
         let (shared, cores) = Shared::new(workers, None, config);
         let threads = cores
             .into_iter()
@@ -194,5 +193,5 @@ impl LoomRuntime {
 /// The multi-thread flavor's `block_on`: polls on this thread, parking in
 /// between.
 pub fn block_on<F: Future>(future: F) -> F::Output {
-    crate::runtime::park_thread::block_on(future)
+    crate::scheduler::block_on::block_on(future)
 }

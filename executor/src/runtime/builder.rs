@@ -5,7 +5,11 @@ use std::io;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{Config, EnterHook, Runtime, ThreadHooks};
+use super::{EnterHook, Runtime};
+use crate::config::{
+    default_worker_threads, Config, ThreadHooks, DEFAULT_EVENT_INTERVAL, DEFAULT_GLOBAL_QUEUE_INTERVAL,
+    DEFAULT_MAX_BLOCKING_THREADS, DEFAULT_THREAD_KEEP_ALIVE,
+};
 use crate::park::Park;
 
 /// Configures and builds a [`Runtime`].
@@ -44,15 +48,6 @@ enum Kind {
     MultiThread,
     CurrentThread,
 }
-
-/// Default interval, in ticks, between checks of the global queue.
-pub const DEFAULT_GLOBAL_QUEUE_INTERVAL: u32 = 61;
-/// Default interval, in ticks, between non-blocking driver polls.
-pub const DEFAULT_EVENT_INTERVAL: u32 = 61;
-/// Default cap on blocking threads.
-pub const DEFAULT_MAX_BLOCKING_THREADS: usize = 512;
-/// Default keep-alive of an idle blocking thread.
-pub const DEFAULT_THREAD_KEEP_ALIVE: Duration = Duration::from_secs(10);
 
 impl Builder {
     /// A multi-thread, work-stealing runtime (one worker per core by
@@ -216,8 +211,7 @@ impl Builder {
             global_queue_interval: self.global_queue_interval,
             event_interval: self.event_interval,
             lifo_enabled: self.lifo_enabled,
-            monitor: true,
-            seed: self.rng_seed.unwrap_or_else(crate::rng::random_seed),
+            ..Config::with_seed(self.rng_seed.unwrap_or_else(crate::rng::random_seed))
         };
         let hooks = ThreadHooks {
             thread_name: self.thread_name.clone(),
@@ -228,7 +222,7 @@ impl Builder {
         let blocking = (self.max_blocking_threads, self.thread_keep_alive);
         match self.kind {
             Kind::MultiThread => {
-                let workers = self.worker_threads.unwrap_or_else(num_cpus::get).max(1);
+                let workers = self.worker_threads.unwrap_or_else(default_worker_threads);
                 Runtime::new_multi_thread(workers, driver, config, hooks, blocking, self.enter_hook.clone())
             }
             Kind::CurrentThread => {

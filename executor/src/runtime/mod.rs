@@ -5,13 +5,9 @@ mod builder;
 pub(crate) mod context;
 mod handle;
 mod metrics;
-pub(crate) mod park_thread;
 mod worker_exits;
 
-pub use builder::{
-    Builder, DEFAULT_EVENT_INTERVAL, DEFAULT_GLOBAL_QUEUE_INTERVAL, DEFAULT_MAX_BLOCKING_THREADS,
-    DEFAULT_THREAD_KEEP_ALIVE,
-};
+pub use builder::Builder;
 pub use context::EnterGuard;
 pub use handle::{Handle, TryCurrentError};
 pub use metrics::RuntimeMetrics;
@@ -23,33 +19,12 @@ use std::sync::Arc as StdArc;
 use std::time::{Duration, Instant};
 
 use crate::blocking::BlockingPool;
+use crate::config::{Config, ThreadHooks};
 use crate::park::Park;
+use crate::scheduler::{current_thread, multi_thread, Scheduler};
 use crate::task::JoinHandle;
-use crate::{current_thread, multi_thread};
-use handle::{HandleInner, Scheduler};
+use handle::HandleInner;
 use worker_exits::WorkerExits;
-
-/// Scheduler settings shared by both flavors.
-#[derive(Clone, Debug)]
-pub(crate) struct Config {
-    pub(crate) global_queue_interval: u32,
-    pub(crate) event_interval: u32,
-    pub(crate) lifo_enabled: bool,
-    /// Whether one parked worker watches the busy ones (LIFO rescue and
-    /// the stealable-work backstop). Off only in loom models, which cannot
-    /// model its timed wait.
-    pub(crate) monitor: bool,
-    pub(crate) seed: u64,
-}
-
-/// What every runtime thread runs at its start and end.
-#[derive(Clone)]
-pub(crate) struct ThreadHooks {
-    pub(crate) thread_name: StdArc<dyn Fn() -> String + Send + Sync>,
-    pub(crate) stack_size: Option<usize>,
-    pub(crate) on_thread_start: Option<StdArc<dyn Fn() + Send + Sync>>,
-    pub(crate) on_thread_stop: Option<StdArc<dyn Fn() + Send + Sync>>,
-}
 
 pub(crate) type EnterHook = StdArc<dyn Fn() -> Box<dyn std::any::Any> + Send + Sync>;
 
@@ -105,26 +80,15 @@ impl Runtime {
         for (index, core) in cores.into_iter().enumerate() {
             let shared = shared.clone();
             let handle = rt.handle.clone();
-            let hooks = hooks.clone();
             let exit_signal = WorkerExits::signal(&rt.worker_exits);
-            let mut builder = std::thread::Builder::new().name((hooks.thread_name)());
-            if let Some(size) = hooks.stack_size {
-                builder = builder.stack_size(size);
-            }
-            let spawned = builder.spawn(move || {
-                // Dropped last: the worker counts as exited once all of it
-                // (the stop hook included) has run.
-                let _exit_signal = exit_signal;
-                let _driving = context::enter_driving();
-                let _enter = context::enter(handle.clone());
-                if let Some(f) = &hooks.on_thread_start {
-                    f();
-                }
-                multi_thread::run_worker(shared, core);
-                if let Some(f) = &hooks.on_thread_stop {
-                    f();
-                }
-            });
+            let spawned = hooks.spawn_thread(
+                move || {
+                    // Dropped in this order after the stop hook: the worker
+                    // counts as exited once all of it has run.
+                    (context::enter(handle), context::enter_driving(), exit_signal)
+                },
+                move || multi_thread::run_worker(shared, core),
+            );
             match spawned {
                 Ok(thread) => rt.workers.push(thread),
                 Err(err) => {

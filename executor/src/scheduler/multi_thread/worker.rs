@@ -2,7 +2,6 @@
 //!
 //! ```text
 //! loop:
-//!   tick += 1
 //!   every event_interval ticks: poll the driver without blocking
 //!   task = next_task()            every global_queue_interval ticks the
 //!                                 injector first; then the LIFO slot (at
@@ -35,12 +34,13 @@ use std::cell::{Cell, RefCell};
 use std::ptr::{self, NonNull};
 use std::time::Instant;
 
-use super::{Shared, WorkerMetrics, WorkerParker, LIFO_STEAL_AFTER, MAX_LIFO_POLLS};
+use super::{Shared, WorkerParker, LIFO_STEAL_AFTER, MAX_LIFO_POLLS};
 use crate::queue::LocalQueue;
 use crate::rng::FastRand;
 use crate::sync::{fence, mutant, Arc, Mutant, Ordering};
 use crate::task::registry::Deferred;
 use crate::task::{Header, Notified};
+use crate::worker_metrics::WorkerMetrics;
 
 /// Completed tasks a worker holds before removing them from the registry
 /// together. Each keeps its cell (as large as its future, 80 bytes for the
@@ -52,7 +52,6 @@ pub(crate) struct Core {
     index: usize,
     queue: LocalQueue,
     parker: Option<WorkerParker>,
-    tick: u32,
     /// Ticks left until the next non-blocking driver poll (a countdown, so
     /// the hot loop has no division).
     until_event: u32,
@@ -71,7 +70,6 @@ impl Core {
             index,
             queue,
             parker: Some(parker),
-            tick: 0,
             until_event: 1,
             until_global: 1,
             lifo_polls: 0,
@@ -229,7 +227,6 @@ impl Worker<'_> {
         let config = &self.shared.config;
         let mut busy_since = Instant::now();
         while !self.shared.is_shutdown() {
-            core.tick = core.tick.wrapping_add(1);
             core.until_event -= 1;
             if core.until_event == 0 {
                 core.until_event = config.event_interval;

@@ -19,17 +19,17 @@ use std::sync::Arc as StdArc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::Instant;
 
-use crate::multi_thread::WorkerMetrics;
-use crate::park::{Park, Parker, Unpark};
+use crate::config::Config;
+use crate::park::{Park, Parker, ThreadWaker, Unpark};
 use crate::queue::Injector;
-use crate::runtime::Config;
 use crate::sync::{fence, Arc, AtomicBool, Mutex, Ordering};
 use crate::task::registry::Registry;
 use crate::task::{Header, JoinHandle, Notified, Schedule, TaskId};
+use crate::worker_metrics::WorkerMetrics;
 
 pub(crate) struct Shared {
     injector: Injector,
-    pub(crate) registry: Registry,
+    registry: Registry,
     core: Mutex<Option<Box<Core>>>,
     /// Wakes whoever holds the core (the driver's or the parker's unpark).
     unpark: StdArc<dyn Unpark>,
@@ -37,7 +37,7 @@ pub(crate) struct Shared {
     waiting: Mutex<Vec<StdArc<dyn Unpark>>>,
     shutdown: AtomicBool,
     config: Config,
-    pub(crate) metrics: WorkerMetrics,
+    metrics: WorkerMetrics,
 }
 
 pub(crate) struct Core {
@@ -111,6 +111,14 @@ impl Shared {
         self.injector.len()
     }
 
+    pub(crate) fn worker_metrics(&self) -> &WorkerMetrics {
+        &self.metrics
+    }
+
+    pub(crate) fn num_alive_tasks(&self) -> usize {
+        self.registry.len()
+    }
+
     pub(crate) fn local_queue_len(&self) -> usize {
         self.core.lock().as_ref().map_or(0, |c| c.queue.len())
     }
@@ -132,7 +140,7 @@ impl Shared {
             }
             {
                 let mut waiting = self.waiting.lock();
-                let mine = waiter.parker_unpark();
+                let mine = waiter.unparker();
                 // Once per wait, not once per wake of our future.
                 if !waiting.iter().any(|w| StdArc::ptr_eq(w, &mine)) {
                     waiting.push(mine);
@@ -306,37 +314,6 @@ impl Wake for BlockOnWaker {
         if !on_core_thread {
             self.unpark.unpark();
         }
-    }
-}
-
-/// A waker that unparks a thread blocked in [`ThreadWaker::park`].
-pub(crate) struct ThreadWaker {
-    parker: Mutex<Parker>,
-    unpark: StdArc<dyn Unpark>,
-}
-
-impl ThreadWaker {
-    pub(crate) fn new() -> ThreadWaker {
-        let parker = Parker::new();
-        let unpark = parker.unparker();
-        ThreadWaker { parker: Mutex::new(parker), unpark }
-    }
-
-    pub(crate) fn park(&self) {
-        self.parker.lock().park(None);
-    }
-
-    fn parker_unpark(&self) -> StdArc<dyn Unpark> {
-        self.unpark.clone()
-    }
-}
-
-impl Wake for ThreadWaker {
-    fn wake(self: StdArc<Self>) {
-        self.unpark.unpark();
-    }
-    fn wake_by_ref(self: &StdArc<Self>) {
-        self.unpark.unpark();
     }
 }
 
