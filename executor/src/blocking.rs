@@ -84,7 +84,7 @@ impl Schedule for BlockingSchedule {
         }
     }
 
-    fn release(&self, _task: NonNull<Header>) -> bool {
+    unsafe fn release(&self, _task: NonNull<Header>) -> bool {
         // Blocking tasks are not in the runtime's registry.
         false
     }

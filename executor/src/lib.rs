@@ -44,7 +44,7 @@ pub mod coop;
 pub mod park;
 mod queue;
 mod rng;
-mod runtime;
+pub mod runtime;
 mod scheduler;
 mod sync;
 pub mod task;
@@ -57,5 +57,12 @@ pub mod loom_api;
 pub use config::{
     DEFAULT_EVENT_INTERVAL, DEFAULT_GLOBAL_QUEUE_INTERVAL, DEFAULT_MAX_BLOCKING_THREADS, DEFAULT_THREAD_KEEP_ALIVE,
 };
-pub use runtime::{Builder, EnterGuard, Handle, Runtime, RuntimeMetrics, TryCurrentError};
+pub use runtime::{context, EnterGuard, Handle, RuntimeMetrics, TryCurrentError};
+
+/// The executor's runtime builder: [`runtime::Builder`] with no driver
+/// (idle workers sleep on condvars) unless [`Builder::driver`] installs one.
+pub type Builder = runtime::Builder<runtime::NoDriver>;
+
+/// The executor's runtime: [`runtime::Runtime`] with no driver.
+pub type Runtime = runtime::Runtime<runtime::NoDriver>;
 pub use task::{spawn, spawn_blocking, JoinError, JoinHandle};

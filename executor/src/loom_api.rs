@@ -114,8 +114,9 @@ impl Schedule for Arc<TestScheduler> {
         self.queue.lock().push_back(task);
     }
 
-    fn release(&self, task: NonNull<Header>) -> bool {
-        self.registry.release(task)
+    unsafe fn release(&self, task: NonNull<Header>) -> bool {
+        // SAFETY: our caller's contract is the registry's.
+        unsafe { self.registry.release(task) }
     }
 }
 

@@ -27,7 +27,8 @@ pub struct Handle {
 pub(crate) struct HandleInner {
     pub(crate) scheduler: Scheduler,
     pub(crate) blocking: BlockingPool,
-    pub(crate) enter_hook: Option<super::EnterHook>,
+    /// The driver handles entered with the runtime (see `context`).
+    pub(crate) drivers: super::context::DriverHandles,
 }
 
 /// Returned by [`Handle::try_current`] outside a runtime.

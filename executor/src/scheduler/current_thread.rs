@@ -322,7 +322,8 @@ impl Schedule for Arc<Shared> {
         Shared::schedule(self, task);
     }
 
-    fn release(&self, task: NonNull<Header>) -> bool {
-        self.registry.release(task)
+    unsafe fn release(&self, task: NonNull<Header>) -> bool {
+        // SAFETY: our caller's contract is the registry's.
+        unsafe { self.registry.release(task) }
     }
 }

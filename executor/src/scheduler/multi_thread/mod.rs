@@ -322,12 +322,13 @@ impl Schedule for Arc<Shared> {
         self.schedule_task(task, true);
     }
 
-    fn release(&self, task: NonNull<Header>) -> bool {
-        // SAFETY: `release` is called by the completing harness, which holds
-        // a reference to the complete task.
+    unsafe fn release(&self, task: NonNull<Header>) -> bool {
+        // SAFETY: our caller's contract (`Schedule::release`): it holds a
+        // reference to the complete task.
         if unsafe { worker::defer_release(self, task) } {
             return false;
         }
-        self.registry.release(task)
+        // SAFETY: our caller's contract is the registry's.
+        unsafe { self.registry.release(task) }
     }
 }
