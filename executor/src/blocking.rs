@@ -119,7 +119,7 @@ impl BlockingPool {
         // No registry: drop its reference at once.
         drop(task);
         if let Err((notified, err)) = self.push(notified) {
-            eprintln!("spindle: blocking task {} cancelled: {err}", notified.id());
+            crate::diagnostics::warn(format_args!("blocking task {} cancelled: {err}", notified.id()));
             notified_shutdown(notified);
         }
         join

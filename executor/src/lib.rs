@@ -29,18 +29,14 @@
 //! | [`park`] | the `Park`/`Unpark` traits and the condvar `Parker` |
 //! | [`coop`] | the per-poll operation budget |
 //! | `runtime` | `Builder`, `Runtime`, `Handle`, metrics, the thread context |
-#![warn(
-    missing_docs,
-    missing_debug_implementations,
-    rust_2018_idioms,
-    unsafe_op_in_unsafe_fn,
-    clippy::undocumented_unsafe_blocks
-)]
+// The rest of the lint set is `[workspace.lints]` (root Cargo.toml).
+#![warn(missing_docs, missing_debug_implementations)]
 #![doc(test(attr(deny(warnings))))]
 
 mod blocking;
 mod config;
 pub mod coop;
+pub mod diagnostics;
 pub mod park;
 mod queue;
 mod rng;

@@ -6,24 +6,22 @@
 //! * [`LoomRuntime`]: the real multi-thread scheduler, its workers running
 //!   the real worker loop on loom threads (parking, idle accounting).
 //! * [`block_on`] and [`Parker`](crate::park::Parker): the thread parker.
-//! * [`with_mutant`]: runs a model with one protocol deliberately broken.
+//! * [`with_mutant`]: runs a model with one of the executor's protocols
+//!   deliberately broken (the timer and the reactor have their own).
+//! * [`Mutex`]: loom's mutex behind parking_lot's API, shared with the
+//!   timer's and the reactor's `sync.rs`.
 
 use std::collections::VecDeque;
 use std::future::Future;
 use std::ptr::NonNull;
 
-pub use crate::sync::Mutant;
+pub use crate::sync::{Mutant, Mutex, MutexGuard};
 
 use crate::config::Config;
 use crate::scheduler::multi_thread::{self, Shared};
-use crate::sync::{Arc, Mutex, Ordering};
+use crate::sync::{Arc, Ordering};
 use crate::task::registry::Registry;
 use crate::task::{Header, JoinHandle, Notified, Schedule, TaskId};
-
-/// Whether `m` is switched on (for the other crates' own mutant hooks).
-pub fn mutant_is(m: Mutant) -> bool {
-    crate::sync::mutant(m)
-}
 
 /// Runs `f` (typically `loom::model(...)`) with `mutant` switched on.
 pub fn with_mutant<R>(mutant: Mutant, f: impl FnOnce() -> R) -> R {

@@ -52,13 +52,8 @@
 //! ```
 //!
 //! [`Park`]: spindle_executor::park::Park
-#![warn(
-    missing_docs,
-    missing_debug_implementations,
-    rust_2018_idioms,
-    unsafe_op_in_unsafe_fn,
-    clippy::undocumented_unsafe_blocks
-)]
+// The rest of the lint set is `[workspace.lints]` (root Cargo.toml).
+#![warn(missing_docs, missing_debug_implementations)]
 #![doc(test(attr(deny(warnings))))]
 
 mod async_io;
@@ -81,6 +76,7 @@ pub use handle::{EnterGuard, Handle};
 #[doc(hidden)]
 pub mod loom_api {
     pub use crate::source::{ClearOutcome, Direction, Ready, ReadyEvent, ScheduledIo, READABLE, SHUTDOWN, WRITABLE};
+    pub use crate::sync::{with_mutant, Mutant};
 }
 
 #[allow(dead_code)]

@@ -35,13 +35,8 @@
 //! ```
 //!
 //! [`Park`]: spindle_executor::park::Park
-#![warn(
-    missing_docs,
-    missing_debug_implementations,
-    rust_2018_idioms,
-    unsafe_op_in_unsafe_fn,
-    clippy::undocumented_unsafe_blocks
-)]
+// The rest of the lint set is `[workspace.lints]` (root Cargo.toml).
+#![warn(missing_docs, missing_debug_implementations)]
 #![doc(test(attr(deny(warnings))))]
 
 mod driver;

@@ -1,4 +1,4 @@
-//! The task state word: one `AtomicUsize` per task, changed only through the
+//! The task state word: one `AtomicU32` per task, changed only through the
 //! named transitions below.
 //!
 //! # Layout

@@ -52,13 +52,21 @@
 //!    still be polling: the registry marks the task it polls cancelled (it
 //!    is dropped when the poll returns), the closer takes the tasks waiting
 //!    in its batch (the batch then finds them gone), its deque and LIFO
-//!    slot are safe to steal from concurrently, and it never takes the driver again (it sees
-//!    `shutdown` when its poll returns and leaves its loop). It keeps this
-//!    state alive through its `Arc` until it exits.
+//!    slot are safe to steal from concurrently, and it never takes the
+//!    driver again (it sees `shutdown` when its poll returns and leaves its
+//!    loop). It keeps this state alive through its `Arc` until it exits.
 //! 4. The injector is drained. A waker that pushes to the injector after
 //!    that sees `shutdown` after its push (both sides use `SeqCst`) and
 //!    drains the injector itself, so no reference is left behind.
-//! 5. The driver is dropped, then the blocking pool shuts down.
+//! 5. Every worker's deque and LIFO slot is emptied (a detached worker's
+//!    included: stealing from it is safe while it runs).
+//! 6. The driver is dropped (see `runtime/mod.rs` for what that shuts down
+//!    in the other crates).
+//! 7. The injector is drained once more: dropping futures and the driver
+//!    may have woken tasks (their wakers drained it themselves, since
+//!    `shutdown` is set; this is for certainty).
+//!
+//! The runtime then shuts the blocking pool down.
 
 mod idle;
 mod park;
@@ -296,7 +304,7 @@ impl Shared {
         self.driver.unpark();
     }
 
-    /// Steps 3 to 5, after the workers are joined.
+    /// Steps 3 to 7, after the workers are joined (or given up on).
     pub(crate) fn finish_shutdown(&self) {
         self.registry.close_and_shutdown_all();
         self.drain_injector();
