@@ -19,16 +19,23 @@
 //!
 //! # Map
 //!
+//! Top-down: the API, the mechanism under it, then the leaves everything
+//! may import (which import nothing above them).
+//!
 //! | module | owns |
 //! |---|---|
-//! | `task` | the task cell, its state word, wakers, `JoinHandle`, the registry |
-//! | `multi_thread` | workers, LIFO slots, stealing, idle accounting, parking |
-//! | `current_thread` | the scheduler that runs tasks inside `block_on` |
-//! | `queue` | crossbeam deques (or their loom stand-ins) |
+//! | [`runtime`] | the API: `Builder<D>` and its [`DriverFactory`](runtime::DriverFactory), `Runtime<D>`, `Handle`, `RuntimeMetrics`; the shutdown order across the crates |
+//! | [`context`] | the one runtime context: current runtime, its driver handles, "already driving" |
+//! | `scheduler` | `Scheduler` (spawn, metric questions); `multi_thread` (workers, LIFO slots, stealing, idle accounting, parking), `current_thread`, `block_on` |
+//! | [`task`] | the task cell (`state`, `raw`, `harness`, `waker`), `JoinHandle`, the registry |
 //! | `blocking` | the blocking pool |
-//! | [`park`] | the `Park`/`Unpark` traits and the condvar `Parker` |
-//! | [`coop`] | the per-poll operation budget |
-//! | `runtime` | `Builder`, `Runtime`, `Handle`, metrics, the thread context |
+//! | `queue` | crossbeam deques (or their loom stand-ins) |
+//! | `config` | leaf: `Config`, the `DEFAULT_*` constants, `ThreadHooks` |
+//! | `worker_metrics` | leaf: per-worker counters |
+//! | [`park`] | leaf: the `Park`/`Unpark` traits, the condvar `Parker`, `ThreadWaker` |
+//! | [`coop`] | leaf: the per-poll operation budget |
+//! | [`diagnostics`] | the one diagnostics seam (silent unless the `tracing` feature) |
+//! | `sync` | std or loom primitives |
 // The rest of the lint set is `[workspace.lints]` (root Cargo.toml).
 #![warn(missing_docs, missing_debug_implementations)]
 #![doc(test(attr(deny(warnings))))]

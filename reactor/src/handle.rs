@@ -58,7 +58,7 @@ impl Handle {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn enter(&self) -> EnterGuard {
-        EnterGuard { _entered: spindle_executor::context::enter_driver(self.clone()) }
+        spindle_executor::context::enter_driver(self.clone())
     }
 
     /// The current thread's handle.
@@ -125,16 +125,7 @@ impl fmt::Debug for Handle {
 /// let driver = spindle_reactor::IoDriver::new().unwrap();
 /// is_send(driver.handle().enter());
 /// ```
-#[must_use = "the handle is only current until the guard is dropped"]
-pub struct EnterGuard {
-    _entered: spindle_executor::context::DriverGuard,
-}
-
-impl fmt::Debug for EnterGuard {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("EnterGuard").finish_non_exhaustive()
-    }
-}
+pub type EnterGuard = spindle_executor::context::DriverGuard;
 
 #[cfg(test)]
 mod tests {

@@ -97,10 +97,7 @@ thread_local! {
 /// let guard = driver.handle().enter();
 /// std::thread::spawn(move || drop(guard));
 /// ```
-#[must_use = "the handle is current only until the guard is dropped"]
-pub struct EnterGuard {
-    _entered: spindle_executor::context::DriverGuard,
-}
+pub type EnterGuard = spindle_executor::context::DriverGuard;
 
 impl Handle {
     pub(crate) fn new(unparker: Arc<dyn Unpark>, shards: usize) -> Handle {
@@ -132,7 +129,7 @@ impl Handle {
     /// assert!(Handle::current().same_timer(&a.handle()));
     /// ```
     pub fn enter(&self) -> EnterGuard {
-        EnterGuard { _entered: spindle_executor::context::enter_driver(self.clone()) }
+        spindle_executor::context::enter_driver(self.clone())
     }
 
     /// The current timer of this thread.
@@ -314,10 +311,7 @@ fn wake_all(wakers: &mut Vec<Waker>) {
     }
 }
 
-/// Wakes `waker`, swallowing a panic from it.
-pub(crate) fn wake_quietly(waker: Waker) {
-    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || waker.wake()));
-}
+pub(crate) use spindle_executor::task::wake_quietly;
 
 impl fmt::Debug for Handle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -326,12 +320,6 @@ impl fmt::Debug for Handle {
             .field("earliest_ns", &self.earliest())
             .field("shutdown", &self.is_shutdown())
             .finish_non_exhaustive()
-    }
-}
-
-impl fmt::Debug for EnterGuard {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("EnterGuard").finish_non_exhaustive()
     }
 }
 

@@ -22,6 +22,7 @@ use std::time::Instant;
 use crate::config::Config;
 use crate::park::{Park, Parker, ThreadWaker, Unpark};
 use crate::queue::Injector;
+use crate::scheduler::{on_scheduler, ThreadCx};
 use crate::sync::{fence, Arc, AtomicBool, Mutex, Ordering};
 use crate::task::registry::Registry;
 use crate::task::{Header, JoinHandle, Notified, Schedule, TaskId};
@@ -182,18 +183,20 @@ impl Shared {
     }
 }
 
+impl ThreadCx for Cx {
+    type Shared = Shared;
+    fn shared(&self) -> *const Shared {
+        self.shared
+    }
+}
+
 fn schedule_local(shared: &Shared, task: Notified) -> Result<(), Notified> {
     CURRENT.with(|current| {
-        let cx = current.get();
-        if cx.is_null() {
-            return Err(task);
-        }
         // SAFETY: CURRENT points to the `Cx` on the stack of a running
         // `CoreGuard::block_on`, and is reset before that frame ends.
-        let cx = unsafe { &*cx };
-        if !ptr::eq(cx.shared, shared) {
+        let Some(cx) = (unsafe { on_scheduler(current.get(), shared) }) else {
             return Err(task);
-        }
+        };
         let Ok(mut queue) = cx.queue.try_borrow_mut() else {
             return Err(task);
         };
@@ -305,12 +308,9 @@ impl Wake for BlockOnWaker {
     }
     fn wake_by_ref(self: &StdArc<Self>) {
         self.woken.store(true, Ordering::Release);
-        let on_core_thread = CURRENT.with(|c| {
-            let cx = c.get();
-            // SAFETY: CURRENT points to a live `Cx` while set (see
-            // `schedule_local`).
-            !cx.is_null() && ptr::eq(unsafe { (*cx).shared }, self.shared)
-        });
+        // SAFETY: CURRENT points to a live `Cx` while set (see
+        // `schedule_local`).
+        let on_core_thread = CURRENT.with(|c| unsafe { on_scheduler(c.get(), self.shared) }.is_some());
         if !on_core_thread {
             self.unpark.unpark();
         }

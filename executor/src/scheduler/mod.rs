@@ -103,6 +103,32 @@ impl Scheduler {
     }
 }
 
+/// A scheduler's per-thread context: what the thread that runs its tasks
+/// keeps on its stack, pointed to by the scheduler's thread-local while it
+/// runs them.
+pub(crate) trait ThreadCx {
+    /// The scheduler state the context belongs to.
+    type Shared;
+    fn shared(&self) -> *const Self::Shared;
+}
+
+/// "Am I on this scheduler?": the context `current` (a scheduler's
+/// thread-local) points to, if this thread runs `shared`'s tasks.
+///
+/// # Safety
+/// `current` is null or points to a live context on this thread's stack,
+/// valid for `'a` (the schedulers set their thread-local for the frame that
+/// runs the tasks, reset it before that frame ends, and read it only within
+/// a `with` on this thread).
+pub(crate) unsafe fn on_scheduler<'a, C: ThreadCx>(current: *const C, shared: *const C::Shared) -> Option<&'a C> {
+    if current.is_null() {
+        return None;
+    }
+    // SAFETY: the caller's contract.
+    let cx = unsafe { &*current };
+    std::ptr::eq(cx.shared(), shared).then_some(cx)
+}
+
 #[track_caller]
 fn check_current_thread_index(worker: usize) {
     assert_eq!(worker, 0, "worker index out of range: the current-thread runtime has one worker");

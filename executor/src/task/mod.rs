@@ -64,6 +64,7 @@ pub use error::JoinError;
 pub use id::Id;
 pub use join::{AbortHandle, JoinHandle};
 pub use spawn::{spawn, spawn_blocking};
+pub use waker::wake_quietly;
 pub use yield_now::yield_now;
 
 pub(crate) use id::TaskId;

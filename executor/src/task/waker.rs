@@ -13,6 +13,25 @@ use std::task::{RawWaker, RawWakerVTable, Waker};
 use super::raw::{Header, RawTask};
 use super::state::TransitionToNotified;
 
+/// Wakes `waker`, swallowing a panic from it: a driver that wakes a batch
+/// (fired timers, ready sockets) must not lose the others' wake-ups to one
+/// broken waker, nor unwind. The one such helper of the runtime (the timer
+/// and the reactor use it through `spindle_executor::task::wake_quietly`).
+///
+/// ```
+/// struct Panics;
+/// impl std::task::Wake for Panics {
+///     fn wake(self: std::sync::Arc<Self>) {
+///         panic!("a broken waker");
+///     }
+/// }
+/// let waker = std::task::Waker::from(std::sync::Arc::new(Panics));
+/// spindle_executor::task::wake_quietly(waker); // does not unwind
+/// ```
+pub fn wake_quietly(waker: Waker) {
+    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || waker.wake()));
+}
+
 static VTABLE: RawWakerVTable = RawWakerVTable::new(clone, wake, wake_by_ref_raw, drop_waker);
 
 /// A waker that borrows the caller's reference (it must never be dropped:

@@ -37,6 +37,7 @@ use std::time::Instant;
 use super::{Shared, WorkerParker, LIFO_STEAL_AFTER, MAX_LIFO_POLLS};
 use crate::queue::LocalQueue;
 use crate::rng::FastRand;
+use crate::scheduler::{on_scheduler, ThreadCx};
 use crate::sync::{fence, mutant, Arc, Mutant, Ordering};
 use crate::task::registry::Deferred;
 use crate::task::{Header, Notified};
@@ -113,6 +114,13 @@ impl WorkerCx {
     }
 }
 
+impl ThreadCx for WorkerCx {
+    type Shared = Shared;
+    fn shared(&self) -> *const Shared {
+        self.shared
+    }
+}
+
 crate::sync::thread_local! {
     static CURRENT: Cell<*const WorkerCx> = const { Cell::new(ptr::null()) };
 }
@@ -121,16 +129,11 @@ crate::sync::thread_local! {
 /// of `shared` that can take it now; otherwise gives it back.
 pub(crate) fn schedule_local(shared: &Shared, task: Notified, is_yield: bool) -> Result<(), Notified> {
     CURRENT.with(|current| {
-        let cx = current.get();
-        if cx.is_null() {
-            return Err(task);
-        }
         // SAFETY: CURRENT points to the WorkerCx on this thread's stack in
         // `run_worker`, and is reset before that frame ends.
-        let cx = unsafe { &*cx };
-        if !ptr::eq(cx.shared, shared) {
+        let Some(cx) = (unsafe { on_scheduler(current.get(), shared) }) else {
             return Err(task);
-        }
+        };
         let Ok(mut core) = cx.core.try_borrow_mut() else {
             return Err(task);
         };
@@ -173,15 +176,10 @@ pub(crate) fn schedule_local(shared: &Shared, task: Notified, is_yield: bool) ->
 /// the caller holds a reference to the complete task.
 pub(crate) unsafe fn defer_release(shared: &Shared, task: NonNull<Header>) -> bool {
     CURRENT.with(|current| {
-        let cx = current.get();
-        if cx.is_null() {
-            return false;
-        }
         // SAFETY: as in `schedule_local`.
-        let cx = unsafe { &*cx };
-        if !ptr::eq(cx.shared, shared) {
+        let Some(cx) = (unsafe { on_scheduler(current.get(), shared) }) else {
             return false;
-        }
+        };
         if cx.released.try_borrow().is_ok_and(|b| b.len() >= RELEASE_BATCH) {
             cx.release_batch(shared);
         }
