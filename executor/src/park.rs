@@ -5,7 +5,7 @@
 //! `Park` exist at run time:
 //!
 //! * [`Parker`], a `parking_lot` mutex + condvar: what the current-thread
-//!   scheduler sleeps in when it has no driver, and (as [`ThreadWaker`])
+//!   scheduler sleeps in when it has no driver, and (as `ThreadWaker`)
 //!   what a `block_on` caller sleeps on;
 //! * the runtime may own one *driver* (`Builder::driver`), a `Park` that the
 //!   facade builds from the timer and the reactor.
