@@ -134,8 +134,20 @@ impl LoomRuntime {
     /// Starts `workers` workers, with the LIFO slot and the monitor off (the
     /// monitor relies on timed waits, which loom does not model).
     pub fn start(workers: usize) -> LoomRuntime {
+        LoomRuntime::start_with(workers, None)
+    }
+
+    /// As [`start`](LoomRuntime::start), with a driver: a loom
+    /// [`Parker`](crate::park::Parker) standing in for the reactor and
+    /// timer, so that an idle worker sleeps *in the driver* (the parker's
+    /// `PARKED_DRIVER` state) and is woken through the driver's unparker.
+    pub fn start_with_driver(workers: usize) -> LoomRuntime {
+        LoomRuntime::start_with(workers, Some(Box::new(crate::park::Parker::new())))
+    }
+
+    fn start_with(workers: usize, driver: Option<Box<dyn crate::park::Park>>) -> LoomRuntime {
         let config = Config { lifo_enabled: false, monitor: false, ..Config::with_seed(1) };
-        let (shared, cores) = Shared::new(workers, None, config);
+        let (shared, cores) = Shared::new(workers, driver, config);
         let threads = cores
             .into_iter()
             .map(|core| {

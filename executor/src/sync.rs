@@ -177,6 +177,8 @@ pub enum Mutant {
     /// A worker's batch release drops the registry's reference of a task
     /// the closer already took (and released).
     BatchReleasesClosedTask,
+    /// Unparking a worker asleep in the driver forgets to wake the driver.
+    UnparkSkipsDriver,
 }
 // (The reactor's mutant is the reactor's own: `spindle_reactor::loom_api::Mutant`.)
 

@@ -24,7 +24,7 @@
 //! | `tests/join_handle.rs` | `drop_join_handle_racing_completion`, `await_racing_completion_gets_output`; mutant: `CompleteIgnoresJoinInterest`, caught twice | 3 | < 0.1 s |
 //! | `tests/abort.rs` | `abort_racing_poll_and_completion`, `abort_before_first_poll` | 3 | 0.7 s |
 //! | `tests/waker.rs` | `wakers_from_several_threads` (clone / drop / wake) | 3 | 0.3 s |
-//! | `tests/worker_park.rs` | `one_worker_external_spawn_is_run`, `two_workers_external_spawn_is_run` (the real worker loop), `searching_is_zero_when_all_parked`; mutant: `mutant_skip_park_recheck_is_caught` | `LOOM_MAX_PREEMPTIONS` (CI: 2) | 11 s (at 3: about 190 s) |
+//! | `tests/worker_park.rs` | `one_worker_external_spawn_is_run`, `two_workers_external_spawn_is_run` (the real worker loop), `one_worker_in_the_driver_external_spawn_is_run`, `two_workers_one_in_the_driver_external_spawn_is_run` (a worker asleep in the driver, woken through it), `searching_is_zero_when_all_parked`; mutants: `mutant_skip_park_recheck_is_caught`, `mutant_unpark_skips_driver_is_caught` | `LOOM_MAX_PREEMPTIONS` (CI: 2) | 33 s (at 3: minutes) |
 //! | `tests/shutdown.rs` | `shutdown_racing_wake`, `shutdown_racing_spawn` (every future dropped once, no task leaked), `shutdown_racing_a_worker_releasing_its_batch`; mutant: `mutant_batch_releases_closed_task_is_caught` | 3 | 4 s |
 //! | `tests/timer.rs` | `cancel_racing_fire_wakes_at_most_once_and_never_after_cancel`, `reset_racing_fire_fires_once_per_arming`, `two_threads_firing_fire_each_deadline_once`, `earlier_deadline_while_parked_unparks_the_driver` | 3 | < 0.1 s |
 //! | `tests/reactor.rs` | `readiness_racing_waker_registration`; mutant: `mutant_reactor_skips_recheck_is_caught` (the reactor's own `Mutant`) | 3 | < 0.1 s |
@@ -33,7 +33,9 @@
 //! Not modelled (see the README's Layout section): the LIFO slot and its
 //! monitor (the worker-loop models run with both off), the blocking pool,
 //! the current-thread core hand-off between `block_on` callers, worker
-//! exits, the shared driver's hand-off, the reactor's blocking-job slot.
+//! exits, the driver's event dispatch into a parked worker's queues (the
+//! stand-in driver, a loom `Parker`, has no events), the reactor's
+//! blocking-job slot.
 //!
 //! A mutant runs in a child process of its test binary (`common::mutant_must_fail`),
 //! because loom reports a deadlock by panicking inside a destructor, which

@@ -44,7 +44,7 @@ use std::sync::Arc as StdArc;
 use std::time::Duration;
 
 use crate::park::{Park, Unpark};
-use crate::sync::{Arc, AtomicUsize, Condvar, Mutex, Ordering};
+use crate::sync::{mutant, Arc, AtomicUsize, Condvar, Mutant, Mutex, Ordering};
 
 const EMPTY: usize = 0;
 const PARKED_CONDVAR: usize = 1;
@@ -219,6 +219,7 @@ impl WorkerUnparker {
                 drop(inner.mutex.lock());
                 inner.condvar.notify_one();
             }
+            PARKED_DRIVER if mutant(Mutant::UnparkSkipsDriver) => {}
             PARKED_DRIVER => inner.driver.unpark(),
             actual => panic!("inconsistent worker park state; actual = {actual}"),
         }
