@@ -64,3 +64,11 @@ fn timer_shards_follow_the_resolved_worker_count() {
     let debug = rt.block_on(async { format!("{:?}", spindle_timer::Handle::current()) });
     assert!(debug.contains("shards: 1"), "current-thread: {debug}");
 }
+
+#[test]
+fn facade_types_stay_send_and_sync() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<spindle::Runtime>();
+    send_sync::<spindle::Handle>();
+    send_sync::<spindle::runtime::RuntimeMetrics>();
+}
