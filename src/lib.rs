@@ -19,13 +19,8 @@
 //! | `spindle-executor` | tasks, workers, stealing, parking, blocking pool, coop budget |
 //! | `spindle-timer` | the timing wheel and `sleep` / `timeout` / `interval` |
 //! | `spindle-reactor` | I/O readiness through `polling`, sockets |
-#![warn(
-    missing_docs,
-    missing_debug_implementations,
-    rust_2018_idioms,
-    unsafe_op_in_unsafe_fn,
-    clippy::undocumented_unsafe_blocks
-)]
+// The rest of the lint set is `[workspace.lints]` (root Cargo.toml).
+#![warn(missing_docs, missing_debug_implementations)]
 #![doc(test(attr(deny(warnings))))]
 
 #[cfg(feature = "criterion")]

@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 
 use parking_lot::{Condvar, Mutex};
 
-use crate::runtime::ThreadHooks;
+use crate::config::ThreadHooks;
 use crate::task::{self, Header, JoinHandle, Notified, Schedule, TaskId};
 
 #[derive(Clone)]
@@ -84,7 +84,7 @@ impl Schedule for BlockingSchedule {
         }
     }
 
-    fn release(&self, _task: NonNull<Header>) -> bool {
+    unsafe fn release(&self, _task: NonNull<Header>) -> bool {
         // Blocking tasks are not in the runtime's registry.
         false
     }
@@ -119,7 +119,7 @@ impl BlockingPool {
         // No registry: drop its reference at once.
         drop(task);
         if let Err((notified, err)) = self.push(notified) {
-            eprintln!("spindle: blocking task {} cancelled: {err}", notified.id());
+            crate::diagnostics::warn(format_args!("blocking task {} cancelled: {err}", notified.id()));
             notified_shutdown(notified);
         }
         join
@@ -161,19 +161,12 @@ impl BlockingPool {
 
     fn start_thread(&self, id: usize) -> io::Result<std::thread::JoinHandle<()>> {
         let pool = self.clone();
-        let mut builder = std::thread::Builder::new().name((self.inner.hooks.thread_name)());
-        if let Some(size) = self.inner.hooks.stack_size {
-            builder = builder.stack_size(size);
-        }
-        builder.spawn(move || pool.run(id))
+        let enter_pool = self.clone();
+        self.inner.hooks.spawn_thread(move || (enter_pool.inner.enter)(), move || pool.run(id))
     }
 
     fn run(&self, id: usize) {
         let inner = &*self.inner;
-        let _enter = (inner.enter)();
-        if let Some(f) = &inner.hooks.on_thread_start {
-            f();
-        }
         let mut state = inner.state.lock();
         'outer: loop {
             while let Some(task) = state.queue.pop_front() {
@@ -232,18 +225,12 @@ impl BlockingPool {
                     if let Some(prev) = prev {
                         let _ = prev.join();
                     }
-                    if let Some(f) = &inner.hooks.on_thread_stop {
-                        f();
-                    }
                     return;
                 }
             }
         }
         state.num_threads -= 1;
         drop(state);
-        if let Some(f) = &inner.hooks.on_thread_stop {
-            f();
-        }
     }
 
     /// Stops the pool: queued tasks are cancelled, idle threads exit, and

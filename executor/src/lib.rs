@@ -19,42 +19,53 @@
 //!
 //! # Map
 //!
+//! Top-down: the API, the mechanism under it, then the leaves everything
+//! may import (which import nothing above them).
+//!
 //! | module | owns |
 //! |---|---|
-//! | `task` | the task cell, its state word, wakers, `JoinHandle`, the registry |
-//! | `multi_thread` | workers, LIFO slots, stealing, idle accounting, parking |
-//! | `current_thread` | the scheduler that runs tasks inside `block_on` |
-//! | `queue` | crossbeam deques (or their loom stand-ins) |
+//! | [`runtime`] | the API: `Builder<D>` and its [`DriverFactory`](runtime::DriverFactory), `Runtime<D>`, `Handle`, `RuntimeMetrics`; the shutdown order across the crates |
+//! | [`context`] | the one runtime context: current runtime, its driver handles, "already driving" |
+//! | `scheduler` | `Scheduler` (spawn, metric questions); `multi_thread` (workers, LIFO slots, stealing, idle accounting, parking), `current_thread`, `block_on` |
+//! | [`task`] | the task cell (`state`, `raw`, `harness`, `waker`), `JoinHandle`, the registry |
 //! | `blocking` | the blocking pool |
-//! | [`park`] | the `Park`/`Unpark` traits and the condvar `Parker` |
-//! | [`coop`] | the per-poll operation budget |
-//! | `runtime` | `Builder`, `Runtime`, `Handle`, metrics, the thread context |
-#![warn(
-    missing_docs,
-    missing_debug_implementations,
-    rust_2018_idioms,
-    unsafe_op_in_unsafe_fn,
-    clippy::undocumented_unsafe_blocks
-)]
+//! | `queue` | crossbeam deques (or their loom stand-ins) |
+//! | `config` | leaf: `Config`, the `DEFAULT_*` constants, `ThreadHooks` |
+//! | `worker_metrics` | leaf: per-worker counters |
+//! | [`park`] | leaf: the `Park`/`Unpark` traits, the condvar `Parker`, `ThreadWaker` |
+//! | [`coop`] | leaf: the per-poll operation budget |
+//! | [`diagnostics`] | the one diagnostics seam (silent unless the `tracing` feature) |
+//! | `sync` | std or loom primitives |
+// The rest of the lint set is `[workspace.lints]` (root Cargo.toml).
+#![warn(missing_docs, missing_debug_implementations)]
 #![doc(test(attr(deny(warnings))))]
 
 mod blocking;
+mod config;
 pub mod coop;
-mod current_thread;
-mod multi_thread;
+pub mod diagnostics;
 pub mod park;
 mod queue;
 mod rng;
-mod runtime;
+pub mod runtime;
+mod scheduler;
 mod sync;
 pub mod task;
+mod worker_metrics;
 
 #[cfg(spindle_loom)]
 #[doc(hidden)]
 pub mod loom_api;
 
-pub use runtime::{
-    Builder, EnterGuard, Handle, Runtime, RuntimeMetrics, TryCurrentError, DEFAULT_EVENT_INTERVAL,
-    DEFAULT_GLOBAL_QUEUE_INTERVAL, DEFAULT_MAX_BLOCKING_THREADS, DEFAULT_THREAD_KEEP_ALIVE,
+pub use config::{
+    DEFAULT_EVENT_INTERVAL, DEFAULT_GLOBAL_QUEUE_INTERVAL, DEFAULT_MAX_BLOCKING_THREADS, DEFAULT_THREAD_KEEP_ALIVE,
 };
+pub use runtime::{context, EnterGuard, Handle, RuntimeMetrics, TryCurrentError};
+
+/// The executor's runtime builder: [`runtime::Builder`] with no driver
+/// (idle workers sleep on condvars) unless [`Builder::driver`] installs one.
+pub type Builder = runtime::Builder<runtime::NoDriver>;
+
+/// The executor's runtime: [`runtime::Runtime`] with no driver.
+pub type Runtime = runtime::Runtime<runtime::NoDriver>;
 pub use task::{spawn, spawn_blocking, JoinError, JoinHandle};

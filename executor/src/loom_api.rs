@@ -6,24 +6,22 @@
 //! * [`LoomRuntime`]: the real multi-thread scheduler, its workers running
 //!   the real worker loop on loom threads (parking, idle accounting).
 //! * [`block_on`] and [`Parker`](crate::park::Parker): the thread parker.
-//! * [`with_mutant`]: runs a model with one protocol deliberately broken.
+//! * [`with_mutant`]: runs a model with one of the executor's protocols
+//!   deliberately broken (the timer and the reactor have their own).
+//! * [`Mutex`]: loom's mutex behind parking_lot's API, shared with the
+//!   timer's and the reactor's `sync.rs`.
 
 use std::collections::VecDeque;
 use std::future::Future;
 use std::ptr::NonNull;
 
-pub use crate::sync::Mutant;
+pub use crate::sync::{Mutant, Mutex, MutexGuard};
 
-use crate::multi_thread::{self, Shared};
-use crate::runtime::Config;
-use crate::sync::{Arc, Mutex, Ordering};
+use crate::config::Config;
+use crate::scheduler::multi_thread::{self, Shared};
+use crate::sync::{Arc, Ordering};
 use crate::task::registry::Registry;
 use crate::task::{Header, JoinHandle, Notified, Schedule, TaskId};
-
-/// Whether `m` is switched on (for the other crates' own mutant hooks).
-pub fn mutant_is(m: Mutant) -> bool {
-    crate::sync::mutant(m)
-}
 
 /// Runs `f` (typically `loom::model(...)`) with `mutant` switched on.
 pub fn with_mutant<R>(mutant: Mutant, f: impl FnOnce() -> R) -> R {
@@ -114,8 +112,9 @@ impl Schedule for Arc<TestScheduler> {
         self.queue.lock().push_back(task);
     }
 
-    fn release(&self, task: NonNull<Header>) -> bool {
-        self.registry.release(task)
+    unsafe fn release(&self, task: NonNull<Header>) -> bool {
+        // SAFETY: our caller's contract is the registry's.
+        unsafe { self.registry.release(task) }
     }
 }
 
@@ -135,9 +134,20 @@ impl LoomRuntime {
     /// Starts `workers` workers, with the LIFO slot and the monitor off (the
     /// monitor relies on timed waits, which loom does not model).
     pub fn start(workers: usize) -> LoomRuntime {
-        let config =
-            Config { global_queue_interval: 61, event_interval: 61, lifo_enabled: false, monitor: false, seed: 1 };
-        let (shared, cores) = Shared::new(workers, None, config);
+        LoomRuntime::start_with(workers, None)
+    }
+
+    /// As [`start`](LoomRuntime::start), with a driver: a loom
+    /// [`Parker`](crate::park::Parker) standing in for the reactor and
+    /// timer, so that an idle worker sleeps *in the driver* (the parker's
+    /// `PARKED_DRIVER` state) and is woken through the driver's unparker.
+    pub fn start_with_driver(workers: usize) -> LoomRuntime {
+        LoomRuntime::start_with(workers, Some(Box::new(crate::park::Parker::new())))
+    }
+
+    fn start_with(workers: usize, driver: Option<Box<dyn crate::park::Park>>) -> LoomRuntime {
+        let config = Config { lifo_enabled: false, monitor: false, ..Config::with_seed(1) };
+        let (shared, cores) = Shared::new(workers, driver, config);
         let threads = cores
             .into_iter()
             .map(|core| {
@@ -194,5 +204,5 @@ impl LoomRuntime {
 /// The multi-thread flavor's `block_on`: polls on this thread, parking in
 /// between.
 pub fn block_on<F: Future>(future: F) -> F::Output {
-    crate::runtime::park_thread::block_on(future)
+    crate::scheduler::block_on::block_on(future)
 }

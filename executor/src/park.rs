@@ -4,12 +4,18 @@
 //! trait and wakes a sleeper through its [`Unpark`] handle. Two kinds of
 //! `Park` exist at run time:
 //!
-//! * every worker owns a [`Parker`], a `parking_lot` mutex + condvar;
+//! * [`Parker`], a `parking_lot` mutex + condvar: what the current-thread
+//!   scheduler sleeps in when it has no driver, and (as `ThreadWaker`)
+//!   what a `block_on` caller sleeps on;
 //! * the runtime may own one *driver* (`Builder::driver`), a `Park` that the
-//!   facade builds from the timer and the reactor. An idle worker that wins
-//!   the driver's `try_lock` sleeps inside it (in `Poller::wait`, or until the
-//!   next timer deadline) and dispatches its events when it wakes; the other
-//!   idle workers sleep on their own `Parker`.
+//!   facade builds from the timer and the reactor.
+//!
+//! A multi-thread worker does not own a `Parker`: it owns a `WorkerParker`
+//! (`scheduler/multi_thread/park.rs`), its own state machine over a condvar
+//! and the shared driver. An idle worker that wins the driver's `try_lock`
+//! sleeps inside it (in `Poller::wait`, or until the next timer deadline)
+//! and dispatches its events when it wakes; the other idle workers sleep on
+//! their own condvar.
 //!
 //! # The contract every `Park` keeps
 //!
@@ -26,6 +32,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::task::Wake;
 use std::time::Duration;
 
 use crate::sync::{mutant, Condvar, Mutant, Mutex};
@@ -162,6 +169,42 @@ impl Unpark for ParkerInner {
 impl fmt::Debug for Parker {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Parker").field("notified", &*self.inner.notified.lock()).finish()
+    }
+}
+
+/// A [`Waker`](std::task::Waker) that unparks a thread blocked in
+/// [`ThreadWaker::park`]: what a `block_on` caller sleeps on (the
+/// multi-thread `block_on`, and a current-thread `block_on` waiting for the
+/// core).
+pub(crate) struct ThreadWaker {
+    parker: Mutex<Parker>,
+    unpark: Arc<dyn Unpark>,
+}
+
+impl ThreadWaker {
+    pub(crate) fn new() -> ThreadWaker {
+        let parker = Parker::new();
+        let unpark = parker.unparker();
+        ThreadWaker { parker: Mutex::new(parker), unpark }
+    }
+
+    /// Sleeps until woken (an earlier wake is remembered).
+    pub(crate) fn park(&self) {
+        self.parker.lock().park(None);
+    }
+
+    /// The unparker this waker calls.
+    pub(crate) fn unparker(&self) -> Arc<dyn Unpark> {
+        self.unpark.clone()
+    }
+}
+
+impl Wake for ThreadWaker {
+    fn wake(self: Arc<Self>) {
+        self.unpark.unpark();
+    }
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.unpark.unpark();
     }
 }
 

@@ -3,12 +3,25 @@
 //! Normal builds use `std` atomics and `Arc`, and `parking_lot`'s `Mutex` and
 //! `Condvar`. Under `--cfg spindle_loom` every primitive comes from `loom`,
 //! so the models in `loom-tests/` explore every interleaving of the code that
-//! uses them. The rest of the crate imports from here and never names `std`
-//! or `loom` synchronization directly, so no `cfg` is scattered through the
-//! logic. The API is parking_lot's (`lock()` returns the guard; `Condvar`
-//! waits on `&mut guard`) plus loom's `UnsafeCell::{with, with_mut}`.
+//! uses them. The protocol code imports from here and names neither `std`
+//! nor `loom` synchronization, so no `cfg` is scattered through the logic.
+//! The API is parking_lot's (`lock()` returns the guard; `Condvar` waits on
+//! `&mut guard`) plus loom's `UnsafeCell::{with, with_mut}`.
+//!
+//! Two kinds of code name `parking_lot` or `std` directly on purpose, being
+//! real OS-thread bookkeeping that no model runs: the blocking pool
+//! (`blocking.rs`, whose threads and timed waits loom cannot model) and
+//! `runtime/worker_exits.rs` (the timed join of worker threads). `Arc`
+//! appears as `std::sync::Arc` where it crosses the public API (`Park`'s
+//! unparker) or is never raced on.
+//!
+//! Under loom the [`Mutex`] wrapper (loom's mutex behind parking_lot's API)
+//! is also what the timer and the reactor use, through `loom_api::Mutex`:
+//! it exists once.
 
 pub(crate) use imp::*;
+#[cfg(spindle_loom)]
+pub use imp::{Mutex, MutexGuard};
 
 #[cfg(not(spindle_loom))]
 mod imp {
@@ -40,25 +53,27 @@ mod imp {
 }
 
 /// loom's `thread_local!` with std's syntax: `const { .. }` initializers
-/// are accepted and evaluated lazily, as loom needs.
+/// are accepted and evaluated lazily, as loom needs. Crate-private (reached
+/// by path, `crate::sync::thread_local!`), never exported.
 #[cfg(spindle_loom)]
-#[macro_export]
-#[doc(hidden)]
 macro_rules! loom_thread_local {
     ($(#[$m:meta])* static $name:ident: $t:ty = const { $init:expr }; $($rest:tt)*) => {
         loom::thread_local!($(#[$m])* static $name: $t = $init);
-        $crate::loom_thread_local!($($rest)*);
+        $crate::sync::loom_thread_local!($($rest)*);
     };
     ($(#[$m:meta])* static $name:ident: $t:ty = $init:expr; $($rest:tt)*) => {
         loom::thread_local!($(#[$m])* static $name: $t = $init);
-        $crate::loom_thread_local!($($rest)*);
+        $crate::sync::loom_thread_local!($($rest)*);
     };
     () => {};
 }
 
 #[cfg(spindle_loom)]
+pub(crate) use loom_thread_local;
+
+#[cfg(spindle_loom)]
 mod imp {
-    pub(crate) use crate::loom_thread_local as thread_local;
+    pub(crate) use super::loom_thread_local as thread_local;
     pub(crate) use loom::cell::UnsafeCell;
     pub(crate) use loom::sync::atomic::{fence, AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering};
     pub(crate) use loom::sync::Arc;
@@ -66,24 +81,29 @@ mod imp {
     use std::ops::{Deref, DerefMut};
     use std::time::Instant;
 
-    /// loom's mutex behind parking_lot's API.
+    /// loom's mutex behind parking_lot's API (`lock()` cannot fail). The
+    /// one such wrapper: the timer and the reactor use it too.
     #[derive(Debug, Default)]
-    pub(crate) struct Mutex<T>(loom::sync::Mutex<T>);
+    pub struct Mutex<T>(loom::sync::Mutex<T>);
 
     /// The guard of [`Mutex`]; `Option` only so that [`Condvar`] can hand
     /// the inner guard to loom by value and put it back.
-    pub(crate) struct MutexGuard<'a, T>(Option<loom::sync::MutexGuard<'a, T>>);
+    #[derive(Debug)]
+    pub struct MutexGuard<'a, T>(Option<loom::sync::MutexGuard<'a, T>>);
 
     impl<T> Mutex<T> {
-        pub(crate) fn new(value: T) -> Mutex<T> {
+        /// A mutex holding `value`.
+        pub fn new(value: T) -> Mutex<T> {
             Mutex(loom::sync::Mutex::new(value))
         }
 
-        pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
+        /// Locks it.
+        pub fn lock(&self) -> MutexGuard<'_, T> {
             MutexGuard(Some(self.0.lock().unwrap()))
         }
 
-        pub(crate) fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
+        /// Locks it if it is free.
+        pub fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
             self.0.try_lock().ok().map(|g| MutexGuard(Some(g)))
         }
     }
@@ -154,12 +174,13 @@ pub enum Mutant {
     SkipParkRecheck,
     /// The thread parker waits without checking for a pending unpark.
     ParkerIgnoresNotified,
-    /// The reactor stores a waker without re-checking readiness after.
-    ReactorSkipsRecheck,
     /// A worker's batch release drops the registry's reference of a task
     /// the closer already took (and released).
     BatchReleasesClosedTask,
+    /// Unparking a worker asleep in the driver forgets to wake the driver.
+    UnparkSkipsDriver,
 }
+// (The reactor's mutant is the reactor's own: `spindle_reactor::loom_api::Mutant`.)
 
 /// Whether `m` is the mutant switched on for this model.
 #[cfg(not(spindle_loom))]

@@ -59,7 +59,7 @@ fn zero_event_interval_panics() {
 #[test]
 fn driver_error_is_returned_from_build() {
     let err = Builder::new_multi_thread()
-        .driver(|| -> std::io::Result<spindle_executor::park::Parker> { Err(std::io::Error::other("no driver")) })
+        .driver(|_| -> std::io::Result<spindle_executor::park::Parker> { Err(std::io::Error::other("no driver")) })
         .build()
         .unwrap_err();
     assert_eq!(err.to_string(), "no driver");
@@ -76,25 +76,74 @@ fn default_runtime_works_and_shuts_down() {
     assert!(t.elapsed() < Duration::from_secs(2));
 }
 
+/// A driver factory whose handle records the worker count it was given.
+struct CountingDriver;
+
+#[derive(Clone, Debug, PartialEq)]
+struct Workers(usize);
+
+impl spindle_executor::runtime::DriverFactory for CountingDriver {
+    fn build(
+        workers: usize,
+    ) -> std::io::Result<Option<(Box<dyn spindle_executor::park::Park>, spindle_executor::context::DriverHandles)>>
+    {
+        let mut handles = spindle_executor::context::DriverHandles::new();
+        handles.insert(Workers(workers));
+        Ok(Some((Box::new(spindle_executor::park::Parker::new()), handles)))
+    }
+}
+
 #[test]
-fn on_enter_hook_runs_in_block_on_and_on_runtime_threads() {
+fn driver_handles_are_current_in_block_on_workers_and_blocking_threads() {
+    use spindle_executor::context;
+    type B = spindle_executor::runtime::Builder<CountingDriver>;
+    let rt = B::new_multi_thread().worker_threads(2).build().unwrap();
+    assert_eq!(context::driver::<Workers>(), None, "not outside the runtime");
+    assert_eq!(rt.block_on(async { context::driver::<Workers>() }), Some(Workers(2)), "block_on");
+    let on_worker = rt.block_on(rt.spawn(async { context::driver::<Workers>() })).unwrap();
+    assert_eq!(on_worker, Some(Workers(2)), "workers");
+    let on_blocking = rt.block_on(rt.spawn_blocking(context::driver::<Workers>)).unwrap();
+    assert_eq!(on_blocking, Some(Workers(2)), "blocking threads");
+    {
+        let _enter = rt.enter();
+        assert_eq!(context::driver::<Workers>(), Some(Workers(2)), "Runtime::enter");
+    }
+    assert_eq!(context::driver::<Workers>(), None, "the guard restores");
+
+    let current = spindle_executor::runtime::Builder::<CountingDriver>::new_current_thread().build().unwrap();
+    assert_eq!(current.block_on(async { context::driver::<Workers>() }), Some(Workers(1)), "current-thread: 1");
+}
+
+#[test]
+fn the_innermost_enter_wins() {
+    use spindle_executor::context;
+    type B = spindle_executor::runtime::Builder<CountingDriver>;
+    let rt = B::new_current_thread().build().unwrap();
+    let outer = context::enter_driver(Workers(10));
+    {
+        let _rt = rt.enter();
+        assert_eq!(context::driver::<Workers>(), Some(Workers(1)), "the runtime entered inside");
+        let _inner = context::enter_driver(Workers(20));
+        assert_eq!(context::driver::<Workers>(), Some(Workers(20)), "a handle entered inside the runtime");
+    }
+    assert_eq!(context::driver::<Workers>(), Some(Workers(10)), "back to the outer entry");
+    drop(outer);
+    assert_eq!(context::driver::<Workers>(), None);
+}
+
+#[test]
+fn driver_gets_the_resolved_worker_count() {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Arc;
-    let entered = Arc::new(AtomicUsize::new(0));
-    let e = entered.clone();
-    let rt = Builder::new_multi_thread()
-        .worker_threads(2)
-        .on_enter(move || {
-            e.fetch_add(1, Ordering::SeqCst);
-            Box::new(())
+    let seen = Arc::new(AtomicUsize::new(0));
+    let s = seen.clone();
+    let _rt = Builder::new_multi_thread()
+        .worker_threads(3)
+        .driver(move |workers| {
+            s.store(workers, Ordering::SeqCst);
+            Ok(spindle_executor::park::Parker::new())
         })
         .build()
         .unwrap();
-    assert!(common::wait_until(Duration::from_secs(2), || entered.load(Ordering::SeqCst) >= 2), "workers");
-    let before = entered.load(Ordering::SeqCst);
-    rt.block_on(async {});
-    assert!(entered.load(Ordering::SeqCst) > before, "block_on runs the hook");
-    let before = entered.load(Ordering::SeqCst);
-    rt.block_on(rt.spawn_blocking(|| ())).unwrap();
-    assert!(entered.load(Ordering::SeqCst) > before, "blocking threads run the hook");
+    assert_eq!(seen.load(Ordering::SeqCst), 3);
 }

@@ -119,7 +119,7 @@ fn build(multi: bool) -> (Runtime, Arc<Timers>) {
     } else {
         Builder::new_current_thread()
     };
-    let rt = b.driver(move || Ok(Driver(t))).build().unwrap();
+    let rt = b.driver(move |_| Ok(Driver(t))).build().unwrap();
     (rt, timers)
 }
 
@@ -182,7 +182,7 @@ fn busy_workers_poll_the_driver() {
     let timers = Arc::new(Timers::default());
     let t = timers.clone();
     let rt =
-        Builder::new_multi_thread().worker_threads(1).event_interval(7).driver(move || Ok(Driver(t))).build().unwrap();
+        Builder::new_multi_thread().worker_threads(1).event_interval(7).driver(move |_| Ok(Driver(t))).build().unwrap();
     let _w = watchdog(Duration::from_secs(30), "busy_workers_poll_the_driver");
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let s = stop.clone();

@@ -14,26 +14,33 @@
 //! accounting, shutdown, `block_on`); crossbeam and polling check theirs.
 //!
 //! Every key model has a *mutant* twin: the same model run with one
-//! protocol step deliberately broken (`spindle_executor::loom_api::Mutant`),
+//! protocol step deliberately broken (each crate's own `loom_api::Mutant`),
 //! expected to fail (`#[should_panic]`). A model that cannot fail proves
 //! nothing.
 //!
-//! | file | model | preemption bound | time (2-core VM, release) |
+//! | file | models (test names) | preemption bound | time (2-core VM, release) |
 //! |---|---|---|---|
-//! | `tests/task_state.rs` | 1. a wake racing a poll re-schedules exactly once; a wake after completion is a no-op; mutant: `IdleDropsWake` | 3 | < 0.1 s |
-//! | `tests/join_handle.rs` | 2. JoinHandle drop / await racing completion; mutant: `CompleteIgnoresJoinInterest` (caught twice) | 3 | < 0.1 s |
-//! | `tests/abort.rs` | 3. abort racing poll and completion; abort before the first poll | 3 | 0.7 s |
-//! | `tests/waker.rs` | 4. waker clone / drop / wake from several threads | 3 | 0.3 s |
-//! | `tests/worker_park.rs` | 5. a task pushed from outside while 1 or 2 workers decide to sleep always runs (the real worker loop); 6. searching count is zero once all are parked; mutant: `SkipParkRecheck` | `LOOM_MAX_PREEMPTIONS` (CI: 2) | 11 s (at 3: about 190 s) |
-//! | `tests/shutdown.rs` | 7. shutdown racing spawn and wake: every future dropped once, no task leaked; 11. the registry closed while a worker releases its batch of completed tasks; mutant: `BatchReleasesClosedTask` | 3 | 4 s |
-//! | `tests/timer.rs` | 8. timer cancel / reset racing fire, no deadline fired twice, the driver's park handshake | 3 | < 0.1 s |
-//! | `tests/reactor.rs` | 9. a readiness event racing waker registration; mutant: `ReactorSkipsRecheck` | 3 | < 0.1 s |
-//! | `tests/block_on.rs` | 10. `block_on` woken while about to park; mutant: `ParkerIgnoresNotified` | 3 | < 0.1 s |
+//! | `tests/task_state.rs` | `wake_racing_poll_is_never_lost` (a wake racing a poll re-schedules exactly once), `wake_after_completion_is_noop`; mutant: `mutant_idle_drops_wake_is_caught` | 3 | < 0.1 s |
+//! | `tests/join_handle.rs` | `drop_join_handle_racing_completion`, `await_racing_completion_gets_output`; mutant: `CompleteIgnoresJoinInterest`, caught twice | 3 | < 0.1 s |
+//! | `tests/abort.rs` | `abort_racing_poll_and_completion`, `abort_before_first_poll` | 3 | 0.7 s |
+//! | `tests/waker.rs` | `wakers_from_several_threads` (clone / drop / wake) | 3 | 0.3 s |
+//! | `tests/worker_park.rs` | `one_worker_external_spawn_is_run`, `two_workers_external_spawn_is_run` (the real worker loop), `one_worker_in_the_driver_external_spawn_is_run`, `two_workers_one_in_the_driver_external_spawn_is_run` (a worker asleep in the driver, woken through it), `searching_is_zero_when_all_parked`; mutants: `mutant_skip_park_recheck_is_caught`, `mutant_unpark_skips_driver_is_caught` | `LOOM_MAX_PREEMPTIONS` (CI: 2) | 33 s (at 3: minutes) |
+//! | `tests/shutdown.rs` | `shutdown_racing_wake`, `shutdown_racing_spawn` (every future dropped once, no task leaked), `shutdown_racing_a_worker_releasing_its_batch`; mutant: `mutant_batch_releases_closed_task_is_caught` | 3 | 4 s |
+//! | `tests/timer.rs` | `cancel_racing_fire_wakes_at_most_once_and_never_after_cancel`, `reset_racing_fire_fires_once_per_arming`, `two_threads_firing_fire_each_deadline_once`, `earlier_deadline_while_parked_unparks_the_driver` | 3 | < 0.1 s |
+//! | `tests/reactor.rs` | `readiness_racing_waker_registration`; mutant: `mutant_reactor_skips_recheck_is_caught` (the reactor's own `Mutant`) | 3 | < 0.1 s |
+//! | `tests/block_on.rs` | `block_on_woken_while_parking`; mutant: `mutant_parker_ignores_notified_is_caught` | 3 | < 0.1 s |
 //! | `tests/sync_oneshot.rs` | S1. `spindle::sync::oneshot` (state word + cells): send racing the receiver's drop (value dropped once), a waiting receiver, a receiver replacing its waker; sender drop racing a waiting receiver; `closed()` racing the receiver's drop and `close`; mutant: `OneshotSendSkipsWake` | 3 | 0.1 s |
 //! | `tests/sync_mpsc.rs` | S2. bounded mpsc, full: send racing the recv that frees its slot; a dropped `send` future passes its slot on; mutant: `ReleaseIgnoresWaiters` | 3 | 6.7 s |
 //! | `tests/sync_mutex.rs` | S3. `Mutex` lock racing unlock; a cancelled `lock` future passes the lock on; mutant: `CancelledAcquireKeepsPermits`. S4. `Semaphore` permits neither lost nor duplicated under a cancelled `acquire_many` (same mutant, caught again) | 3 | 0.2 s |
 //! | `tests/sync_notify.rs` | S5. `Notify::notify_one` racing `notified()` (permit stored); `notify_waiters` racing an enabled waiter; mutant: `NotifyOneDropsPermit` | 3 | < 0.1 s |
 //! | `tests/sync_watch.rs` | S6. `watch` `changed()` racing `send` and the sender's drop (last value seen, receiver woken) | 3 | < 0.1 s |
+//!
+//! Not modelled (see the README's Layout section): the LIFO slot and its
+//! monitor (the worker-loop models run with both off), the blocking pool,
+//! the current-thread core hand-off between `block_on` callers, worker
+//! exits, the driver's event dispatch into a parked worker's queues (the
+//! stand-in driver, a loom `Parker`, has no events), the reactor's
+//! blocking-job slot.
 //!
 //! A mutant runs in a child process of its test binary (`common::mutant_must_fail`),
 //! because loom reports a deadlock by panicking inside a destructor, which
@@ -43,8 +50,6 @@
 //! `AcqRel`; every store-then-load handshake between two threads (idle
 //! accounting, the timer's park handshake, shutdown) therefore uses a
 //! `SeqCst` fence on both sides, which is also what the C++ memory model
-//! needs. Model 8's handshake test found the timer's first version, which
-//! relied on `SeqCst` accesses alone.
-
-//! Models 8 (timer) and 9 (reactor) live beside these once those crates
-//! expose their `loom_api`.
+//! needs. The timer's handshake model
+//! (`earlier_deadline_while_parked_unparks_the_driver`) found the timer's
+//! first version, which relied on `SeqCst` accesses alone.

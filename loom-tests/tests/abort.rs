@@ -1,4 +1,4 @@
-//! Model 3: abort racing poll and completion: the future is dropped exactly
+//! Abort racing poll and completion: the future is dropped exactly
 //! once, and the JoinHandle sees cancelled or the output, never both or
 //! neither.
 #![cfg(spindle_loom)]

@@ -1,4 +1,4 @@
-//! Model 10: `block_on` woken from another thread while it is about to
+//! `block_on` woken from another thread while it is about to
 //! park always returns.
 #![cfg(spindle_loom)]
 

@@ -1,4 +1,4 @@
-//! Model 2: dropping the JoinHandle racing completion drops the output
+//! Dropping the JoinHandle racing completion drops the output
 //! exactly once; awaiting it racing completion gets the output.
 #![cfg(spindle_loom)]
 

@@ -1,4 +1,4 @@
-//! Model 9: a readiness event racing waker registration: the task is always
+//! A readiness event racing waker registration: the task is always
 //! either told it is ready or woken. With the re-check after storing the
 //! waker switched off (a mutant), loom finds the lost wake-up.
 #![cfg(spindle_loom)]
@@ -10,8 +10,7 @@ use std::sync::Arc as StdArc;
 use std::task::{Context, Poll, Wake, Waker};
 
 use loom::sync::Arc;
-use spindle_executor::loom_api::Mutant;
-use spindle_reactor::loom_api::{Direction, Ready, ScheduledIo};
+use spindle_reactor::loom_api::{Direction, Mutant, Ready, ScheduledIo};
 
 #[derive(Default)]
 struct Count(AtomicUsize);
@@ -55,9 +54,5 @@ fn readiness_racing_waker_registration() {
 
 #[test]
 fn mutant_reactor_skips_recheck_is_caught() {
-    common::mutant_must_fail(
-        "mutant_reactor_skips_recheck_is_caught",
-        Mutant::ReactorSkipsRecheck,
-        event_racing_registration,
-    );
+    common::mutant_must_fail("mutant_reactor_skips_recheck_is_caught", Mutant::SkipsRecheck, event_racing_registration);
 }

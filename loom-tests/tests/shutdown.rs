@@ -1,8 +1,8 @@
-//! Model 7: shutdown racing spawn and wake: every task is either run or
+//! Shutdown racing spawn and wake: every task is either run or
 //! cancelled, every future dropped exactly once, nothing leaked (a leaked
 //! task would leak the scheduler's loom `Arc`, which loom reports).
 //!
-//! Model 11: the registry closed while a worker still runs and releases its
+//! the registry closed while a worker still runs and releases its
 //! batch of completed tasks (`shutdown_timeout` giving up on a stuck
 //! worker): each registry reference is released once, by the batch or by
 //! the closer. Mutant: `BatchReleasesClosedTask`.

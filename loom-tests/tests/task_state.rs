@@ -1,4 +1,4 @@
-//! Model 1: a wake racing a poll re-schedules the task exactly once; a wake
+//! A wake racing a poll re-schedules the task exactly once; a wake
 //! after completion is a no-op; no wake is lost.
 #![cfg(spindle_loom)]
 

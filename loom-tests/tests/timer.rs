@@ -1,4 +1,4 @@
-//! Model 8: timers. Cancel (drop) racing fire; reset racing fire; a deadline
+//! Timers. Cancel (drop) racing fire; reset racing fire; a deadline
 //! is never fired twice; an earlier deadline registered while the driver
 //! sleeps toward a later one unparks it. Time is passed in explicitly
 //! (nanoseconds since the timer's origin), so the models need no clock.

@@ -1,4 +1,4 @@
-//! Model 4: waker clone / drop / wake from several threads: the reference
+//! Waker clone / drop / wake from several threads: the reference
 //! count ends at zero and the task is freed exactly once (loom reports a
 //! leak of the scheduler `Arc` each task holds if not).
 #![cfg(spindle_loom)]

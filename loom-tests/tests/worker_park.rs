@@ -1,9 +1,12 @@
-//! Models 5 and 6: the real worker loop on loom threads.
+//! The real worker loop on loom threads.
 //!
-//! 5. A task pushed from outside while workers decide to sleep always runs
-//!    (otherwise every thread blocks and loom reports a deadlock).
-//! 6. The searching count never goes negative (debug assertions in
-//!    `idle.rs`) and is zero once every worker is parked.
+//! * A task pushed from outside while workers decide to sleep always runs
+//!   (otherwise every thread blocks and loom reports a deadlock), with the
+//!   workers sleeping on their condvars, or one of them in the driver (the
+//!   worker parker's `PARKED_DRIVER` state, woken through the driver's
+//!   unparker).
+//! * The searching count never goes negative (debug assertions in
+//!   `idle.rs`) and is zero once every worker is parked.
 #![cfg(spindle_loom)]
 
 mod common;
@@ -27,6 +30,38 @@ fn one_worker_external_spawn_is_run() {
 #[test]
 fn two_workers_external_spawn_is_run() {
     external_spawn(2);
+}
+
+fn external_spawn_with_driver(workers: usize) {
+    loom::model(move || {
+        let rt = LoomRuntime::start_with_driver(workers);
+        let join = rt.spawn(async { 7u8 });
+        assert_eq!(block_on(join).unwrap(), 7);
+        rt.shutdown();
+    });
+}
+
+fn one_worker_in_the_driver() {
+    external_spawn_with_driver(1);
+}
+
+#[test]
+fn one_worker_in_the_driver_external_spawn_is_run() {
+    one_worker_in_the_driver();
+}
+
+#[test]
+fn two_workers_one_in_the_driver_external_spawn_is_run() {
+    external_spawn_with_driver(2);
+}
+
+#[test]
+fn mutant_unpark_skips_driver_is_caught() {
+    common::mutant_must_fail(
+        "mutant_unpark_skips_driver_is_caught",
+        Mutant::UnparkSkipsDriver,
+        one_worker_in_the_driver,
+    );
 }
 
 #[test]

@@ -126,7 +126,9 @@ impl Park for IoDriver {
             if timeout != Some(Duration::ZERO) {
                 self.failed_waits += 1;
                 if self.failed_waits.is_power_of_two() {
-                    eprintln!("spindle: the I/O poller failed to wait ({err}); retrying");
+                    spindle_executor::diagnostics::warn(format_args!(
+                        "the I/O poller failed to wait ({err}); retrying"
+                    ));
                 }
                 std::thread::sleep(timeout.map_or(ERROR_BACKOFF, |t| t.min(ERROR_BACKOFF)));
             }

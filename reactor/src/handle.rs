@@ -1,23 +1,21 @@
-//! The reactor's handle and the thread-local "current handle".
+//! The reactor's handle, and how a thread finds the current one.
 //!
-//! The facade enters a runtime's handle on every worker thread and inside
-//! `block_on` ([`Handle::enter`], restored on drop). Socket constructors
-//! capture [`Handle::current`], so a socket belongs to the reactor of the
-//! runtime it was created in, wherever it is polled later.
+//! There is no reactor thread-local: the current handle lives in the
+//! executor's one runtime context (`spindle_executor::context`). The facade
+//! installs a runtime's reactor handle among its driver handles, so it is
+//! current wherever the runtime is (workers, blocking threads, `block_on`,
+//! `Runtime::enter`); [`Handle::enter`] makes a reactor current on its own
+//! (a reactor used without a runtime). Socket constructors capture
+//! [`Handle::current`], so a socket belongs to the reactor of the runtime it
+//! was created in, wherever it is polled later.
 
-use std::cell::RefCell;
 use std::fmt;
-use std::marker::PhantomData;
 use std::sync::Arc;
 
 use crate::reactor::Reactor;
 
 /// The message of the panic when no reactor is entered.
 const NO_REACTOR: &str = "spindle::net used outside a spindle runtime (no reactor is running on this thread)";
-
-thread_local! {
-    static CURRENT: RefCell<Option<Handle>> = const { RefCell::new(None) };
-}
 
 /// A shared reference to a runtime's reactor. Cheap to clone.
 ///
@@ -60,8 +58,7 @@ impl Handle {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn enter(&self) -> EnterGuard {
-        let prev = CURRENT.with(|c| c.replace(Some(self.clone())));
-        EnterGuard { prev, _not_send: PhantomData }
+        spindle_executor::context::enter_driver(self.clone())
     }
 
     /// The current thread's handle.
@@ -88,7 +85,7 @@ impl Handle {
     /// assert!(spindle_reactor::Handle::try_current().is_none());
     /// ```
     pub fn try_current() -> Option<Handle> {
-        CURRENT.try_with(|c| c.borrow().clone()).ok().flatten()
+        spindle_executor::context::driver::<Handle>()
     }
 
     /// Shuts the reactor down: every pending and later I/O operation on its
@@ -128,24 +125,7 @@ impl fmt::Debug for Handle {
 /// let driver = spindle_reactor::IoDriver::new().unwrap();
 /// is_send(driver.handle().enter());
 /// ```
-#[must_use = "the handle is only current until the guard is dropped"]
-pub struct EnterGuard {
-    prev: Option<Handle>,
-    _not_send: PhantomData<*const ()>,
-}
-
-impl Drop for EnterGuard {
-    fn drop(&mut self) {
-        let prev = self.prev.take();
-        let _ = CURRENT.try_with(|c| *c.borrow_mut() = prev);
-    }
-}
-
-impl fmt::Debug for EnterGuard {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("EnterGuard").finish_non_exhaustive()
-    }
-}
+pub type EnterGuard = spindle_executor::context::DriverGuard;
 
 #[cfg(test)]
 mod tests {

@@ -2,10 +2,21 @@
 //! readiness with wake-ups that are never lost, and the async socket types.
 //!
 //! The runtime facade owns an [`IoDriver`] (a [`Park`] that waits in the
-//! poller and dispatches events), enters its [`Handle`] on every worker
-//! thread, and calls [`set_blocking_spawner`] so that name lookup and
-//! `connect` run on its blocking pool. Sockets in [`net`] and the generic
-//! [`Async<T>`] capture the current handle when they are created.
+//! poller and dispatches events), installs its [`Handle`] among the
+//! runtime's driver handles (the executor's one runtime context, current on
+//! every runtime thread), and calls [`set_blocking_spawner`] so that name
+//! lookup and `connect` run on its blocking pool. Sockets in [`net`] and the
+//! generic [`Async<T>`] capture the current handle when they are created.
+//!
+//! | module | owns |
+//! |---|---|
+//! | `source.rs` | per-source readiness and the readiness-vs-waker protocol |
+//! | `reactor.rs` | the poller, the slab of sources, registration |
+//! | `driver.rs` | [`IoDriver`]: the `Park` that waits in the poller and dispatches |
+//! | `handle.rs` | [`Handle`], and how a thread finds the current one |
+//! | `async_io.rs` | [`Async<T>`] |
+//! | `blocking.rs` | the blocking-job slot (name lookup, connect) |
+//! | `net/` | TCP, UDP and Unix sockets |
 //!
 //! # Examples
 //!
@@ -52,13 +63,8 @@
 //! ```
 //!
 //! [`Park`]: spindle_executor::park::Park
-#![warn(
-    missing_docs,
-    missing_debug_implementations,
-    rust_2018_idioms,
-    unsafe_op_in_unsafe_fn,
-    clippy::undocumented_unsafe_blocks
-)]
+// The rest of the lint set is `[workspace.lints]` (root Cargo.toml).
+#![warn(missing_docs, missing_debug_implementations)]
 #![doc(test(attr(deny(warnings))))]
 
 mod async_io;
@@ -81,6 +87,7 @@ pub use handle::{EnterGuard, Handle};
 #[doc(hidden)]
 pub mod loom_api {
     pub use crate::source::{ClearOutcome, Direction, Ready, ReadyEvent, ScheduledIo, READABLE, SHUTDOWN, WRITABLE};
+    pub use crate::sync::{with_mutant, Mutant};
 }
 
 #[allow(dead_code)]

@@ -290,11 +290,9 @@ impl fmt::Debug for Reactor {
     }
 }
 
-/// Wakes `waker`, swallowing a panic from a foreign waker implementation so
-/// that one broken waker cannot stop the driver from waking the others.
-pub(crate) fn wake_quietly(waker: Waker) {
-    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| waker.wake()));
-}
+/// Wakes a waker, swallowing a panic from a foreign waker implementation
+/// so that one broken waker cannot stop the driver from waking the others.
+pub(crate) use spindle_executor::task::wake_quietly;
 
 /// A source's membership in the reactor. Dropping it frees the slab slot;
 /// the owner must call [`Registration::deregister`] (and then close the fd)

@@ -8,6 +8,8 @@
 //! `loom` and carries no `cfg`.
 
 pub(crate) use imp::*;
+#[cfg(spindle_loom)]
+pub use imp::{with_mutant, Mutant};
 
 #[cfg(not(spindle_loom))]
 mod imp {
@@ -25,24 +27,42 @@ mod imp {
 mod imp {
     pub(crate) use loom::sync::atomic::{AtomicUsize, Ordering};
 
+    /// The executor's loom mutex behind parking_lot's API (one wrapper for
+    /// the whole runtime).
+    pub(crate) use spindle_executor::loom_api::Mutex;
+
+    /// The reactor's deliberately broken protocol steps, which its loom
+    /// model switches on to prove that it catches the bug.
+    #[derive(Clone, Copy, PartialEq, Eq, Debug)]
+    pub enum Mutant {
+        /// No mutant: the real protocol.
+        None,
+        /// The reactor stores a waker without re-checking readiness after.
+        SkipsRecheck,
+    }
+
+    std::thread_local! {
+        // loom runs a model's threads as coroutines on the test's own OS
+        // thread, so a std thread-local set by the test is seen by all.
+        static MUTANT: std::cell::Cell<Mutant> = const { std::cell::Cell::new(Mutant::None) };
+    }
+
+    /// Runs `f` (typically `loom::model(...)`) with `mutant` switched on.
+    pub fn with_mutant<R>(mutant: Mutant, f: impl FnOnce() -> R) -> R {
+        struct Reset;
+        impl Drop for Reset {
+            fn drop(&mut self) {
+                MUTANT.with(|c| c.set(Mutant::None));
+            }
+        }
+        MUTANT.with(|c| c.set(mutant));
+        let _reset = Reset;
+        f()
+    }
+
     /// Whether a loom model switched on the mutant that skips the re-check
     /// after storing a waker (to prove the model catches the lost wake-up).
     pub(crate) fn skip_recheck_mutant() -> bool {
-        use spindle_executor::loom_api::{mutant_is, Mutant};
-        mutant_is(Mutant::ReactorSkipsRecheck)
-    }
-
-    /// loom's mutex behind parking_lot's API (`lock()` cannot fail).
-    #[derive(Debug)]
-    pub(crate) struct Mutex<T>(loom::sync::Mutex<T>);
-
-    impl<T> Mutex<T> {
-        pub(crate) fn new(value: T) -> Mutex<T> {
-            Mutex(loom::sync::Mutex::new(value))
-        }
-
-        pub(crate) fn lock(&self) -> loom::sync::MutexGuard<'_, T> {
-            self.0.lock().unwrap()
-        }
+        MUTANT.with(|c| c.get() == Mutant::SkipsRecheck)
     }
 }

@@ -1,4 +1,8 @@
-//! The shared timer state ([`Handle`]) and the thread-local "current timer".
+//! The shared timer state ([`Handle`]), and how a thread finds the current
+//! timer: through the executor's one runtime context
+//! (`spindle_executor::context::driver::<Handle>()`), where the facade
+//! installs a runtime's timer among its driver handles; [`Handle::enter`]
+//! makes a timer current on its own (a timer used without a runtime).
 //!
 //! # Roles
 //!
@@ -26,9 +30,7 @@
 //! task that did would end with a `JoinError` (a panic), not take a worker
 //! down.
 
-use std::cell::RefCell;
 use std::fmt;
-use std::marker::PhantomData;
 use std::sync::atomic::AtomicUsize;
 use std::sync::Arc;
 use std::task::Waker;
@@ -76,11 +78,6 @@ pub(crate) struct Inner {
     shutdown: AtomicBool,
 }
 
-thread_local! {
-    /// The handle set by [`Handle::enter`] on this thread.
-    static CURRENT: RefCell<Option<Handle>> = const { RefCell::new(None) };
-}
-
 /// Hands out per-thread shard indices round-robin.
 static NEXT_THREAD_INDEX: AtomicUsize = AtomicUsize::new(0);
 
@@ -100,11 +97,7 @@ thread_local! {
 /// let guard = driver.handle().enter();
 /// std::thread::spawn(move || drop(guard));
 /// ```
-#[must_use = "the handle is current only until the guard is dropped"]
-pub struct EnterGuard {
-    prev: Option<Handle>,
-    _not_send: PhantomData<*const ()>,
-}
+pub type EnterGuard = spindle_executor::context::DriverGuard;
 
 impl Handle {
     pub(crate) fn new(unparker: Arc<dyn Unpark>, shards: usize) -> Handle {
@@ -136,8 +129,7 @@ impl Handle {
     /// assert!(Handle::current().same_timer(&a.handle()));
     /// ```
     pub fn enter(&self) -> EnterGuard {
-        let prev = CURRENT.with(|c| c.replace(Some(self.clone())));
-        EnterGuard { prev, _not_send: PhantomData }
+        spindle_executor::context::enter_driver(self.clone())
     }
 
     /// The current timer of this thread.
@@ -162,7 +154,7 @@ impl Handle {
     /// assert!(spindle_timer::Handle::try_current().is_none());
     /// ```
     pub fn try_current() -> Option<Handle> {
-        CURRENT.try_with(|c| c.borrow().clone()).ok().flatten()
+        spindle_executor::context::driver::<Handle>()
     }
 
     /// [`Handle::current`] with the name of the API that needed it.
@@ -319,10 +311,7 @@ fn wake_all(wakers: &mut Vec<Waker>) {
     }
 }
 
-/// Wakes `waker`, swallowing a panic from it.
-pub(crate) fn wake_quietly(waker: Waker) {
-    let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || waker.wake()));
-}
+pub(crate) use spindle_executor::task::wake_quietly;
 
 impl fmt::Debug for Handle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -331,19 +320,6 @@ impl fmt::Debug for Handle {
             .field("earliest_ns", &self.earliest())
             .field("shutdown", &self.is_shutdown())
             .finish_non_exhaustive()
-    }
-}
-
-impl Drop for EnterGuard {
-    fn drop(&mut self) {
-        let prev = self.prev.take();
-        let _ = CURRENT.try_with(|c| *c.borrow_mut() = prev);
-    }
-}
-
-impl fmt::Debug for EnterGuard {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("EnterGuard").finish_non_exhaustive()
     }
 }
 

@@ -6,9 +6,20 @@
 //! thread that parks in the driver sleeps until the earliest timer deadline
 //! (exactly; the wheel keeps exact deadlines, not ticks) and wakes the
 //! expired timers' tasks when it returns. Timer futures find the timer
-//! through the thread's current [`Handle`] ([`Handle::enter`]); timers are
-//! sharded per thread so that workers registering and cancelling timers do
-//! not contend on one lock.
+//! through the thread's current [`Handle`], which lives in the executor's
+//! one runtime context (`spindle_executor::context`): the facade installs a
+//! runtime's timer among its driver handles, and [`Handle::enter`] makes a
+//! timer current without a runtime. Timers are sharded per thread so that
+//! workers registering and cancelling timers do not contend on one lock.
+//!
+//! | module | owns |
+//! |---|---|
+//! | `wheel/` | the hierarchical timing wheel (geometry, slab of entries) |
+//! | `shard.rs` | one lock's worth of timers, and the cancel-vs-fire and park-handshake protocol |
+//! | `handle.rs` | the shared timer state, registration, shutdown |
+//! | `driver.rs` | [`TimerDriver`]: the `Park` layer that sleeps until the earliest deadline |
+//! | `entry.rs` | one timer's registration, shared by the futures |
+//! | `sleep.rs`, `timeout.rs`, `interval.rs` | the futures |
 //!
 //! # Examples
 //!
@@ -35,13 +46,8 @@
 //! ```
 //!
 //! [`Park`]: spindle_executor::park::Park
-#![warn(
-    missing_docs,
-    missing_debug_implementations,
-    rust_2018_idioms,
-    unsafe_op_in_unsafe_fn,
-    clippy::undocumented_unsafe_blocks
-)]
+// The rest of the lint set is `[workspace.lints]` (root Cargo.toml).
+#![warn(missing_docs, missing_debug_implementations)]
 #![doc(test(attr(deny(warnings))))]
 
 mod driver;

@@ -15,7 +15,8 @@
 //!   driver stores `parked_until`, issues a SeqCst fence, and *then* loads
 //!   every shard's `next`. Between the two fences one load sees the other's
 //!   store, so either the driver sleeps toward the new deadline or the
-//!   registrar unparks it (loom model 8; loom honours SeqCst fences, not
+//!   registrar unparks it (`loom-tests/tests/timer.rs`,
+//!   `earlier_deadline_while_parked_unparks_the_driver`; loom honours SeqCst fences, not
 //!   SeqCst loads and stores alone).
 //! * Wakers are collected under the lock and woken (or dropped) by the caller
 //!   after the lock is released: a waker may run arbitrary code, including

@@ -1,14 +1,25 @@
-//! `Builder`: every knob of a runtime, with tokio's names.
+//! `Builder`: every knob of a runtime, with tokio's names, and the
+//! [`DriverFactory`] that chooses what its idle workers park in.
 
 use std::fmt;
 use std::io;
+use std::marker::PhantomData;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{Config, EnterHook, Runtime, ThreadHooks};
+use super::context::DriverHandles;
+use super::{Flavor, Parts, Runtime};
+use crate::config::{
+    default_worker_threads, Config, ThreadHooks, DEFAULT_EVENT_INTERVAL, DEFAULT_GLOBAL_QUEUE_INTERVAL,
+    DEFAULT_MAX_BLOCKING_THREADS, DEFAULT_THREAD_KEEP_ALIVE,
+};
 use crate::park::Park;
 
 /// Configures and builds a [`Runtime`].
+///
+/// `D` is the driver the runtime parks in unless [`Builder::driver`]
+/// installs another (see [`DriverFactory`]); the executor's own
+/// [`spindle_executor::Builder`](crate::Builder) is `Builder<NoDriver>`.
 ///
 /// ```
 /// let rt = spindle_executor::Builder::new_multi_thread()
@@ -20,7 +31,7 @@ use crate::park::Park;
 ///     .unwrap();
 /// assert_eq!(rt.block_on(async { 1 + 1 }), 2);
 /// ```
-pub struct Builder {
+pub struct Builder<D = NoDriver> {
     kind: Kind,
     worker_threads: Option<usize>,
     thread_name: Arc<dyn Fn() -> String + Send + Sync>,
@@ -33,11 +44,63 @@ pub struct Builder {
     thread_keep_alive: Duration,
     lifo_enabled: bool,
     rng_seed: Option<u64>,
-    driver: Option<DriverFactory>,
-    enter_hook: Option<EnterHook>,
+    /// A driver installed by [`Builder::driver`], instead of `D`'s.
+    driver: Option<MakeDriver>,
+    _driver: PhantomData<fn() -> D>,
 }
 
-type DriverFactory = Box<dyn FnOnce() -> io::Result<Box<dyn Park>>>;
+type MakeDriver = Box<dyn FnOnce(usize) -> io::Result<Box<dyn Park>>>;
+
+/// Builds the driver a runtime's idle workers park in, once the builder
+/// knows how many workers there are, and the driver handles the runtime
+/// makes current on its threads (found with
+/// [`context::driver`](crate::context::driver)).
+///
+/// A type, not a value, so that `Builder::<D>::new_multi_thread()` and
+/// `Runtime::<D>::new()` need no argument: the `spindle` facade's `Builder`
+/// and `Runtime` are this crate's with its reactor-and-timer factory.
+///
+/// ```
+/// use spindle_executor::park::{Park, Parker};
+/// use spindle_executor::runtime::{Builder, DriverFactory};
+/// use spindle_executor::context::{self, DriverHandles};
+///
+/// #[derive(Clone)]
+/// struct Workers(usize);
+///
+/// struct CondvarDriver;
+///
+/// impl DriverFactory for CondvarDriver {
+///     fn build(workers: usize) -> std::io::Result<Option<(Box<dyn Park>, DriverHandles)>> {
+///         let mut handles = DriverHandles::new();
+///         handles.insert(Workers(workers));
+///         Ok(Some((Box::new(Parker::new()), handles)))
+///     }
+/// }
+///
+/// let rt = Builder::<CondvarDriver>::new_multi_thread().worker_threads(3).build().unwrap();
+/// let seen = rt.block_on(async { context::driver::<Workers>().unwrap().0 });
+/// assert_eq!(seen, 3);
+/// ```
+pub trait DriverFactory: 'static {
+    /// The driver for a runtime of `workers` workers (1 for the
+    /// current-thread flavor) and the handles to make current with it;
+    /// `None` for no driver (workers sleep on condvars).
+    ///
+    /// # Errors
+    /// Returned from [`Builder::build`].
+    fn build(workers: usize) -> io::Result<Option<(Box<dyn Park>, DriverHandles)>>;
+}
+
+/// No driver: idle workers sleep on their condvars. The executor's default.
+#[derive(Debug)]
+pub struct NoDriver;
+
+impl DriverFactory for NoDriver {
+    fn build(_workers: usize) -> io::Result<Option<(Box<dyn Park>, DriverHandles)>> {
+        Ok(None)
+    }
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kind {
@@ -45,19 +108,10 @@ enum Kind {
     CurrentThread,
 }
 
-/// Default interval, in ticks, between checks of the global queue.
-pub const DEFAULT_GLOBAL_QUEUE_INTERVAL: u32 = 61;
-/// Default interval, in ticks, between non-blocking driver polls.
-pub const DEFAULT_EVENT_INTERVAL: u32 = 61;
-/// Default cap on blocking threads.
-pub const DEFAULT_MAX_BLOCKING_THREADS: usize = 512;
-/// Default keep-alive of an idle blocking thread.
-pub const DEFAULT_THREAD_KEEP_ALIVE: Duration = Duration::from_secs(10);
-
-impl Builder {
+impl<D: DriverFactory> Builder<D> {
     /// A multi-thread, work-stealing runtime (one worker per core by
     /// default).
-    pub fn new_multi_thread() -> Builder {
+    pub fn new_multi_thread() -> Builder<D> {
         Builder::new(Kind::MultiThread)
     }
 
@@ -69,11 +123,11 @@ impl Builder {
     /// let there = rt.block_on(async { spindle_executor::spawn(async { std::thread::current().id() }).await.unwrap() });
     /// assert_eq!(here, there);
     /// ```
-    pub fn new_current_thread() -> Builder {
+    pub fn new_current_thread() -> Builder<D> {
         Builder::new(Kind::CurrentThread)
     }
 
-    fn new(kind: Kind) -> Builder {
+    fn new(kind: Kind) -> Builder<D> {
         Builder {
             kind,
             worker_threads: None,
@@ -88,7 +142,7 @@ impl Builder {
             lifo_enabled: true,
             rng_seed: None,
             driver: None,
-            enter_hook: None,
+            _driver: PhantomData,
         }
     }
 
@@ -97,39 +151,39 @@ impl Builder {
     ///
     /// # Panics
     /// If `n` is zero.
-    pub fn worker_threads(&mut self, n: usize) -> &mut Builder {
+    pub fn worker_threads(&mut self, n: usize) -> &mut Builder<D> {
         assert!(n > 0, "worker_threads must be at least 1");
         self.worker_threads = Some(n);
         self
     }
 
     /// Name of the runtime's threads (workers and blocking threads).
-    pub fn thread_name(&mut self, name: impl Into<String>) -> &mut Builder {
+    pub fn thread_name(&mut self, name: impl Into<String>) -> &mut Builder<D> {
         let name = name.into();
         self.thread_name = Arc::new(move || name.clone());
         self
     }
 
     /// Names threads with a function called for each new thread.
-    pub fn thread_name_fn(&mut self, f: impl Fn() -> String + Send + Sync + 'static) -> &mut Builder {
+    pub fn thread_name_fn(&mut self, f: impl Fn() -> String + Send + Sync + 'static) -> &mut Builder<D> {
         self.thread_name = Arc::new(f);
         self
     }
 
     /// Stack size of the runtime's threads, in bytes.
-    pub fn thread_stack_size(&mut self, size: usize) -> &mut Builder {
+    pub fn thread_stack_size(&mut self, size: usize) -> &mut Builder<D> {
         self.thread_stack_size = Some(size);
         self
     }
 
     /// Runs `f` on each runtime thread when it starts.
-    pub fn on_thread_start(&mut self, f: impl Fn() + Send + Sync + 'static) -> &mut Builder {
+    pub fn on_thread_start(&mut self, f: impl Fn() + Send + Sync + 'static) -> &mut Builder<D> {
         self.on_thread_start = Some(Arc::new(f));
         self
     }
 
     /// Runs `f` on each runtime thread before it exits.
-    pub fn on_thread_stop(&mut self, f: impl Fn() + Send + Sync + 'static) -> &mut Builder {
+    pub fn on_thread_stop(&mut self, f: impl Fn() + Send + Sync + 'static) -> &mut Builder<D> {
         self.on_thread_stop = Some(Arc::new(f));
         self
     }
@@ -139,7 +193,7 @@ impl Builder {
     ///
     /// # Panics
     /// If `n` is zero.
-    pub fn global_queue_interval(&mut self, n: u32) -> &mut Builder {
+    pub fn global_queue_interval(&mut self, n: u32) -> &mut Builder<D> {
         assert!(n > 0, "global_queue_interval must be at least 1");
         self.global_queue_interval = n;
         self
@@ -150,7 +204,7 @@ impl Builder {
     ///
     /// # Panics
     /// If `n` is zero.
-    pub fn event_interval(&mut self, n: u32) -> &mut Builder {
+    pub fn event_interval(&mut self, n: u32) -> &mut Builder<D> {
         assert!(n > 0, "event_interval must be at least 1");
         self.event_interval = n;
         self
@@ -160,7 +214,7 @@ impl Builder {
     ///
     /// # Panics
     /// If `n` is zero.
-    pub fn max_blocking_threads(&mut self, n: usize) -> &mut Builder {
+    pub fn max_blocking_threads(&mut self, n: usize) -> &mut Builder<D> {
         assert!(n > 0, "max_blocking_threads must be at least 1");
         self.max_blocking_threads = n;
         self
@@ -168,41 +222,48 @@ impl Builder {
 
     /// How long an idle blocking thread waits for work before exiting
     /// (default 10 s).
-    pub fn thread_keep_alive(&mut self, d: Duration) -> &mut Builder {
+    pub fn thread_keep_alive(&mut self, d: Duration) -> &mut Builder<D> {
         self.thread_keep_alive = d;
         self
     }
 
     /// Turns the LIFO slot off: woken tasks go to the back of the queue.
-    pub fn disable_lifo_slot(&mut self) -> &mut Builder {
+    pub fn disable_lifo_slot(&mut self) -> &mut Builder<D> {
         self.lifo_enabled = false;
         self
     }
 
     /// Seeds the workers' random choices (steal victims), for reproducible
     /// schedules in tests.
-    pub fn rng_seed(&mut self, seed: u64) -> &mut Builder {
+    pub fn rng_seed(&mut self, seed: u64) -> &mut Builder<D> {
         self.rng_seed = Some(seed);
         self
     }
 
-    /// Installs the driver idle workers park in (the facade's timer and
-    /// reactor). Built in [`build`](Builder::build); its error is returned
-    /// from there.
-    pub fn driver<F, P>(&mut self, make: F) -> &mut Builder
+    /// Installs the driver idle workers park in instead of `D`'s, built in
+    /// [`build`](Builder::build) from the resolved worker count (1 for the
+    /// current-thread flavor); its error is returned from there. It brings
+    /// no driver handles.
+    ///
+    /// ```
+    /// use spindle_executor::park::Parker;
+    ///
+    /// let rt = spindle_executor::Builder::new_multi_thread()
+    ///     .worker_threads(2)
+    ///     .driver(|workers| {
+    ///         assert_eq!(workers, 2);
+    ///         Ok(Parker::new())
+    ///     })
+    ///     .build()
+    ///     .unwrap();
+    /// assert_eq!(rt.block_on(async { 1 }), 1);
+    /// ```
+    pub fn driver<F, P>(&mut self, make: F) -> &mut Builder<D>
     where
-        F: FnOnce() -> io::Result<P> + 'static,
+        F: FnOnce(usize) -> io::Result<P> + 'static,
         P: Park,
     {
-        self.driver = Some(Box::new(move || make().map(|p| Box::new(p) as Box<dyn Park>)));
-        self
-    }
-
-    /// Runs `hook` on every runtime thread, in every `block_on` and in every
-    /// `enter`, keeping what it returns alive meanwhile: the facade uses it
-    /// to make its timer and reactor current there.
-    pub fn on_enter(&mut self, hook: impl Fn() -> Box<dyn std::any::Any> + Send + Sync + 'static) -> &mut Builder {
-        self.enter_hook = Some(Arc::new(hook));
+        self.driver = Some(Box::new(move |workers| make(workers).map(|p| Box::new(p) as Box<dyn Park>)));
         self
     }
 
@@ -210,14 +271,29 @@ impl Builder {
     ///
     /// # Errors
     /// If the driver cannot be built, or a worker thread cannot be started.
-    pub fn build(&mut self) -> io::Result<Runtime> {
-        let driver = self.driver.take().map(|make| make()).transpose()?;
+    pub fn build(&mut self) -> io::Result<Runtime<D>> {
+        let flavor = match self.kind {
+            Kind::MultiThread => {
+                Flavor::MultiThread { workers: self.worker_threads.unwrap_or_else(default_worker_threads) }
+            }
+            Kind::CurrentThread => Flavor::CurrentThread,
+        };
+        let workers = match flavor {
+            Flavor::MultiThread { workers } => workers,
+            Flavor::CurrentThread => 1,
+        };
+        let (driver, drivers) = match self.driver.take() {
+            Some(make) => (Some(make(workers)?), DriverHandles::new()),
+            None => match D::build(workers)? {
+                Some((park, handles)) => (Some(park), handles),
+                None => (None, DriverHandles::new()),
+            },
+        };
         let config = Config {
             global_queue_interval: self.global_queue_interval,
             event_interval: self.event_interval,
             lifo_enabled: self.lifo_enabled,
-            monitor: true,
-            seed: self.rng_seed.unwrap_or_else(crate::rng::random_seed),
+            ..Config::with_seed(self.rng_seed.unwrap_or_else(crate::rng::random_seed))
         };
         let hooks = ThreadHooks {
             thread_name: self.thread_name.clone(),
@@ -225,20 +301,19 @@ impl Builder {
             on_thread_start: self.on_thread_start.clone(),
             on_thread_stop: self.on_thread_stop.clone(),
         };
-        let blocking = (self.max_blocking_threads, self.thread_keep_alive);
-        match self.kind {
-            Kind::MultiThread => {
-                let workers = self.worker_threads.unwrap_or_else(num_cpus::get).max(1);
-                Runtime::new_multi_thread(workers, driver, config, hooks, blocking, self.enter_hook.clone())
-            }
-            Kind::CurrentThread => {
-                Runtime::new_current_thread(driver, config, hooks, blocking, self.enter_hook.clone())
-            }
-        }
+        Runtime::start(Parts {
+            flavor,
+            driver,
+            drivers,
+            config,
+            hooks,
+            max_blocking: self.max_blocking_threads,
+            keep_alive: self.thread_keep_alive,
+        })
     }
 }
 
-impl fmt::Debug for Builder {
+impl<D> fmt::Debug for Builder<D> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Builder")
             .field("kind", &self.kind)

@@ -1,34 +1,133 @@
-//! The thread-local runtime context: which runtime `spawn` uses here, and
-//! whether this thread already drives a runtime (so `block_on` inside it
-//! panics instead of deadlocking).
+//! The one runtime context: a single thread-local that says which runtime
+//! is current on this thread, which driver handles (the facade's reactor
+//! and timer) are current with it, and whether this thread already drives
+//! a runtime (so `block_on` inside it panics instead of deadlocking).
+//!
+//! # Design
+//!
+//! The executor knows nothing of I/O or time, yet the reactor and the timer
+//! must find "their" handle on any runtime thread. Rather than each crate
+//! keeping its own thread-local and enter guard, glued together by a hook
+//! the facade installs, there is one context, entered once:
+//!
+//! * A runtime's [`Handle`] carries its driver handles as typed slots
+//!   ([`DriverHandles`], keyed by type, filled once by the builder's
+//!   [`DriverFactory`](super::DriverFactory)). Entering the runtime
+//!   ([`Handle::enter`], every worker and blocking thread, every
+//!   `block_on`) makes them all current with one thread-local write.
+//! * The reactor and the timer look their handle up by type with
+//!   [`driver`]: `spindle_timer::Handle::current()` is
+//!   `context::driver::<spindle_timer::Handle>()`.
+//! * A driver used without a runtime (a test, a bare `TimerDriver`) is
+//!   entered on its own with [`enter_driver`]; such entries stack above the
+//!   current runtime's slots until their guard drops. Entering a runtime
+//!   sets them aside (they belong to the scope outside it) and its guard
+//!   puts them back, so the innermost enter always wins.
+//!
+//! Guards restore what they replaced, so they must be dropped in the
+//! reverse order of their creation (as tokio's); none of them is `Send`.
 
-use std::any::Any;
+use std::any::{Any, TypeId};
 use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::marker::PhantomData;
 
 use super::Handle;
 
+/// One typed slot: a driver handle and the `TypeId` it is found by.
+struct Slot {
+    type_id: TypeId,
+    handle: Box<dyn Any + Send + Sync>,
+}
+
+impl Slot {
+    fn new<T: Clone + Send + Sync + 'static>(handle: T) -> Slot {
+        Slot { type_id: TypeId::of::<T>(), handle: Box::new(handle) }
+    }
+
+    fn get<T: 'static>(&self) -> Option<&T> {
+        if self.type_id == TypeId::of::<T>() {
+            self.handle.downcast_ref()
+        } else {
+            None
+        }
+    }
+}
+
+/// The driver handles a runtime makes current on its threads, one per type
+/// (at most a handful: the facade installs the reactor's and the timer's).
+///
+/// ```
+/// use spindle_executor::context::DriverHandles;
+///
+/// #[derive(Clone, Debug, PartialEq)]
+/// struct MyDriver(u32);
+///
+/// let mut handles = DriverHandles::new();
+/// handles.insert(MyDriver(7));
+/// assert_eq!(handles.get::<MyDriver>(), Some(&MyDriver(7)));
+/// assert_eq!(handles.get::<u8>(), None);
+/// ```
+#[derive(Default)]
+pub struct DriverHandles {
+    slots: Vec<Slot>,
+}
+
+impl DriverHandles {
+    /// No handles.
+    pub fn new() -> DriverHandles {
+        DriverHandles::default()
+    }
+
+    /// Adds `handle`, replacing a handle of the same type.
+    pub fn insert<T: Clone + Send + Sync + 'static>(&mut self, handle: T) {
+        self.slots.retain(|s| s.type_id != TypeId::of::<T>());
+        self.slots.push(Slot::new(handle));
+    }
+
+    /// The handle of type `T`, if one was inserted.
+    pub fn get<T: 'static>(&self) -> Option<&T> {
+        self.slots.iter().find_map(Slot::get)
+    }
+}
+
+impl fmt::Debug for DriverHandles {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DriverHandles").field("len", &self.slots.len()).finish()
+    }
+}
+
+/// The thread's context.
+struct Context {
+    /// The current runtime.
+    runtime: RefCell<Option<Handle>>,
+    /// Driver handles entered on their own since the current runtime was
+    /// entered, innermost last; searched before the runtime's slots.
+    entered: RefCell<Vec<Slot>>,
+    /// Whether this thread drives a runtime (a worker, or inside
+    /// `block_on`).
+    driving: Cell<bool>,
+}
+
 crate::sync::thread_local! {
-    static CURRENT: RefCell<Option<Handle>> = const { RefCell::new(None) };
-    static DRIVING: Cell<bool> = const { Cell::new(false) };
+    static CONTEXT: Context = const {
+        Context { runtime: RefCell::new(None), entered: RefCell::new(Vec::new()), driving: Cell::new(false) }
+    };
 }
 
 /// Makes a runtime current on this thread until dropped, so that
-/// [`spawn`](crate::spawn) and [`Handle::current`] work here, and so does
-/// whatever the runtime's enter hook installs ([`Builder::on_enter`](crate::Builder::on_enter): the
-/// facade's reactor and timer, so sockets and timers can be created here
-/// too). Returned by
+/// [`spawn`](crate::spawn) and [`Handle::current`] work here, and so do the
+/// runtime's driver handles (the facade's reactor and timer, so sockets and
+/// timers can be created here too). Returned by
 /// [`Runtime::enter`](crate::Runtime::enter) and [`Handle::enter`].
 ///
 /// Guards must be dropped in the reverse order of their creation.
 #[must_use = "the runtime stays entered only while the guard lives"]
 pub struct EnterGuard<'a> {
     prev: Option<Handle>,
-    /// What the runtime's enter hook returned (the facade's reactor and
-    /// timer guards), so that sockets and timers work here too. Dropped
-    /// first.
-    hook: Option<Box<dyn Any>>,
+    /// The driver handles entered on their own outside this runtime, set
+    /// aside while it is current.
+    prev_entered: Vec<Slot>,
     _handle: PhantomData<&'a Handle>,
     _not_send: PhantomData<*const ()>,
 }
@@ -40,26 +139,112 @@ impl fmt::Debug for EnterGuard<'_> {
 }
 
 pub(crate) fn enter(handle: Handle) -> EnterGuard<'static> {
-    let hook = handle.inner.enter_hook.as_ref().map(|hook| hook());
-    let prev = CURRENT.with(|c| c.borrow_mut().replace(handle));
-    EnterGuard { prev, hook, _handle: PhantomData, _not_send: PhantomData }
+    let (prev, prev_entered) = CONTEXT.with(|cx| {
+        let prev = cx.runtime.borrow_mut().replace(handle);
+        (prev, std::mem::take(&mut *cx.entered.borrow_mut()))
+    });
+    EnterGuard { prev, prev_entered, _handle: PhantomData, _not_send: PhantomData }
 }
 
 impl Drop for EnterGuard<'_> {
     fn drop(&mut self) {
-        drop(self.hook.take());
         let prev = self.prev.take();
-        // The handle we installed is dropped outside the borrow: dropping the
+        let prev_entered = std::mem::take(&mut self.prev_entered);
+        // What we installed is dropped outside the borrows: dropping the
         // last handle of a runtime may run task destructors.
-        let ours = CURRENT.try_with(|c| std::mem::replace(&mut *c.borrow_mut(), prev));
+        let ours = CONTEXT.try_with(|cx| {
+            let entered = std::mem::replace(&mut *cx.entered.borrow_mut(), prev_entered);
+            let runtime = std::mem::replace(&mut *cx.runtime.borrow_mut(), prev);
+            (runtime, entered)
+        });
         drop(ours);
     }
 }
 
-/// Runs `f` with the current handle, if any.
+/// Runs `f` with the current runtime's handle, if any.
 pub(crate) fn with_current<R>(f: impl FnOnce(Option<&Handle>) -> R) -> R {
-    let handle = CURRENT.with(|c| c.borrow().clone());
+    let handle = CONTEXT.with(|cx| cx.runtime.borrow().clone());
     f(handle.as_ref())
+}
+
+/// The current driver handle of type `T` on this thread: the innermost one
+/// entered with [`enter_driver`] since the current runtime was entered, else
+/// the current runtime's. `None` outside both (and while the thread's
+/// locals are being destroyed).
+///
+/// ```
+/// use spindle_executor::context;
+///
+/// #[derive(Clone, Debug, PartialEq)]
+/// struct Clock(&'static str);
+///
+/// assert_eq!(context::driver::<Clock>(), None);
+/// let outer = context::enter_driver(Clock("outer"));
+/// {
+///     let _inner = context::enter_driver(Clock("inner"));
+///     assert_eq!(context::driver::<Clock>(), Some(Clock("inner")));
+/// }
+/// assert_eq!(context::driver::<Clock>(), Some(Clock("outer")));
+/// drop(outer);
+/// assert_eq!(context::driver::<Clock>(), None);
+/// ```
+pub fn driver<T: Clone + 'static>() -> Option<T> {
+    CONTEXT
+        .try_with(|cx| {
+            if let Some(found) = cx.entered.borrow().iter().rev().find_map(Slot::get::<T>) {
+                return Some(found.clone());
+            }
+            cx.runtime.borrow().as_ref().and_then(|rt| rt.inner.drivers.get::<T>().cloned())
+        })
+        .ok()
+        .flatten()
+}
+
+/// Makes `handle` the current driver handle of its type on this thread
+/// until the guard drops, for a driver used without a runtime (see
+/// [`driver`]). The reactor's and the timer's `Handle::enter` are this.
+pub fn enter_driver<T: Clone + Send + Sync + 'static>(handle: T) -> DriverGuard {
+    let depth = CONTEXT.with(|cx| {
+        let mut entered = cx.entered.borrow_mut();
+        entered.push(Slot::new(handle));
+        entered.len() - 1
+    });
+    DriverGuard { depth, _not_send: PhantomData }
+}
+
+/// Returned by [`enter_driver`]; removes the entry when dropped. Not
+/// `Send`: it must be dropped on the thread that created it.
+///
+/// ```compile_fail
+/// let guard = spindle_executor::context::enter_driver(1u8);
+/// std::thread::spawn(move || drop(guard));
+/// ```
+#[must_use = "the handle is current only until the guard is dropped"]
+pub struct DriverGuard {
+    /// Index of our entry in `Context::entered`.
+    depth: usize,
+    _not_send: PhantomData<*const ()>,
+}
+
+impl Drop for DriverGuard {
+    fn drop(&mut self) {
+        let removed = CONTEXT.try_with(|cx| {
+            let mut entered = cx.entered.borrow_mut();
+            if entered.len() > self.depth {
+                entered.split_off(self.depth)
+            } else {
+                Vec::new()
+            }
+        });
+        // Dropped outside the borrow: a handle's destructor may enter again.
+        drop(removed);
+    }
+}
+
+impl fmt::Debug for DriverGuard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DriverGuard").finish_non_exhaustive()
+    }
 }
 
 /// Marks this thread as driving a runtime (a worker, or inside
@@ -70,7 +255,7 @@ pub(crate) struct DrivingGuard(bool);
 /// If this thread already drives a runtime.
 #[track_caller]
 pub(crate) fn enter_driving() -> DrivingGuard {
-    if DRIVING.with(|d| d.replace(true)) {
+    if CONTEXT.with(|cx| cx.driving.replace(true)) {
         panic!(
             "Cannot start a runtime from within a runtime: `block_on` was called on a thread that is \
              already driving asynchronous tasks (a runtime worker, or inside another `block_on`). \
@@ -82,6 +267,6 @@ pub(crate) fn enter_driving() -> DrivingGuard {
 
 impl Drop for DrivingGuard {
     fn drop(&mut self) {
-        let _ = DRIVING.try_with(|d| d.set(self.0));
+        let _ = CONTEXT.try_with(|cx| cx.driving.set(self.0));
     }
 }

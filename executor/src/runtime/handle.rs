@@ -7,9 +7,8 @@ use std::sync::Arc as StdArc;
 use super::context::{self, EnterGuard};
 use super::metrics::RuntimeMetrics;
 use crate::blocking::BlockingPool;
-use crate::sync::Arc;
+use crate::scheduler::Scheduler;
 use crate::task::{Id, JoinHandle};
-use crate::{current_thread, multi_thread};
 
 /// A handle to a runtime: spawn onto it, enter it, or block on it, from any
 /// thread. Cloning is cheap.
@@ -28,12 +27,8 @@ pub struct Handle {
 pub(crate) struct HandleInner {
     pub(crate) scheduler: Scheduler,
     pub(crate) blocking: BlockingPool,
-    pub(crate) enter_hook: Option<super::EnterHook>,
-}
-
-pub(crate) enum Scheduler {
-    MultiThread(Arc<multi_thread::Shared>),
-    CurrentThread(Arc<current_thread::Shared>),
+    /// The driver handles entered with the runtime (see `context`).
+    pub(crate) drivers: super::context::DriverHandles,
 }
 
 /// Returned by [`Handle::try_current`] outside a runtime.
@@ -92,11 +87,7 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let id = Id::next();
-        match &self.inner.scheduler {
-            Scheduler::MultiThread(shared) => multi_thread::Shared::spawn(shared, future, id),
-            Scheduler::CurrentThread(shared) => current_thread::Shared::spawn(shared, future, id),
-        }
+        self.inner.scheduler.spawn(future, Id::next())
     }
 
     /// Runs a blocking closure on the blocking pool.
@@ -130,7 +121,7 @@ impl Handle {
         let _driving = context::enter_driving();
         let _enter = self.enter();
         match &self.inner.scheduler {
-            Scheduler::MultiThread(_) => super::park_thread::block_on(future),
+            Scheduler::MultiThread(_) => crate::scheduler::block_on::block_on(future),
             Scheduler::CurrentThread(shared) => shared.block_on(future),
         }
     }
@@ -156,10 +147,6 @@ impl Handle {
 
 impl fmt::Debug for Handle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let flavor = match self.inner.scheduler {
-            Scheduler::MultiThread(_) => "multi_thread",
-            Scheduler::CurrentThread(_) => "current_thread",
-        };
-        f.debug_struct("Handle").field("flavor", &flavor).finish_non_exhaustive()
+        f.debug_struct("Handle").field("flavor", &self.inner.scheduler.flavor()).finish_non_exhaustive()
     }
 }

@@ -1,16 +1,18 @@
 //! `RuntimeMetrics`: counters and gauges read without stopping the runtime.
 //!
-//! Counters are per worker, written only by their worker with relaxed
-//! stores, so reading them costs the workers nothing; values are monotonic
-//! but not a consistent snapshot across workers. The current-thread flavor
-//! reports as one worker.
+//! Counters are per worker (`worker_metrics.rs`), written only by their
+//! worker with relaxed stores, so reading them costs the workers nothing;
+//! values are monotonic but not a consistent snapshot across workers. The
+//! current-thread flavor reports as one worker. Every figure is asked of
+//! the scheduler (`scheduler::Scheduler`'s methods), never read from its
+//! fields here.
 
 use std::fmt;
 use std::time::Duration;
 
-use super::handle::{Handle, Scheduler};
-use crate::multi_thread::WorkerMetrics;
-use crate::sync::Ordering;
+use super::handle::Handle;
+use crate::scheduler::Scheduler;
+use crate::worker_metrics::WorkerMetrics;
 
 /// A view of a runtime's metrics. Get it from
 /// [`Runtime::metrics`](crate::Runtime::metrics) or [`Handle::metrics`].
@@ -31,22 +33,17 @@ pub struct RuntimeMetrics {
 }
 
 impl RuntimeMetrics {
+    fn scheduler(&self) -> &Scheduler {
+        &self.handle.inner.scheduler
+    }
+
     fn worker(&self, worker: usize) -> &WorkerMetrics {
-        match &self.handle.inner.scheduler {
-            Scheduler::MultiThread(shared) => &shared.remotes[worker].metrics,
-            Scheduler::CurrentThread(shared) => {
-                assert_eq!(worker, 0, "worker index out of range: the current-thread runtime has one worker");
-                &shared.metrics
-            }
-        }
+        self.scheduler().worker_metrics(worker)
     }
 
     /// Number of worker threads (1 for the current-thread flavor).
     pub fn num_workers(&self) -> usize {
-        match &self.handle.inner.scheduler {
-            Scheduler::MultiThread(shared) => shared.remotes.len(),
-            Scheduler::CurrentThread(_) => 1,
-        }
+        self.scheduler().num_workers()
     }
 
     /// Tasks polled by `worker`.
@@ -54,59 +51,47 @@ impl RuntimeMetrics {
     /// # Panics
     /// If `worker >= num_workers()` (for every `worker_*` method).
     pub fn worker_poll_count(&self, worker: usize) -> u64 {
-        self.worker(worker).polls.load(Ordering::Relaxed)
+        WorkerMetrics::get(&self.worker(worker).polls)
     }
 
     /// Tasks `worker` stole from other workers.
     pub fn worker_steal_count(&self, worker: usize) -> u64 {
-        self.worker(worker).steals.load(Ordering::Relaxed)
+        WorkerMetrics::get(&self.worker(worker).steals)
     }
 
     /// Successful steal operations (batches) by `worker`.
     pub fn worker_steal_operations(&self, worker: usize) -> u64 {
-        self.worker(worker).steal_operations.load(Ordering::Relaxed)
+        WorkerMetrics::get(&self.worker(worker).steal_operations)
     }
 
     /// Times `worker` went to sleep.
     pub fn worker_park_count(&self, worker: usize) -> u64 {
-        self.worker(worker).parks.load(Ordering::Relaxed)
+        WorkerMetrics::get(&self.worker(worker).parks)
     }
 
     /// Times `worker` woke up and found nothing to do.
     pub fn worker_noop_count(&self, worker: usize) -> u64 {
-        self.worker(worker).noop_unparks.load(Ordering::Relaxed)
+        WorkerMetrics::get(&self.worker(worker).noop_unparks)
     }
 
     /// Tasks `worker` took from the LIFO slot of a worker stuck in a poll.
     pub fn worker_lifo_rescue_count(&self, worker: usize) -> u64 {
-        self.worker(worker).lifo_rescues.load(Ordering::Relaxed)
+        WorkerMetrics::get(&self.worker(worker).lifo_rescues)
     }
 
     /// Time `worker` spent out of its parked state.
     pub fn worker_total_busy_duration(&self, worker: usize) -> Duration {
-        Duration::from_nanos(self.worker(worker).busy_nanos.load(Ordering::Relaxed))
+        Duration::from_nanos(WorkerMetrics::get(&self.worker(worker).busy_nanos))
     }
 
     /// Tasks in `worker`'s local queue (LIFO slot included).
     pub fn worker_local_queue_depth(&self, worker: usize) -> usize {
-        match &self.handle.inner.scheduler {
-            Scheduler::MultiThread(shared) => {
-                let remote = &shared.remotes[worker];
-                remote.stealer.len() + usize::from(remote.lifo.is_occupied())
-            }
-            Scheduler::CurrentThread(shared) => {
-                assert_eq!(worker, 0, "worker index out of range: the current-thread runtime has one worker");
-                shared.local_queue_len()
-            }
-        }
+        self.scheduler().worker_local_queue_depth(worker)
     }
 
     /// Tasks in the global (injection) queue.
     pub fn injection_queue_depth(&self) -> usize {
-        match &self.handle.inner.scheduler {
-            Scheduler::MultiThread(shared) => shared.injector.len(),
-            Scheduler::CurrentThread(shared) => shared.injector_len(),
-        }
+        self.scheduler().injection_queue_depth()
     }
 
     /// Tasks spawned and not yet finished. While tasks come and go it may
@@ -124,30 +109,7 @@ impl RuntimeMetrics {
     /// assert_eq!(alive.unwrap(), 1);
     /// ```
     pub fn num_alive_tasks(&self) -> usize {
-        match &self.handle.inner.scheduler {
-            Scheduler::MultiThread(shared) => {
-                // The registry still holds the completed tasks in the
-                // workers' release batches: subtract those. Read each
-                // worker's `batched` count before the registry (acquire: the
-                // shard locks cannot move above it), `released` after: a
-                // task counted out then completed before the count began and
-                // was still registered when its shard was read (a release
-                // that emptied its slot first is in `released`, bumped
-                // before the removal and ordered by the shard lock). Races
-                // only ever count a finished task in, never a live one out.
-                let batched: Vec<u64> =
-                    shared.remotes.iter().map(|r| r.metrics.batched.load(Ordering::Acquire)).collect();
-                let registered = shared.registry.len();
-                let waiting: u64 = shared
-                    .remotes
-                    .iter()
-                    .zip(batched)
-                    .map(|(r, batched)| batched.saturating_sub(r.metrics.released.load(Ordering::Relaxed)))
-                    .sum();
-                registered.saturating_sub(waiting as usize)
-            }
-            Scheduler::CurrentThread(shared) => shared.registry.len(),
-        }
+        self.scheduler().num_alive_tasks()
     }
 
     /// Threads in the blocking pool.

@@ -1,17 +1,41 @@
-//! `Runtime`: owns the workers, the blocking pool and the driver, and
-//! shuts them down in order when dropped.
+//! The runtime API: [`Builder`], [`Runtime`], [`Handle`], [`RuntimeMetrics`]
+//! and the thread [`context`]. A `Runtime` owns the scheduler (see
+//! `scheduler/`), the blocking pool and the driver, and shuts them down in
+//! order when dropped.
+//!
+//! # Drivers
+//!
+//! The executor knows nothing of I/O or time. What idle workers park in is
+//! chosen by the builder's [`DriverFactory`] type parameter, built once the
+//! worker count is resolved: the executor's own [`Builder`](crate::Builder)
+//! and [`Runtime`](crate::Runtime) use [`NoDriver`] (workers sleep on
+//! condvars), and the `spindle` facade's are these same types with its
+//! reactor-and-timer factory, so it re-exports them instead of wrapping
+//! them. The factory also hands over the driver handles the runtime makes
+//! current on its threads ([`context::DriverHandles`]).
+//!
+//! # Shutdown order across the crates
+//!
+//! 1. The scheduler stops: workers leave their loops (multi-thread: see
+//!    `scheduler/multi_thread/mod.rs`, "Shutdown", for the steps).
+//! 2. Every task is cancelled through the registry, with the runtime
+//!    entered, so task destructors may still use it.
+//! 3. The driver is dropped: the facade's `TimerDriver` shuts the timer
+//!    down (pending timers wake once, later ones panic when polled) and
+//!    drops the reactor's `IoDriver`, which shuts the reactor down (pending
+//!    I/O fails with an error instead of hanging).
+//! 4. The blocking pool shuts down: queued closures are cancelled, running
+//!    ones waited for (up to the `shutdown_timeout` deadline).
 
 mod builder;
-pub(crate) mod context;
+pub mod context;
+#[cfg(feature = "criterion")]
+mod criterion;
 mod handle;
 mod metrics;
-pub(crate) mod park_thread;
 mod worker_exits;
 
-pub use builder::{
-    Builder, DEFAULT_EVENT_INTERVAL, DEFAULT_GLOBAL_QUEUE_INTERVAL, DEFAULT_MAX_BLOCKING_THREADS,
-    DEFAULT_THREAD_KEEP_ALIVE,
-};
+pub use builder::{Builder, DriverFactory, NoDriver};
 pub use context::EnterGuard;
 pub use handle::{Handle, TryCurrentError};
 pub use metrics::RuntimeMetrics;
@@ -19,39 +43,18 @@ pub use metrics::RuntimeMetrics;
 use std::fmt;
 use std::future::Future;
 use std::io;
+use std::marker::PhantomData;
 use std::sync::Arc as StdArc;
 use std::time::{Duration, Instant};
 
 use crate::blocking::BlockingPool;
+use crate::config::{Config, ThreadHooks};
 use crate::park::Park;
+use crate::scheduler::{current_thread, multi_thread, Scheduler};
 use crate::task::JoinHandle;
-use crate::{current_thread, multi_thread};
-use handle::{HandleInner, Scheduler};
+use context::DriverHandles;
+use handle::HandleInner;
 use worker_exits::WorkerExits;
-
-/// Scheduler settings shared by both flavors.
-#[derive(Clone, Debug)]
-pub(crate) struct Config {
-    pub(crate) global_queue_interval: u32,
-    pub(crate) event_interval: u32,
-    pub(crate) lifo_enabled: bool,
-    /// Whether one parked worker watches the busy ones (LIFO rescue and
-    /// the stealable-work backstop). Off only in loom models, which cannot
-    /// model its timed wait.
-    pub(crate) monitor: bool,
-    pub(crate) seed: u64,
-}
-
-/// What every runtime thread runs at its start and end.
-#[derive(Clone)]
-pub(crate) struct ThreadHooks {
-    pub(crate) thread_name: StdArc<dyn Fn() -> String + Send + Sync>,
-    pub(crate) stack_size: Option<usize>,
-    pub(crate) on_thread_start: Option<StdArc<dyn Fn() + Send + Sync>>,
-    pub(crate) on_thread_stop: Option<StdArc<dyn Fn() + Send + Sync>>,
-}
-
-pub(crate) type EnterHook = StdArc<dyn Fn() -> Box<dyn std::any::Any> + Send + Sync>;
 
 /// A spindle runtime: worker threads (or the calling thread, for the
 /// current-thread flavor), a blocking pool, and the driver they park in.
@@ -59,6 +62,9 @@ pub(crate) type EnterHook = StdArc<dyn Fn() -> Box<dyn std::any::Any> + Send + S
 /// Dropping it cancels every task (their futures are dropped and their
 /// `JoinHandle`s resolve to cancelled), joins the workers and waits for the
 /// blocking pool's threads; [`Runtime::shutdown_timeout`] bounds that wait.
+///
+/// `D` chooses the driver [`Runtime::new`] builds (see the [module
+/// docs](self)); every other method is the same for every `D`.
 ///
 /// ```
 /// let rt = spindle_executor::Runtime::new().unwrap();
@@ -72,59 +78,78 @@ pub(crate) type EnterHook = StdArc<dyn Fn() -> Box<dyn std::any::Any> + Send + S
 /// });
 /// assert_eq!(sum, 285);
 /// ```
-pub struct Runtime {
+pub struct Runtime<D = NoDriver> {
     handle: Handle,
     workers: Vec<std::thread::JoinHandle<()>>,
     /// Counts finished workers, for a shutdown with a deadline.
     worker_exits: StdArc<WorkerExits>,
     shut_down: bool,
+    _driver: PhantomData<fn() -> D>,
 }
 
-impl Runtime {
+/// Which scheduler to start, with its worker count.
+pub(crate) enum Flavor {
+    MultiThread { workers: usize },
+    CurrentThread,
+}
+
+/// Everything the builder resolved, ready to start a runtime.
+pub(crate) struct Parts {
+    pub(crate) flavor: Flavor,
+    pub(crate) driver: Option<Box<dyn Park>>,
+    pub(crate) drivers: DriverHandles,
+    pub(crate) config: Config,
+    pub(crate) hooks: ThreadHooks,
+    pub(crate) max_blocking: usize,
+    pub(crate) keep_alive: Duration,
+}
+
+impl<D: DriverFactory> Runtime<D> {
     /// A multi-thread runtime with default settings.
     ///
     /// # Errors
-    /// If a worker thread cannot be started.
-    pub fn new() -> io::Result<Runtime> {
-        Builder::new_multi_thread().build()
+    /// If the driver cannot be built or a worker thread cannot be started.
+    pub fn new() -> io::Result<Runtime<D>> {
+        Builder::<D>::new_multi_thread().build()
     }
+}
 
-    fn new_multi_thread(
-        workers: usize,
-        driver: Option<Box<dyn Park>>,
-        config: Config,
-        hooks: ThreadHooks,
-        (max_blocking, keep_alive): (usize, Duration),
-        enter_hook: Option<EnterHook>,
-    ) -> io::Result<Runtime> {
-        let (shared, cores) = multi_thread::Shared::new(workers, driver, config);
-        let handle =
-            Runtime::make_handle(Scheduler::MultiThread(shared.clone()), &hooks, max_blocking, keep_alive, enter_hook);
-        let worker_exits = StdArc::new(WorkerExits::default());
-        let mut rt = Runtime { handle, workers: Vec::with_capacity(workers), worker_exits, shut_down: false };
+impl<D> Runtime<D> {
+    /// Starts the scheduler `parts` describe (the multi-thread workers'
+    /// threads, or nothing for the current-thread flavor).
+    pub(crate) fn start(parts: Parts) -> io::Result<Runtime<D>> {
+        let Parts { flavor, driver, drivers, config, hooks, max_blocking, keep_alive } = parts;
+        let (scheduler, cores) = match flavor {
+            Flavor::MultiThread { workers } => {
+                let (shared, cores) = multi_thread::Shared::new(workers, driver, config);
+                (Scheduler::MultiThread(shared), cores)
+            }
+            Flavor::CurrentThread => {
+                (Scheduler::CurrentThread(current_thread::Shared::new(driver, config)), Vec::new())
+            }
+        };
+        let handle = Runtime::<D>::make_handle(scheduler, drivers, &hooks, max_blocking, keep_alive);
+        let mut rt = Runtime {
+            handle,
+            workers: Vec::with_capacity(cores.len()),
+            worker_exits: StdArc::new(WorkerExits::default()),
+            shut_down: false,
+            _driver: PhantomData,
+        };
+        let Scheduler::MultiThread(shared) = &rt.handle.inner.scheduler else { return Ok(rt) };
+        let shared = shared.clone();
         for (index, core) in cores.into_iter().enumerate() {
             let shared = shared.clone();
             let handle = rt.handle.clone();
-            let hooks = hooks.clone();
             let exit_signal = WorkerExits::signal(&rt.worker_exits);
-            let mut builder = std::thread::Builder::new().name((hooks.thread_name)());
-            if let Some(size) = hooks.stack_size {
-                builder = builder.stack_size(size);
-            }
-            let spawned = builder.spawn(move || {
-                // Dropped last: the worker counts as exited once all of it
-                // (the stop hook included) has run.
-                let _exit_signal = exit_signal;
-                let _driving = context::enter_driving();
-                let _enter = context::enter(handle.clone());
-                if let Some(f) = &hooks.on_thread_start {
-                    f();
-                }
-                multi_thread::run_worker(shared, core);
-                if let Some(f) = &hooks.on_thread_stop {
-                    f();
-                }
-            });
+            let spawned = hooks.spawn_thread(
+                move || {
+                    // Dropped in this order after the stop hook: the worker
+                    // counts as exited once all of it has run.
+                    (context::enter(handle), context::enter_driving(), exit_signal)
+                },
+                move || multi_thread::run_worker(shared, core),
+            );
             match spawned {
                 Ok(thread) => rt.workers.push(thread),
                 Err(err) => {
@@ -136,39 +161,26 @@ impl Runtime {
         Ok(rt)
     }
 
-    fn new_current_thread(
-        driver: Option<Box<dyn Park>>,
-        config: Config,
-        hooks: ThreadHooks,
-        (max_blocking, keep_alive): (usize, Duration),
-        enter_hook: Option<EnterHook>,
-    ) -> io::Result<Runtime> {
-        let shared = current_thread::Shared::new(driver, config);
-        let handle =
-            Runtime::make_handle(Scheduler::CurrentThread(shared), &hooks, max_blocking, keep_alive, enter_hook);
-        Ok(Runtime { handle, workers: Vec::new(), worker_exits: StdArc::default(), shut_down: false })
-    }
-
     fn make_handle(
         scheduler: Scheduler,
+        drivers: DriverHandles,
         hooks: &ThreadHooks,
         max_blocking: usize,
         keep_alive: Duration,
-        enter_hook: Option<EnterHook>,
     ) -> Handle {
-        // Blocking threads enter the runtime too; they reach it through a
-        // slot filled once the handle exists.
-        let slot: StdArc<std::sync::OnceLock<std::sync::Weak<HandleInner>>> = StdArc::default();
-        let enter_slot = slot.clone();
-        let enter = Box::new(move || -> Box<dyn std::any::Any> {
-            match enter_slot.get().and_then(std::sync::Weak::upgrade) {
-                Some(inner) => Box::new(context::enter(Handle { inner })),
-                None => Box::new(()),
-            }
+        // Blocking threads enter the runtime too, through a weak reference
+        // (the pool is part of what the handle owns).
+        let inner = StdArc::new_cyclic(|weak: &std::sync::Weak<HandleInner>| {
+            let weak = weak.clone();
+            let enter = Box::new(move || -> Box<dyn std::any::Any> {
+                match weak.upgrade() {
+                    Some(inner) => Box::new(context::enter(Handle { inner })),
+                    None => Box::new(()),
+                }
+            });
+            let blocking = BlockingPool::new(max_blocking, keep_alive, hooks.clone(), enter);
+            HandleInner { scheduler, blocking, drivers }
         });
-        let blocking = BlockingPool::new(max_blocking, keep_alive, hooks.clone(), enter);
-        let inner = StdArc::new(HandleInner { scheduler, blocking, enter_hook });
-        let _ = slot.set(StdArc::downgrade(&inner));
         Handle { inner }
     }
 
@@ -313,13 +325,13 @@ fn far_future() -> Instant {
     Instant::now() + Duration::from_secs(86_400 * 365 * 30)
 }
 
-impl Drop for Runtime {
+impl<D> Drop for Runtime<D> {
     fn drop(&mut self) {
         self.shutdown(None);
     }
 }
 
-impl fmt::Debug for Runtime {
+impl<D> fmt::Debug for Runtime<D> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Runtime").field("handle", &self.handle).field("workers", &self.workers.len()).finish()
     }

@@ -5,10 +5,10 @@ use std::future::Future;
 use std::marker::PhantomData;
 use std::panic::{RefUnwindSafe, UnwindSafe};
 use std::pin::Pin;
-use std::ptr::NonNull;
 use std::task::{Context, Poll};
 
-use super::raw::{self, Header};
+use super::raw::RawTask;
+use super::waker;
 use super::{Id, JoinError};
 
 /// An owned permission to await a task's output, or to abort it.
@@ -24,7 +24,7 @@ use super::{Id, JoinError};
 /// });
 /// ```
 pub struct JoinHandle<T> {
-    raw: NonNull<Header>,
+    raw: RawTask,
     _output: PhantomData<T>,
 }
 
@@ -40,7 +40,7 @@ impl<T> RefUnwindSafe for JoinHandle<T> {}
 impl<T> Unpin for JoinHandle<T> {}
 
 impl<T> JoinHandle<T> {
-    pub(super) fn from_raw(raw: NonNull<Header>) -> JoinHandle<T> {
+    pub(super) fn from_raw(raw: RawTask) -> JoinHandle<T> {
         JoinHandle { raw, _output: PhantomData }
     }
 
@@ -58,7 +58,7 @@ impl<T> JoinHandle<T> {
     /// });
     /// ```
     pub fn abort(&self) {
-        raw::abort(self.raw);
+        waker::abort(self.raw);
     }
 
     /// Whether the task has finished (output stored, or cancelled, or
@@ -74,12 +74,12 @@ impl<T> JoinHandle<T> {
     /// });
     /// ```
     pub fn is_finished(&self) -> bool {
-        Header::state(self.raw).load().is_complete()
+        self.raw.state().load().is_complete()
     }
 
     /// The task's id.
     pub fn id(&self) -> Id {
-        Header::id(self.raw)
+        self.raw.id()
     }
 
     /// A handle that can abort the task but not await it.
@@ -94,7 +94,7 @@ impl<T> JoinHandle<T> {
     /// });
     /// ```
     pub fn abort_handle(&self) -> AbortHandle {
-        Header::state(self.raw).ref_inc();
+        self.raw.state().ref_inc();
         AbortHandle { raw: self.raw }
     }
 }
@@ -108,7 +108,9 @@ impl<T> Future for JoinHandle<T> {
         // SAFETY: `out` has the type this task's vtable writes (the `T` of a
         // JoinHandle is always its task's output type), and we hold the
         // handle's reference.
-        unsafe { (Header::vtable(self.raw).try_read_output)(self.raw, &mut out as *mut _ as *mut (), cx.waker()) };
+        unsafe {
+            (self.raw.vtable().try_read_output)(self.raw.header_ptr(), &mut out as *mut _ as *mut (), cx.waker())
+        };
         if out.is_ready() {
             restore.made_progress();
         }
@@ -119,20 +121,20 @@ impl<T> Future for JoinHandle<T> {
 impl<T> Drop for JoinHandle<T> {
     fn drop(&mut self) {
         // SAFETY: we give up the handle's reference.
-        unsafe { (Header::vtable(self.raw).drop_join_handle)(self.raw) }
+        unsafe { (self.raw.vtable().drop_join_handle)(self.raw.header_ptr()) }
     }
 }
 
 impl<T> fmt::Debug for JoinHandle<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("JoinHandle").field("id", &self.id()).field("state", Header::state(self.raw)).finish()
+        f.debug_struct("JoinHandle").field("id", &self.id()).field("state", self.raw.state()).finish()
     }
 }
 
 /// Aborts a task without owning its output. Cloneable; dropping it does
 /// nothing to the task.
 pub struct AbortHandle {
-    raw: NonNull<Header>,
+    raw: RawTask,
 }
 
 // SAFETY: only the atomic state word is touched.
@@ -143,30 +145,30 @@ unsafe impl Sync for AbortHandle {}
 impl AbortHandle {
     /// Cancels the task; see [`JoinHandle::abort`].
     pub fn abort(&self) {
-        raw::abort(self.raw);
+        waker::abort(self.raw);
     }
 
     /// Whether the task has finished.
     pub fn is_finished(&self) -> bool {
-        Header::state(self.raw).load().is_complete()
+        self.raw.state().load().is_complete()
     }
 
     /// The task's id.
     pub fn id(&self) -> Id {
-        Header::id(self.raw)
+        self.raw.id()
     }
 }
 
 impl Clone for AbortHandle {
     fn clone(&self) -> AbortHandle {
-        Header::state(self.raw).ref_inc();
+        self.raw.state().ref_inc();
         AbortHandle { raw: self.raw }
     }
 }
 
 impl Drop for AbortHandle {
     fn drop(&mut self) {
-        raw::drop_reference(self.raw);
+        self.raw.drop_reference();
     }
 }
 

@@ -21,6 +21,17 @@
 //! batches (see `registry`), so a completed cell may outlive its completion
 //! by up to a batch.
 //!
+//! # Files
+//!
+//! | file | owns |
+//! |---|---|
+//! | `state.rs` | the state word, its bits and its transitions (the task-state protocol) |
+//! | `raw.rs` | the cell layout, the vtable, `RawTask` |
+//! | `harness.rs` | poll, complete, cancel, read the output (the vtable's functions) |
+//! | `waker.rs` | the wake entry points and the cell's `Waker` |
+//! | `join.rs` | `JoinHandle`, `AbortHandle` |
+//! | `registry.rs` | the registry of live tasks and the workers' release batches |
+//!
 //! # Fields and who may touch them
 //!
 //! * the state word: anyone holding a reference, through the transitions in
@@ -39,6 +50,7 @@
 //! dropping an output nobody reads is swallowed. The worker never unwinds.
 
 mod error;
+mod harness;
 mod id;
 mod join;
 mod raw;
@@ -52,10 +64,11 @@ pub use error::JoinError;
 pub use id::Id;
 pub use join::{AbortHandle, JoinHandle};
 pub use spawn::{spawn, spawn_blocking};
+pub use waker::wake_quietly;
 pub use yield_now::yield_now;
 
 pub(crate) use id::TaskId;
-pub(crate) use raw::Header;
+pub(crate) use raw::{Header, RawTask};
 
 use std::fmt;
 use std::future::Future;
@@ -75,9 +88,14 @@ pub(crate) trait Schedule: Send + Sync + 'static {
     /// Removes a completed task from the registry, now or later. Returns
     /// `true` if the registry's reference was still held and is now the
     /// caller's to release; `false` if the closer already took it, or if
-    /// the removal was deferred (a worker's batch: the registry keeps its
+    /// the removal was batched (a worker's batch: the registry keeps its
     /// reference until the batch is released).
-    fn release(&self, task: NonNull<Header>) -> bool;
+    ///
+    /// # Safety
+    /// `task` is a task of this scheduler that has just completed (the
+    /// harness's `complete`, once per task), and the caller holds a
+    /// reference to it for the whole call.
+    unsafe fn release(&self, task: NonNull<Header>) -> bool;
 }
 
 /// Creates a task: the registry's handle, the first `Notified`, and the
@@ -88,22 +106,32 @@ where
     F::Output: Send + 'static,
     S: Schedule,
 {
-    let ptr = raw::allocate(future, scheduler, id);
-    (Task(ptr), Notified(ptr), JoinHandle::from_raw(ptr))
+    // The three initial references: one for each handle made here.
+    let raw = RawTask::new(future, scheduler, id);
+    (Task(raw), Notified(raw), JoinHandle::from_raw(raw))
 }
 
 /// The registry's reference to a task.
-pub(crate) struct Task(NonNull<Header>);
+pub(crate) struct Task(RawTask);
 
 // SAFETY: a task may be shut down and released from any thread: the cell's
 // shared parts are atomics or read-only, and the future is only touched by
 // the holder of RUNNING. `new_task` requires `F: Send`.
 unsafe impl Send for Task {}
-// SAFETY: `&Task` only reads the header pointer.
+// SAFETY: every `&self` operation is either a CAS-driven transition of the
+// atomic state word (`shutdown` runs the cancellation only for the thread
+// whose transition won RUNNING), a read of an immutable header field (id,
+// vtable), or a registry-key access that the registry's shard lock guards
+// (`set_registry_key` is `unsafe` and documents it). None of them touches
+// the future or the output without owning it through the state word.
 unsafe impl Sync for Task {}
 
 impl Task {
     pub(crate) fn header(&self) -> NonNull<Header> {
+        self.0.header_ptr()
+    }
+
+    pub(crate) fn raw(&self) -> RawTask {
         self.0
     }
 
@@ -111,7 +139,7 @@ impl Task {
     /// cancelled for the owner to finish.
     pub(crate) fn shutdown(&self) {
         // SAFETY: `self` holds a reference for the call.
-        unsafe { (Header::vtable(self.0).shutdown)(self.0) }
+        unsafe { (self.0.vtable().shutdown)(self.0.header_ptr()) }
     }
 
     /// Stores this task's key in the registry shard.
@@ -119,40 +147,29 @@ impl Task {
     /// # Safety
     /// Only the registry calls this, under its shard lock, once per task.
     pub(crate) unsafe fn set_registry_key(&self, key: u32) {
-        // SAFETY: we hold a reference; the key is written under the shard
-        // lock and read only under that lock.
-        unsafe { (*self.0.as_ptr()).registry_key.with_mut(|k| *k = key) }
-    }
-
-    /// The task's key in the registry shard.
-    ///
-    /// # Safety
-    /// Read under the registry's shard lock, or while holding a reference
-    /// to a task already queued once (the key is then written for good).
-    pub(crate) unsafe fn registry_key(ptr: NonNull<Header>) -> u32 {
-        // SAFETY: see `set_registry_key`.
-        unsafe { (*ptr.as_ptr()).registry_key.with(|k| *k) }
+        // SAFETY: the caller's contract.
+        unsafe { self.0.set_registry_key(key) }
     }
 
     pub(crate) fn id(&self) -> TaskId {
-        Header::id(self.0)
+        self.0.id()
     }
 }
 
 impl Drop for Task {
     fn drop(&mut self) {
-        raw::drop_reference(self.0);
+        self.0.drop_reference();
     }
 }
 
 impl fmt::Debug for Task {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Task").field("id", &self.id()).field("state", Header::state(self.0)).finish()
+        f.debug_struct("Task").field("id", &self.id()).field("state", self.0.state()).finish()
     }
 }
 
 /// A scheduled task: the token to run it once.
-pub(crate) struct Notified(NonNull<Header>);
+pub(crate) struct Notified(RawTask);
 
 // SAFETY: as for `Task`: running a task from another thread is the point.
 unsafe impl Send for Notified {}
@@ -162,31 +179,32 @@ impl Notified {
     /// `ptr` is a task header, and the caller hands over a reference that
     /// carries the task's `SCHEDULED` token.
     pub(crate) unsafe fn from_raw(ptr: NonNull<Header>) -> Notified {
-        Notified(ptr)
+        // SAFETY: the caller hands over a reference.
+        Notified(unsafe { RawTask::from_raw(ptr) })
     }
 
     /// Polls the task once (or cancels it, or releases it if it is already
     /// running elsewhere or complete).
     pub(crate) fn run(self) {
-        let ptr = self.0;
+        let raw = self.0;
         std::mem::forget(self);
         // SAFETY: we give up the Notified's reference to `run`.
-        unsafe { (Header::vtable(ptr).run)(ptr) }
+        unsafe { (raw.vtable().run)(raw.header_ptr()) }
     }
 
     pub(crate) fn header(&self) -> NonNull<Header> {
-        self.0
+        self.0.header_ptr()
     }
 
     pub(crate) fn id(&self) -> TaskId {
-        Header::id(self.0)
+        self.0.id()
     }
 
     /// Cancels a task that will never run (a queue dropped at shutdown),
     /// then releases the reference.
     pub(crate) fn shutdown(self) {
         // SAFETY: `self` holds a reference for the call.
-        unsafe { (Header::vtable(self.0).shutdown)(self.0) }
+        unsafe { (self.0.vtable().shutdown)(self.0.header_ptr()) }
     }
 
     /// Releases the reference once the `Schedule` call running on this
@@ -195,27 +213,29 @@ impl Notified {
     /// dropped reference may be the last, and the cell holds the scheduler
     /// handle that the running call borrows.
     pub(crate) fn drop_after_schedule(self) {
-        DEFERRED.with(|d| d.borrow_mut().push(self));
+        POSTPONED.with(|d| d.borrow_mut().push(self));
     }
 
-    /// [`Notified::shutdown`], with the release deferred as in
+    /// [`Notified::shutdown`], with the release postponed as in
     /// [`Notified::drop_after_schedule`].
     pub(crate) fn shutdown_after_schedule(self) {
         // SAFETY: `self` holds a reference for the call.
-        unsafe { (Header::vtable(self.0).shutdown)(self.0) }
+        unsafe { (self.0.vtable().shutdown)(self.0.header_ptr()) }
         self.drop_after_schedule();
     }
 }
 
 crate::sync::thread_local! {
-    /// References whose release waits for the end of a `Schedule` call.
-    static DEFERRED: std::cell::RefCell<Vec<Notified>> = const { std::cell::RefCell::new(Vec::new()) };
+    /// References whose release is postponed to the end of a `Schedule`
+    /// call ("postponed", not "deferred": the registry's batched removals
+    /// are the other thing).
+    static POSTPONED: std::cell::RefCell<Vec<Notified>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// Releases the references deferred by [`Notified::drop_after_schedule`].
+/// Releases the references postponed by [`Notified::drop_after_schedule`].
 /// Called by the task harness after every call into its scheduler.
-pub(crate) fn release_deferred() {
-    let deferred = DEFERRED.with(|d| {
+pub(crate) fn release_postponed() {
+    let postponed = POSTPONED.with(|d| {
         let mut d = d.borrow_mut();
         if d.is_empty() {
             Vec::new()
@@ -223,14 +243,14 @@ pub(crate) fn release_deferred() {
             std::mem::take(&mut *d)
         }
     });
-    drop(deferred);
+    drop(postponed);
 }
 
 impl Drop for Notified {
     /// A `Notified` dropped without running (queues drained at shutdown)
     /// just releases its reference; the registry still cancels the task.
     fn drop(&mut self) {
-        raw::drop_reference(self.0);
+        self.0.drop_reference();
     }
 }
 

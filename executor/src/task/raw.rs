@@ -1,5 +1,5 @@
-//! The task cell (one allocation per task), its vtable, and the type-erased
-//! pointer the scheduler passes around.
+//! The task cell (one allocation per task), its vtable, and [`RawTask`],
+//! the type-erased pointer the rest of the executor passes around.
 //!
 //! ```text
 //! Cell<F, S>  (#[repr(C)], one Box)
@@ -13,22 +13,21 @@
 //! +-----------------------------+
 //! ```
 //!
-//! Everything that needs to know `F` or `S` goes through [`Vtable`]; the rest
-//! of the executor sees only `NonNull<Header>`. This file also holds the
-//! harness: what running, completing and cancelling a task do to the cell.
+//! Everything that needs to know `F` or `S` goes through [`Vtable`], whose
+//! functions live in `harness.rs` (what running, completing and cancelling
+//! do to the cell); the wake entry points are in `waker.rs`. The rest of the
+//! executor sees only a [`RawTask`] (or, at the scheduler boundary, a
+//! `NonNull<Header>`).
 
 use std::any::Any;
 use std::future::Future;
-use std::mem::ManuallyDrop;
-use std::panic::{self, AssertUnwindSafe};
-use std::pin::Pin;
 use std::ptr::NonNull;
-use std::task::{Context, Poll, Waker};
+use std::task::Waker;
 
-use super::error::JoinError;
-use super::state::{State, TransitionToIdle, TransitionToNotified, TransitionToRunning};
-use super::{waker, Notified, Schedule, TaskId};
-use crate::sync::{mutant, Mutant, UnsafeCell};
+use super::harness;
+use super::state::State;
+use super::{Schedule, TaskId};
+use crate::sync::UnsafeCell;
 
 /// The type-independent part at the start of every cell.
 #[repr(C)]
@@ -74,15 +73,15 @@ pub(crate) enum Stage<F: Future> {
 
 #[repr(C)]
 pub(crate) struct Cell<F: Future, S> {
-    header: Header,
-    scheduler: S,
-    stage: UnsafeCell<Stage<F>>,
-    join_waker: UnsafeCell<Option<Waker>>,
+    pub(super) header: Header,
+    pub(super) scheduler: S,
+    pub(super) stage: UnsafeCell<Stage<F>>,
+    pub(super) join_waker: UnsafeCell<Option<Waker>>,
 }
 
 /// Allocates a task. The returned pointer carries the three initial
 /// references: registry, `JoinHandle`, `Notified`.
-pub(crate) fn allocate<F, S>(future: F, scheduler: S, id: TaskId) -> NonNull<Header>
+fn allocate<F, S>(future: F, scheduler: S, id: TaskId) -> NonNull<Header>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
@@ -106,227 +105,102 @@ where
     S: Schedule,
 {
     &Vtable {
-        run: run::<F, S>,
-        schedule: schedule::<F, S>,
+        run: harness::run::<F, S>,
+        schedule: harness::schedule::<F, S>,
         dealloc: dealloc::<F, S>,
-        try_read_output: try_read_output::<F, S>,
-        drop_join_handle: drop_join_handle::<F, S>,
-        shutdown: shutdown::<F, S>,
+        try_read_output: harness::try_read_output::<F, S>,
+        drop_join_handle: harness::drop_join_handle::<F, S>,
+        shutdown: harness::shutdown::<F, S>,
     }
 }
 
-/// A typed view of a cell, valid while its holder owns a reference.
-struct Harness<F: Future, S> {
-    cell: NonNull<Cell<F, S>>,
-}
+/// A pointer to a task cell, through which its header is read.
+///
+/// # Invariant
+/// Whoever uses a `RawTask` holds one of the task's references (counted in
+/// its state word) for as long as it does, or borrows the `RawTask` from
+/// such a holder: a handle (`Task`, `Notified`, `JoinHandle`,
+/// `AbortHandle`, a `Waker`) stores one and owns its reference. So the cell
+/// is live, and the header borrows below last no longer than `&self`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RawTask(NonNull<Header>);
 
-impl<F, S> Harness<F, S>
-where
-    F: Future + Send + 'static,
-    F::Output: Send + 'static,
-    S: Schedule,
-{
+impl RawTask {
     /// # Safety
-    /// `ptr` points to a live `Cell<F, S>` and the caller owns a reference.
-    unsafe fn from_raw(ptr: NonNull<Header>) -> Self {
-        Harness { cell: ptr.cast() }
+    /// `ptr` points to a live task cell, and the caller holds a reference
+    /// to it for as long as this `RawTask` (or a copy) is used.
+    pub(crate) unsafe fn from_raw(ptr: NonNull<Header>) -> RawTask {
+        RawTask(ptr)
     }
 
-    fn cell(&self) -> &Cell<F, S> {
-        // SAFETY: `from_raw`'s caller holds a reference for as long as the
-        // harness lives, so the cell is not freed under us.
-        unsafe { self.cell.as_ref() }
+    /// A freshly allocated task; the pointer carries its three initial
+    /// references (see [`allocate`]).
+    pub(super) fn new<F, S>(future: F, scheduler: S, id: TaskId) -> RawTask
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+        S: Schedule,
+    {
+        RawTask(allocate(future, scheduler, id))
+    }
+
+    pub(crate) fn header_ptr(self) -> NonNull<Header> {
+        self.0
     }
 
     fn header(&self) -> &Header {
-        &self.cell().header
+        // SAFETY: # Invariant: a reference is held while `self` is used, so
+        // the cell is live for the borrow.
+        unsafe { self.0.as_ref() }
     }
 
-    fn header_ptr(&self) -> NonNull<Header> {
-        self.cell.cast()
-    }
-
-    fn state(&self) -> &State {
+    /// The state word.
+    pub(crate) fn state(&self) -> &State {
         &self.header().state
     }
 
-    /// Polls the future. Caller holds `RUNNING`.
-    fn poll_future(&self, cx: &mut Context<'_>) -> Poll<Result<F::Output, Box<dyn Any + Send>>> {
-        self.cell().stage.with_mut(|stage| {
-            // SAFETY: `RUNNING` gives this thread exclusive access to the
-            // stage, and the future is never moved out of the cell while it
-            // is `Running`, so pinning it in place is sound.
-            let stage = unsafe { &mut *stage };
-            let Stage::Running(future) = stage else {
-                unreachable!("polling a task whose future is gone; state = {:?}", self.state().load())
-            };
-            // SAFETY: see above: the cell is heap-allocated and the future
-            // stays at this address until it is dropped in place.
-            let future = unsafe { Pin::new_unchecked(future) };
-            match panic::catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
-                Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
-                Ok(Poll::Pending) => Poll::Pending,
-                Err(payload) => Poll::Ready(Err(payload)),
-            }
-        })
+    pub(crate) fn id(self) -> TaskId {
+        self.header().id
     }
 
-    /// Replaces the stage, dropping what was there. A panic from that drop is
-    /// caught and returned. Caller has exclusive access to the stage.
-    fn set_stage(&self, new: Stage<F>) -> Result<(), Box<dyn Any + Send>> {
-        self.cell().stage.with_mut(|stage| {
-            // The old stage is dropped *in place*: a `Running` future is
-            // pinned, and `Pin` promises it is dropped at the address it was
-            // polled at (an intrusive waiter, such as tokio::sync's, unlinks
-            // itself by that address; moving the future out first left such
-            // a list pointing at freed memory).
-            //
-            // SAFETY: the caller holds `RUNNING`, or `COMPLETE` with the
-            // output access rights (see state.rs), so nobody else touches
-            // the stage. After `drop_in_place` the slot is logically
-            // uninitialised, also when the drop panicked (the value counts as
-            // dropped, its remaining fields dropped by the unwind), so `new`
-            // is written over it without dropping anything.
-            let dropped = panic::catch_unwind(AssertUnwindSafe(|| unsafe { std::ptr::drop_in_place(stage) }));
-            // SAFETY: as above; `stage` is valid for writes.
-            unsafe { std::ptr::write(stage, new) };
-            dropped
-        })
+    pub(crate) fn vtable(self) -> &'static Vtable {
+        self.header().vtable
     }
 
-    /// Drops the future and stores the cancellation error. Caller holds
-    /// `RUNNING`.
-    fn cancel_future(&self) {
-        let outcome = match self.set_stage(Stage::Consumed) {
-            Ok(()) => Stage::Cancelled,
-            Err(payload) => Stage::Panicked(payload),
-        };
-        // Dropping `Consumed` cannot panic.
-        let _ = self.set_stage(outcome);
+    /// The task's key in its registry shard.
+    ///
+    /// # Safety
+    /// Read under the registry's shard lock, or by a holder of a reference
+    /// to a task already queued once (the key is then written for good).
+    pub(crate) unsafe fn registry_key(self) -> u32 {
+        // SAFETY: the caller's contract orders this read after the one
+        // write (see `Header::registry_key`).
+        self.header().registry_key.with(|k| unsafe { *k })
     }
 
-    /// Stores the outcome of the poll that ended the task. Caller holds
-    /// `RUNNING`.
-    fn store_output(&self, output: Result<F::Output, Box<dyn Any + Send>>) {
-        // The future is dropped here; a panic in its destructor turns the
-        // outcome into that panic (unless the poll itself already panicked).
-        let dropped = self.set_stage(Stage::Consumed);
-        let outcome = match (output, dropped) {
-            (Ok(value), Ok(())) => Stage::Finished(value),
-            (Ok(_value), Err(payload)) => Stage::Panicked(payload),
-            (Err(payload), _) => Stage::Panicked(payload),
-        };
-        let _ = self.set_stage(outcome);
+    /// Stores the task's key in its registry shard.
+    ///
+    /// # Safety
+    /// Only the registry calls this, under its shard lock, once per task.
+    pub(crate) unsafe fn set_registry_key(self, key: u32) {
+        // SAFETY: written under the shard lock, read only under that lock
+        // or after the task was first queued (which follows this write).
+        self.header().registry_key.with_mut(|k| unsafe { *k = key })
     }
 
-    /// `RUNNING` -> `COMPLETE`; notify or drop for the `JoinHandle`; leave
-    /// the registry (or join the completing worker's batch, which releases
-    /// the registry's reference later); release `held` references (the
-    /// runner's own, plus the registry's if it came back here).
-    fn complete(self, held: usize) {
-        let snapshot = self.state().transition_to_complete();
-        if !snapshot.is_join_interested() || mutant(Mutant::CompleteIgnoresJoinInterest) {
-            // Nobody will read the output: drop it here. A panicking drop is
-            // swallowed (the output has no reader to report to).
-            let _ = self.set_stage(Stage::Consumed);
-        } else if snapshot.is_join_waker_set() {
-            self.cell().join_waker.with(|slot| {
-                // SAFETY: JOIN_WAKER was set at completion, so the slot
-                // belongs to the task side and the JoinHandle will not write
-                // it again (it only re-takes the slot before COMPLETE).
-                if let Some(waker) = unsafe { &*slot } {
-                    let _ = panic::catch_unwind(AssertUnwindSafe(|| waker.wake_by_ref()));
-                }
-            });
-        }
-        let registry_ref = self.cell().scheduler.release(self.header_ptr());
-        let count = held + usize::from(registry_ref);
-        if self.state().transition_to_terminal(count) {
-            // SAFETY: that was the last reference.
-            unsafe { dealloc::<F, S>(self.header_ptr()) };
+    /// Releases the reference held through `self`, freeing the cell if it
+    /// was the last. `self` must not be used afterwards.
+    pub(crate) fn drop_reference(self) {
+        if self.state().ref_dec() {
+            // SAFETY: ours was the last reference.
+            unsafe { (self.vtable().dealloc)(self.0) }
         }
     }
-}
-
-/// # Safety
-/// `ptr` is a `Cell<F, S>`, and the caller gives up a `Notified` reference.
-unsafe fn run<F, S>(ptr: NonNull<Header>)
-where
-    F: Future + Send + 'static,
-    F::Output: Send + 'static,
-    S: Schedule,
-{
-    // SAFETY: the Notified's reference keeps the cell alive until released
-    // below.
-    let harness = unsafe { Harness::<F, S>::from_raw(ptr) };
-    match harness.state().transition_to_running() {
-        TransitionToRunning::Success => {}
-        TransitionToRunning::Cancelled => {
-            harness.cancel_future();
-            return harness.complete(1);
-        }
-        TransitionToRunning::Failed => return,
-        TransitionToRunning::Dealloc => {
-            // SAFETY: the Notified held the last reference.
-            return unsafe { dealloc::<F, S>(ptr) };
-        }
-    }
-
-    // The waker borrows the Notified's reference for the poll; it is never
-    // dropped, so the count is untouched (clones take their own).
-    // SAFETY: the cell outlives the poll (we hold a reference).
-    let waker = ManuallyDrop::new(unsafe { waker::borrowed(ptr) });
-    let mut cx = Context::from_waker(&waker);
-    let (polled, self_woken) = polling(ptr, || crate::coop::with_budget(|| harness.poll_future(&mut cx)));
-    match polled {
-        Poll::Ready(output) => {
-            harness.store_output(output);
-            harness.complete(1);
-        }
-        Poll::Pending => match harness.state().transition_to_idle(self_woken) {
-            TransitionToIdle::Ok => {}
-            TransitionToIdle::OkDealloc => {
-                // SAFETY: the runner held the last reference.
-                unsafe { dealloc::<F, S>(ptr) };
-            }
-            TransitionToIdle::OkNotified => {
-                // SAFETY: the runner's reference is now a Notified's.
-                let notified = unsafe { Notified::from_raw(ptr) };
-                harness.cell().scheduler.yield_now(notified);
-                // As in `schedule`: drops deferred by the scheduler happen
-                // only now that `cell.scheduler` is no longer borrowed.
-                super::release_deferred();
-            }
-            TransitionToIdle::Cancelled => {
-                harness.cancel_future();
-                harness.complete(1);
-            }
-        },
-    }
-}
-
-/// # Safety
-/// `ptr` is a `Cell<F, S>`, and the caller gives up a `Notified` reference.
-unsafe fn schedule<F, S>(ptr: NonNull<Header>)
-where
-    F: Future + Send + 'static,
-    F::Output: Send + 'static,
-    S: Schedule,
-{
-    // SAFETY: the Notified's reference keeps the cell alive until the
-    // scheduler drops it; a scheduler that drops it while this call borrows
-    // `cell.scheduler` defers that drop (`Notified::drop_after_schedule`)
-    // until `release_deferred` below, after the borrow ends.
-    let harness = unsafe { Harness::<F, S>::from_raw(ptr) };
-    // SAFETY: the caller hands over a Notified reference.
-    let notified = unsafe { Notified::from_raw(ptr) };
-    harness.cell().scheduler.schedule(notified);
-    super::release_deferred();
 }
 
 /// # Safety
 /// `ptr` is a `Cell<F, S>` whose reference count is zero.
-unsafe fn dealloc<F, S>(ptr: NonNull<Header>)
+pub(super) unsafe fn dealloc<F, S>(ptr: NonNull<Header>)
 where
     F: Future,
 {
@@ -339,241 +213,15 @@ where
     drop(unsafe { Box::from_raw(ptr.cast::<Cell<F, S>>().as_ptr()) });
 }
 
-/// # Safety
-/// `ptr` is a `Cell<F, S>` the caller (a `JoinHandle`) holds a reference to,
-/// and `dst` points to a valid `Poll<Result<F::Output, JoinError>>`.
-unsafe fn try_read_output<F, S>(ptr: NonNull<Header>, dst: *mut (), waker: &Waker)
-where
-    F: Future + Send + 'static,
-    F::Output: Send + 'static,
-    S: Schedule,
-{
-    // SAFETY: the JoinHandle's reference keeps the cell alive.
-    let harness = unsafe { Harness::<F, S>::from_raw(ptr) };
-    if !can_read_output(harness.state(), &harness.cell().join_waker, waker) {
-        return;
-    }
-    let taken = harness.cell().stage.with_mut(|stage| {
-        // SAFETY: COMPLETE is set and the JoinHandle has join interest, so it
-        // has exclusive access to the stage (see state.rs).
-        unsafe { std::ptr::replace(stage, Stage::Consumed) }
-    });
-    let id = harness.header().id;
-    let result = match taken {
-        Stage::Finished(value) => Ok(value),
-        Stage::Cancelled => Err(JoinError::cancelled(id)),
-        Stage::Panicked(payload) => Err(JoinError::panic(id, payload)),
-        Stage::Running(_) | Stage::Consumed => panic!("JoinHandle polled after it returned the output"),
-    };
-    let dst = dst.cast::<Poll<Result<F::Output, JoinError>>>();
-    // SAFETY: the caller passes a valid, initialized `Poll` of this type;
-    // assigning drops the old `Poll::Pending`.
-    unsafe { *dst = Poll::Ready(result) };
-}
-
-/// Whether the output is ready; if not, stores `waker` for the task side.
-fn can_read_output(state: &State, slot: &UnsafeCell<Option<Waker>>, waker: &Waker) -> bool {
-    let snapshot = state.load();
-    if snapshot.is_complete() {
-        return true;
-    }
-    if snapshot.is_join_waker_set() {
-        let same = slot.with(|slot| {
-            // SAFETY: JOIN_WAKER is set, so only reads happen on the task
-            // side and the slot is initialized; we only read it too.
-            unsafe { (*slot).as_ref() }.is_some_and(|w| w.will_wake(waker))
-        });
-        if same {
-            return false;
-        }
-        // Take the slot back to replace the waker.
-        if state.unset_join_waker().is_err() {
-            return true;
-        }
-    }
-    slot.with_mut(|slot| {
-        // SAFETY: JOIN_WAKER is clear, so the JoinHandle owns the slot.
-        unsafe { *slot = Some(waker.clone()) };
-    });
-    if state.set_join_waker().is_err() {
-        // Completed before we could publish the waker: take it back out, we
-        // still own the slot.
-        slot.with_mut(|slot| {
-            // SAFETY: JOIN_WAKER is still clear: the slot is ours.
-            unsafe { *slot = None };
-        });
-        return true;
-    }
-    false
-}
-
-/// # Safety
-/// `ptr` is a `Cell<F, S>`; the caller gives up the `JoinHandle` reference.
-unsafe fn drop_join_handle<F, S>(ptr: NonNull<Header>)
-where
-    F: Future + Send + 'static,
-    F::Output: Send + 'static,
-    S: Schedule,
-{
-    // SAFETY: the JoinHandle's reference keeps the cell alive until released.
-    let harness = unsafe { Harness::<F, S>::from_raw(ptr) };
-    let prev = harness.state().transition_to_join_handle_dropped();
-    if prev.is_complete() {
-        // The output is ours to drop (JOIN_INTEREST was set at completion).
-        let _ = harness.set_stage(Stage::Consumed);
-    } else if prev.is_join_waker_set() {
-        // The slot came back to us with JOIN_WAKER: drop the stored waker.
-        let waker = harness.cell().join_waker.with_mut(|slot| {
-            // SAFETY: we just cleared JOIN_WAKER before COMPLETE, so the task
-            // side will never read the slot again.
-            unsafe { (*slot).take() }
-        });
-        drop(waker);
-    }
-    if harness.state().ref_dec() {
-        // SAFETY: that was the last reference.
-        unsafe { dealloc::<F, S>(ptr) };
-    }
-}
-
-/// # Safety
-/// `ptr` is a `Cell<F, S>` the caller holds a reference to (kept).
-unsafe fn shutdown<F, S>(ptr: NonNull<Header>)
-where
-    F: Future + Send + 'static,
-    F::Output: Send + 'static,
-    S: Schedule,
-{
-    if !Header::state(ptr).transition_to_shutdown() {
-        return;
-    }
-    // SAFETY: the caller's reference keeps the cell alive, and we now own
-    // RUNNING. `complete` releases one reference: take one for it so the
-    // caller's stays valid.
-    let harness = unsafe { Harness::<F, S>::from_raw(ptr) };
-    harness.state().ref_inc();
-    harness.cancel_future();
-    harness.complete(1);
-}
-
-impl Header {
-    /// The state word of the cell behind `ptr`.
-    pub(crate) fn state<'a>(ptr: NonNull<Header>) -> &'a State {
-        // SAFETY: callers hold a reference to the task for the duration of
-        // the borrow (every pointer the executor passes around does).
-        unsafe { &(*ptr.as_ptr()).state }
-    }
-
-    pub(crate) fn id(ptr: NonNull<Header>) -> TaskId {
-        // SAFETY: as in `state`.
-        unsafe { (*ptr.as_ptr()).id }
-    }
-
-    pub(crate) fn vtable(ptr: NonNull<Header>) -> &'static Vtable {
-        // SAFETY: as in `state`; the vtable is immutable.
-        unsafe { (*ptr.as_ptr()).vtable }
-    }
-}
-
-crate::sync::thread_local! {
-    /// The task this thread is polling, and whether it woke itself meanwhile.
-    static POLLING: std::cell::Cell<(*const Header, bool)> = const { std::cell::Cell::new((std::ptr::null(), false)) };
-}
-
-/// Runs `poll` with `ptr` recorded as the task this thread polls. Returns
-/// the poll's result and whether the task woke itself on this thread.
-fn polling<R>(ptr: NonNull<Header>, poll: impl FnOnce() -> R) -> (R, bool) {
-    struct Restore((*const Header, bool));
-    impl Drop for Restore {
-        fn drop(&mut self) {
-            let _ = POLLING.try_with(|p| p.set(self.0));
-        }
-    }
-    let prev = POLLING.with(|p| p.replace((ptr.as_ptr(), false)));
-    let restore = Restore(prev);
-    let out = poll();
-    let self_woken = POLLING.with(|p| p.get().1);
-    drop(restore);
-    (out, self_woken)
-}
-
-/// A wake of the task this thread is polling (`yield_now`, a spent coop
-/// budget): remembered thread-locally and applied by `transition_to_idle`,
-/// saving an atomic read-modify-write on the state word.
-fn woke_self(ptr: NonNull<Header>) -> bool {
-    POLLING.with(|p| {
-        let (current, _) = p.get();
-        let is_self = std::ptr::eq(current, ptr.as_ptr());
-        if is_self {
-            p.set((current, true));
-        }
-        is_self
-    })
-}
-
-/// Wake by reference: schedule the task if this creates a `Notified`.
-pub(crate) fn wake_by_ref(ptr: NonNull<Header>) {
-    if woke_self(ptr) {
-        return;
-    }
-    match Header::state(ptr).transition_to_notified_by_ref() {
-        TransitionToNotified::Submit => {
-            // SAFETY: the transition took a reference for the Notified.
-            unsafe { (Header::vtable(ptr).schedule)(ptr) }
-        }
-        TransitionToNotified::DoNothing => {}
-        TransitionToNotified::Dealloc => unreachable!("wake_by_ref never releases a reference"),
-    }
-}
-
-/// Wake by value: consumes one reference.
-pub(crate) fn wake_by_val(ptr: NonNull<Header>) {
-    if woke_self(ptr) {
-        // The runner still holds its own reference: ours is not the last.
-        drop_reference(ptr);
-        return;
-    }
-    match Header::state(ptr).transition_to_notified_by_val() {
-        TransitionToNotified::Submit => {
-            // SAFETY: our reference became the Notified's.
-            unsafe { (Header::vtable(ptr).schedule)(ptr) }
-        }
-        TransitionToNotified::DoNothing => {}
-        TransitionToNotified::Dealloc => {
-            // SAFETY: ours was the last reference.
-            unsafe { (Header::vtable(ptr).dealloc)(ptr) }
-        }
-    }
-}
-
-/// Abort: cancel, scheduling the task if it is idle so a worker drops it.
-pub(crate) fn abort(ptr: NonNull<Header>) {
-    match Header::state(ptr).transition_to_notified_and_cancel() {
-        TransitionToNotified::Submit => {
-            // SAFETY: the transition took a reference for the Notified.
-            unsafe { (Header::vtable(ptr).schedule)(ptr) }
-        }
-        TransitionToNotified::DoNothing => {}
-        TransitionToNotified::Dealloc => unreachable!("abort never releases a reference"),
-    }
-}
-
-/// Releases one reference, freeing the cell if it was the last.
-pub(crate) fn drop_reference(ptr: NonNull<Header>) {
-    if Header::state(ptr).ref_dec() {
-        // SAFETY: ours was the last reference.
-        unsafe { (Header::vtable(ptr).dealloc)(ptr) }
-    }
-}
-
 #[cfg(all(test, not(spindle_loom)))]
 mod tests {
     use super::*;
+    use crate::task::Notified;
 
     struct NoSchedule;
     impl Schedule for NoSchedule {
         fn schedule(&self, _task: Notified) {}
-        fn release(&self, _task: NonNull<Header>) -> bool {
+        unsafe fn release(&self, _task: NonNull<Header>) -> bool {
             false
         }
     }

@@ -24,7 +24,7 @@ use crossbeam_utils::CachePadded;
 
 use std::future::Future;
 
-use super::{Header, JoinHandle, Notified, Schedule, Task, TaskId};
+use super::{Header, JoinHandle, Notified, RawTask, Schedule, Task, TaskId};
 use crate::sync::{mutant, Mutant, Mutex};
 
 pub(crate) struct Registry {
@@ -79,17 +79,17 @@ impl Registry {
         Registry { shards: (0..n).map(|_| CachePadded::new(Mutex::new(Shard::default()))).collect(), mask: n - 1 }
     }
 
-    fn shard_index(&self, header: NonNull<Header>) -> usize {
-        Header::id(header).as_u64() as usize & self.mask
+    fn shard_index(&self, task: RawTask) -> usize {
+        task.id().as_u64() as usize & self.mask
     }
 
-    fn shard(&self, header: NonNull<Header>) -> &Mutex<Shard> {
-        &self.shards[self.shard_index(header)]
+    fn shard(&self, task: RawTask) -> &Mutex<Shard> {
+        &self.shards[self.shard_index(task)]
     }
 
     /// Adds a task. Fails, giving it back, once the registry is closed.
     pub(crate) fn insert(&self, task: Task) -> Result<(), Task> {
-        let mut shard = self.shard(task.header()).lock();
+        let mut shard = self.shard(task.raw()).lock();
         if shard.closed {
             return Err(task);
         }
@@ -129,19 +129,25 @@ impl Registry {
 
     /// Removes a task, returning the registry's reference, or `None` if the
     /// closer already took it.
-    pub(crate) fn remove(&self, header: NonNull<Header>) -> Option<Task> {
-        let mut shard = self.shard(header).lock();
+    pub(crate) fn remove(&self, task: RawTask) -> Option<Task> {
+        let mut shard = self.shard(task).lock();
         // SAFETY: read under the shard lock, which covers the key.
-        let key = unsafe { Task::registry_key(header) } as usize;
-        shard.take(key, header)
+        let key = unsafe { task.registry_key() } as usize;
+        shard.take(key, task.header_ptr())
     }
 
     /// `Schedule::release` for schedulers backed by this registry: removes
     /// a completed task and returns `true` if the registry's reference was
     /// still held; that reference is then the caller's to release, together
     /// with its own (so it is forgotten here, not dropped).
-    pub(crate) fn release(&self, header: NonNull<Header>) -> bool {
-        match self.remove(header) {
+    ///
+    /// # Safety
+    /// As [`Schedule::release`]: the caller holds a reference to the
+    /// completed task for the call.
+    pub(crate) unsafe fn release(&self, header: NonNull<Header>) -> bool {
+        // SAFETY: the caller's contract.
+        let task = unsafe { RawTask::from_raw(header) };
+        match self.remove(task) {
             Some(task) => {
                 std::mem::forget(task);
                 true
@@ -158,12 +164,14 @@ impl Registry {
     /// now) and the task is complete: from now on only `release_batch` or
     /// the closer removes its entry.
     pub(crate) unsafe fn deferred(&self, header: NonNull<Header>) -> Deferred {
-        let shard = self.shard_index(header);
+        // SAFETY: the caller holds a reference.
+        let task = unsafe { RawTask::from_raw(header) };
+        let shard = self.shard_index(task);
         // SAFETY: the key was written once, at insert, before the task was
         // first queued (so before this completion), and is never written
         // again. A task refused at insert keeps `u32::MAX`; its shard is
         // closed and empty, so it matches nothing there.
-        let key = unsafe { Task::registry_key(header) };
+        let key = unsafe { task.registry_key() };
         Deferred { header, shard: shard as u32, key, owned: false }
     }
 
@@ -191,7 +199,9 @@ impl Registry {
         for deferred in batch.drain(..) {
             if deferred.owned {
                 // The registry's reference, forgotten above.
-                release_quietly(Task(deferred.header));
+                // SAFETY: that reference keeps the cell alive until this
+                // release.
+                release_quietly(Task(unsafe { RawTask::from_raw(deferred.header) }));
             }
         }
     }

@@ -1,4 +1,4 @@
-//! The task state word: one `AtomicUsize` per task, changed only through the
+//! The task state word: one `AtomicU32` per task, changed only through the
 //! named transitions below.
 //!
 //! # Layout
@@ -236,7 +236,7 @@ impl State {
 
     /// The poll returned `Pending`. `self_woken`: the task woke itself
     /// during the poll on the polling thread (recorded thread-locally, see
-    /// `raw::wake_by_ref`), which counts as `SCHEDULED`.
+    /// `waker::wake_by_ref`), which counts as `SCHEDULED`.
     pub(crate) fn transition_to_idle(&self, self_woken: bool) -> TransitionToIdle {
         self.fetch_update_action(|mut next| {
             debug_assert!(next.is_running(), "idling a task that is not running; state = {next:?}");

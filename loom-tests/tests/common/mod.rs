@@ -86,9 +86,9 @@ impl Future for SignalWait {
 /// test only) and asserts that loom catches it. A child is needed because
 /// loom reports some bugs (deadlocks: every thread blocked on a lost
 /// wake-up) by panicking inside a destructor, which aborts the process.
-pub fn mutant_must_fail(test_name: &str, mutant: spindle_executor::loom_api::Mutant, model: fn()) {
+pub fn mutant_must_fail<M: MutantSwitch>(test_name: &str, mutant: M, model: fn()) {
     if std::env::var_os("SPINDLE_LOOM_MUTANT_CHILD").is_some() {
-        spindle_executor::loom_api::with_mutant(mutant, model);
+        mutant.run_with(model);
         return;
     }
     let exe = std::env::current_exe().expect("test binary path");
@@ -103,6 +103,24 @@ pub fn mutant_must_fail(test_name: &str, mutant: spindle_executor::loom_api::Mut
         stderr.contains("deadlock") || stderr.contains("panicked"),
         "mutant {mutant:?} failed for an unexpected reason:\n{stderr}"
     );
+}
+
+/// A crate's mutant: each crate keeps its own switch.
+pub trait MutantSwitch: std::fmt::Debug + Copy {
+    /// Runs `model` with this mutant switched on.
+    fn run_with(self, model: fn());
+}
+
+impl MutantSwitch for spindle_executor::loom_api::Mutant {
+    fn run_with(self, model: fn()) {
+        spindle_executor::loom_api::with_mutant(self, model);
+    }
+}
+
+impl MutantSwitch for spindle_reactor::loom_api::Mutant {
+    fn run_with(self, model: fn()) {
+        spindle_reactor::loom_api::with_mutant(self, model);
+    }
 }
 
 /// Preemption bound of the models that run through [`model`]: they are

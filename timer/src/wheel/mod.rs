@@ -268,12 +268,7 @@ impl<T> Wheel<T> {
             }
             let mut cursor = self.take_list(exp.loc);
             while let Some(key) = cursor {
-                let node = self.entries.get_mut(key);
-                cursor = node.next;
-                node.prev = None;
-                node.next = None;
-                node.loc = Loc::Unarmed;
-                self.armed -= 1;
+                cursor = self.detach(key);
                 self.fire_or_link(key, now, &mut fire);
                 handled += 1;
             }
@@ -283,6 +278,19 @@ impl<T> Wheel<T> {
         // every other list starts later still.
         self.elapsed = self.elapsed.max(now_tick);
         false
+    }
+
+    /// Detaches `key` from a list already taken out of its slot
+    /// ([`take_list`](Self::take_list)): clears its links, marks it
+    /// unarmed, and returns the entry after it in that list.
+    fn detach(&mut self, key: EntryKey) -> Option<EntryKey> {
+        let node = self.entries.get_mut(key);
+        let next = node.next;
+        node.prev = None;
+        node.next = None;
+        node.loc = Loc::Unarmed;
+        self.armed -= 1;
+        next
     }
 
     /// An unlinked entry during an advance to `now`: fires it (removing it
@@ -300,13 +308,8 @@ impl<T> Wheel<T> {
         while let Some(exp) = self.next_list() {
             let mut cursor = self.take_list(exp.loc);
             while let Some(key) = cursor {
-                let node = self.entries.get_mut(key);
-                cursor = node.next;
-                node.prev = None;
-                node.next = None;
-                node.loc = Loc::Unarmed;
-                self.armed -= 1;
-                f(key, &mut node.value);
+                cursor = self.detach(key);
+                f(key, &mut self.entries.get_mut(key).value);
             }
         }
         self.cascading = None;

@@ -31,7 +31,8 @@
 //!   a `SeqCst` RMW) and, if it was the last searcher, re-checks every queue
 //!   afterwards. Either the pusher's load sees the searcher (then the
 //!   searcher's re-check sees the task), or the pusher sees nobody searching
-//!   and wakes someone. This is loom model 5 and 6.
+//!   and wakes someone. Model-checked by `loom-tests/tests/worker_park.rs`
+//!   (`two_workers_external_spawn_is_run`, `searching_is_zero_when_all_parked`).
 
 use crate::sync::{AtomicUsize, Mutex, Ordering};
 

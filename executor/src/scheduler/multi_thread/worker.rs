@@ -2,7 +2,6 @@
 //!
 //! ```text
 //! loop:
-//!   tick += 1
 //!   every event_interval ticks: poll the driver without blocking
 //!   task = next_task()            every global_queue_interval ticks the
 //!                                 injector first; then the LIFO slot (at
@@ -35,12 +34,14 @@ use std::cell::{Cell, RefCell};
 use std::ptr::{self, NonNull};
 use std::time::Instant;
 
-use super::{Shared, WorkerMetrics, WorkerParker, LIFO_STEAL_AFTER, MAX_LIFO_POLLS};
+use super::{Shared, WorkerParker, LIFO_STEAL_AFTER, MAX_LIFO_POLLS};
 use crate::queue::LocalQueue;
 use crate::rng::FastRand;
+use crate::scheduler::{on_scheduler, ThreadCx};
 use crate::sync::{fence, mutant, Arc, Mutant, Ordering};
 use crate::task::registry::Deferred;
 use crate::task::{Header, Notified};
+use crate::worker_metrics::WorkerMetrics;
 
 /// Completed tasks a worker holds before removing them from the registry
 /// together. Each keeps its cell (as large as its future, 80 bytes for the
@@ -52,7 +53,6 @@ pub(crate) struct Core {
     index: usize,
     queue: LocalQueue,
     parker: Option<WorkerParker>,
-    tick: u32,
     /// Ticks left until the next non-blocking driver poll (a countdown, so
     /// the hot loop has no division).
     until_event: u32,
@@ -71,7 +71,6 @@ impl Core {
             index,
             queue,
             parker: Some(parker),
-            tick: 0,
             until_event: 1,
             until_global: 1,
             lifo_polls: 0,
@@ -115,6 +114,13 @@ impl WorkerCx {
     }
 }
 
+impl ThreadCx for WorkerCx {
+    type Shared = Shared;
+    fn shared(&self) -> *const Shared {
+        self.shared
+    }
+}
+
 crate::sync::thread_local! {
     static CURRENT: Cell<*const WorkerCx> = const { Cell::new(ptr::null()) };
 }
@@ -123,16 +129,11 @@ crate::sync::thread_local! {
 /// of `shared` that can take it now; otherwise gives it back.
 pub(crate) fn schedule_local(shared: &Shared, task: Notified, is_yield: bool) -> Result<(), Notified> {
     CURRENT.with(|current| {
-        let cx = current.get();
-        if cx.is_null() {
-            return Err(task);
-        }
         // SAFETY: CURRENT points to the WorkerCx on this thread's stack in
         // `run_worker`, and is reset before that frame ends.
-        let cx = unsafe { &*cx };
-        if !ptr::eq(cx.shared, shared) {
+        let Some(cx) = (unsafe { on_scheduler(current.get(), shared) }) else {
             return Err(task);
-        }
+        };
         let Ok(mut core) = cx.core.try_borrow_mut() else {
             return Err(task);
         };
@@ -175,15 +176,10 @@ pub(crate) fn schedule_local(shared: &Shared, task: Notified, is_yield: bool) ->
 /// the caller holds a reference to the complete task.
 pub(crate) unsafe fn defer_release(shared: &Shared, task: NonNull<Header>) -> bool {
     CURRENT.with(|current| {
-        let cx = current.get();
-        if cx.is_null() {
-            return false;
-        }
         // SAFETY: as in `schedule_local`.
-        let cx = unsafe { &*cx };
-        if !ptr::eq(cx.shared, shared) {
+        let Some(cx) = (unsafe { on_scheduler(current.get(), shared) }) else {
             return false;
-        }
+        };
         if cx.released.try_borrow().is_ok_and(|b| b.len() >= RELEASE_BATCH) {
             cx.release_batch(shared);
         }
@@ -229,7 +225,6 @@ impl Worker<'_> {
         let config = &self.shared.config;
         let mut busy_since = Instant::now();
         while !self.shared.is_shutdown() {
-            core.tick = core.tick.wrapping_add(1);
             core.until_event -= 1;
             if core.until_event == 0 {
                 core.until_event = config.event_interval;

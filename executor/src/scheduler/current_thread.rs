@@ -19,17 +19,18 @@ use std::sync::Arc as StdArc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::Instant;
 
-use crate::multi_thread::WorkerMetrics;
-use crate::park::{Park, Parker, Unpark};
+use crate::config::Config;
+use crate::park::{Park, Parker, ThreadWaker, Unpark};
 use crate::queue::Injector;
-use crate::runtime::Config;
+use crate::scheduler::{on_scheduler, ThreadCx};
 use crate::sync::{fence, Arc, AtomicBool, Mutex, Ordering};
 use crate::task::registry::Registry;
 use crate::task::{Header, JoinHandle, Notified, Schedule, TaskId};
+use crate::worker_metrics::WorkerMetrics;
 
 pub(crate) struct Shared {
     injector: Injector,
-    pub(crate) registry: Registry,
+    registry: Registry,
     core: Mutex<Option<Box<Core>>>,
     /// Wakes whoever holds the core (the driver's or the parker's unpark).
     unpark: StdArc<dyn Unpark>,
@@ -37,7 +38,7 @@ pub(crate) struct Shared {
     waiting: Mutex<Vec<StdArc<dyn Unpark>>>,
     shutdown: AtomicBool,
     config: Config,
-    pub(crate) metrics: WorkerMetrics,
+    metrics: WorkerMetrics,
 }
 
 pub(crate) struct Core {
@@ -111,6 +112,14 @@ impl Shared {
         self.injector.len()
     }
 
+    pub(crate) fn worker_metrics(&self) -> &WorkerMetrics {
+        &self.metrics
+    }
+
+    pub(crate) fn num_alive_tasks(&self) -> usize {
+        self.registry.len()
+    }
+
     pub(crate) fn local_queue_len(&self) -> usize {
         self.core.lock().as_ref().map_or(0, |c| c.queue.len())
     }
@@ -132,7 +141,7 @@ impl Shared {
             }
             {
                 let mut waiting = self.waiting.lock();
-                let mine = waiter.parker_unpark();
+                let mine = waiter.unparker();
                 // Once per wait, not once per wake of our future.
                 if !waiting.iter().any(|w| StdArc::ptr_eq(w, &mine)) {
                     waiting.push(mine);
@@ -174,18 +183,20 @@ impl Shared {
     }
 }
 
+impl ThreadCx for Cx {
+    type Shared = Shared;
+    fn shared(&self) -> *const Shared {
+        self.shared
+    }
+}
+
 fn schedule_local(shared: &Shared, task: Notified) -> Result<(), Notified> {
     CURRENT.with(|current| {
-        let cx = current.get();
-        if cx.is_null() {
-            return Err(task);
-        }
         // SAFETY: CURRENT points to the `Cx` on the stack of a running
         // `CoreGuard::block_on`, and is reset before that frame ends.
-        let cx = unsafe { &*cx };
-        if !ptr::eq(cx.shared, shared) {
+        let Some(cx) = (unsafe { on_scheduler(current.get(), shared) }) else {
             return Err(task);
-        }
+        };
         let Ok(mut queue) = cx.queue.try_borrow_mut() else {
             return Err(task);
         };
@@ -297,46 +308,12 @@ impl Wake for BlockOnWaker {
     }
     fn wake_by_ref(self: &StdArc<Self>) {
         self.woken.store(true, Ordering::Release);
-        let on_core_thread = CURRENT.with(|c| {
-            let cx = c.get();
-            // SAFETY: CURRENT points to a live `Cx` while set (see
-            // `schedule_local`).
-            !cx.is_null() && ptr::eq(unsafe { (*cx).shared }, self.shared)
-        });
+        // SAFETY: CURRENT points to a live `Cx` while set (see
+        // `schedule_local`).
+        let on_core_thread = CURRENT.with(|c| unsafe { on_scheduler(c.get(), self.shared) }.is_some());
         if !on_core_thread {
             self.unpark.unpark();
         }
-    }
-}
-
-/// A waker that unparks a thread blocked in [`ThreadWaker::park`].
-pub(crate) struct ThreadWaker {
-    parker: Mutex<Parker>,
-    unpark: StdArc<dyn Unpark>,
-}
-
-impl ThreadWaker {
-    pub(crate) fn new() -> ThreadWaker {
-        let parker = Parker::new();
-        let unpark = parker.unparker();
-        ThreadWaker { parker: Mutex::new(parker), unpark }
-    }
-
-    pub(crate) fn park(&self) {
-        self.parker.lock().park(None);
-    }
-
-    fn parker_unpark(&self) -> StdArc<dyn Unpark> {
-        self.unpark.clone()
-    }
-}
-
-impl Wake for ThreadWaker {
-    fn wake(self: StdArc<Self>) {
-        self.unpark.unpark();
-    }
-    fn wake_by_ref(self: &StdArc<Self>) {
-        self.unpark.unpark();
     }
 }
 
@@ -345,7 +322,8 @@ impl Schedule for Arc<Shared> {
         Shared::schedule(self, task);
     }
 
-    fn release(&self, task: NonNull<Header>) -> bool {
-        self.registry.release(task)
+    unsafe fn release(&self, task: NonNull<Header>) -> bool {
+        // SAFETY: our caller's contract is the registry's.
+        unsafe { self.registry.release(task) }
     }
 }

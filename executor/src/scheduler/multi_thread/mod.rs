@@ -52,13 +52,21 @@
 //!    still be polling: the registry marks the task it polls cancelled (it
 //!    is dropped when the poll returns), the closer takes the tasks waiting
 //!    in its batch (the batch then finds them gone), its deque and LIFO
-//!    slot are safe to steal from concurrently, and it never takes the driver again (it sees
-//!    `shutdown` when its poll returns and leaves its loop). It keeps this
-//!    state alive through its `Arc` until it exits.
+//!    slot are safe to steal from concurrently, and it never takes the
+//!    driver again (it sees `shutdown` when its poll returns and leaves its
+//!    loop). It keeps this state alive through its `Arc` until it exits.
 //! 4. The injector is drained. A waker that pushes to the injector after
 //!    that sees `shutdown` after its push (both sides use `SeqCst`) and
 //!    drains the injector itself, so no reference is left behind.
-//! 5. The driver is dropped, then the blocking pool shuts down.
+//! 5. Every worker's deque and LIFO slot is emptied (a detached worker's
+//!    included: stealing from it is safe while it runs).
+//! 6. The driver is dropped (see `runtime/mod.rs` for what that shuts down
+//!    in the other crates).
+//! 7. The injector is drained once more: dropping futures and the driver
+//!    may have woken tasks (their wakers drained it themselves, since
+//!    `shutdown` is set; this is for certainty).
+//!
+//! The runtime then shuts the blocking pool down.
 
 mod idle;
 mod park;
@@ -71,12 +79,13 @@ use std::time::Duration;
 
 use crossbeam_utils::CachePadded;
 
+use crate::config::Config;
 use crate::park::Park;
 use crate::queue::{Injector, LocalQueue, Stealer};
-use crate::runtime::Config;
-use crate::sync::{fence, Arc, AtomicBool, AtomicPtr, AtomicU64, Ordering};
+use crate::sync::{fence, Arc, AtomicBool, AtomicPtr, Ordering};
 use crate::task::registry::Registry;
 use crate::task::{Header, JoinHandle, Notified, Schedule, TaskId};
+use crate::worker_metrics::WorkerMetrics;
 
 pub(crate) use idle::Idle;
 pub(crate) use park::{DriverSlot, WorkerParker, WorkerUnparker};
@@ -109,32 +118,6 @@ pub(crate) struct Remote {
     pub(crate) lifo: LifoSlot,
     pub(crate) unparker: WorkerUnparker,
     pub(crate) metrics: WorkerMetrics,
-}
-
-/// Per-worker counters. Each is written only by its worker (a relaxed load
-/// and store, no read-modify-write) and read by anyone.
-#[derive(Default)]
-pub(crate) struct WorkerMetrics {
-    pub(crate) polls: AtomicU64,
-    pub(crate) steals: AtomicU64,
-    pub(crate) steal_operations: AtomicU64,
-    pub(crate) parks: AtomicU64,
-    pub(crate) noop_unparks: AtomicU64,
-    pub(crate) lifo_rescues: AtomicU64,
-    pub(crate) busy_nanos: AtomicU64,
-    /// Completed tasks this worker has put in its release batch, ever.
-    pub(crate) batched: AtomicU64,
-    /// Of those, how many it has released from the registry, ever: bumped
-    /// for a whole batch *before* the batch leaves the registry.
-    /// `num_alive_tasks` subtracts `batched - released` (see there).
-    pub(crate) released: AtomicU64,
-}
-
-impl WorkerMetrics {
-    #[inline]
-    pub(crate) fn add(counter: &AtomicU64, n: u64) {
-        counter.store(counter.load(Ordering::Relaxed).wrapping_add(n), Ordering::Relaxed);
-    }
 }
 
 /// A one-task slot, filled and emptied by its worker, stealable by the
@@ -211,6 +194,51 @@ impl Shared {
         self.shutdown.load(Ordering::Acquire)
     }
 
+    pub(crate) fn num_workers(&self) -> usize {
+        self.remotes.len()
+    }
+
+    /// # Panics
+    /// If `worker` is out of range.
+    pub(crate) fn worker_metrics(&self, worker: usize) -> &WorkerMetrics {
+        &self.remotes[worker].metrics
+    }
+
+    /// Tasks in `worker`'s deque and LIFO slot.
+    ///
+    /// # Panics
+    /// If `worker` is out of range.
+    pub(crate) fn worker_local_queue_depth(&self, worker: usize) -> usize {
+        let remote = &self.remotes[worker];
+        remote.stealer.len() + usize::from(remote.lifo.is_occupied())
+    }
+
+    pub(crate) fn injection_queue_depth(&self) -> usize {
+        self.injector.len()
+    }
+
+    /// Tasks spawned and not yet finished.
+    ///
+    /// The registry still holds the completed tasks in the workers' release
+    /// batches: subtract those. Read each worker's `batched` count before
+    /// the registry (acquire: the shard locks cannot move above it),
+    /// `released` after: a task counted out then completed before the count
+    /// began and was still registered when its shard was read (a release
+    /// that emptied its slot first is in `released`, bumped before the
+    /// removal and ordered by the shard lock). Races only ever count a
+    /// finished task in, never a live one out.
+    pub(crate) fn num_alive_tasks(&self) -> usize {
+        let batched: Vec<u64> = self.remotes.iter().map(|r| r.metrics.batched.load(Ordering::Acquire)).collect();
+        let registered = self.registry.len();
+        let waiting: u64 = self
+            .remotes
+            .iter()
+            .zip(batched)
+            .map(|(r, batched)| batched.saturating_sub(WorkerMetrics::get(&r.metrics.released)))
+            .sum();
+        registered.saturating_sub(waiting as usize)
+    }
+
     /// Spawns a task on this runtime.
     #[track_caller]
     pub(crate) fn spawn<F>(this: &Arc<Self>, future: F, id: TaskId) -> JoinHandle<F::Output>
@@ -276,7 +304,7 @@ impl Shared {
         self.driver.unpark();
     }
 
-    /// Steps 3 to 5, after the workers are joined.
+    /// Steps 3 to 7, after the workers are joined (or given up on).
     pub(crate) fn finish_shutdown(&self) {
         self.registry.close_and_shutdown_all();
         self.drain_injector();
@@ -302,12 +330,13 @@ impl Schedule for Arc<Shared> {
         self.schedule_task(task, true);
     }
 
-    fn release(&self, task: NonNull<Header>) -> bool {
-        // SAFETY: `release` is called by the completing harness, which holds
-        // a reference to the complete task.
+    unsafe fn release(&self, task: NonNull<Header>) -> bool {
+        // SAFETY: our caller's contract (`Schedule::release`): it holds a
+        // reference to the complete task.
         if unsafe { worker::defer_release(self, task) } {
             return false;
         }
-        self.registry.release(task)
+        // SAFETY: our caller's contract is the registry's.
+        unsafe { self.registry.release(task) }
     }
 }

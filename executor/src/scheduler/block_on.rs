@@ -5,7 +5,7 @@ use std::pin::pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
-use crate::current_thread::ThreadWaker;
+use crate::park::ThreadWaker;
 
 crate::sync::thread_local! {
     /// One waker per thread, reused by every `block_on` on it.

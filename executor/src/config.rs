@@ -1,0 +1,96 @@
+//! Runtime settings, as leaves every other module may import: the
+//! scheduler [`Config`] both flavors read, the `DEFAULT_*` constants the
+//! [`Builder`](crate::Builder) starts from, and [`ThreadHooks`], which
+//! starts every runtime thread (workers and blocking threads alike) through
+//! one [`ThreadHooks::spawn_thread`].
+//!
+//! Nothing here depends on the schedulers or the runtime: they import this
+//! module, never the other way round.
+
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Default interval, in ticks, between checks of the global queue (Go's
+/// and tokio's 61).
+pub const DEFAULT_GLOBAL_QUEUE_INTERVAL: u32 = 61;
+/// Default interval, in ticks, between non-blocking driver polls (tokio's 61).
+pub const DEFAULT_EVENT_INTERVAL: u32 = 61;
+/// Default cap on blocking threads (tokio's 512).
+pub const DEFAULT_MAX_BLOCKING_THREADS: usize = 512;
+/// Default keep-alive of an idle blocking thread (tokio's 10 s).
+pub const DEFAULT_THREAD_KEEP_ALIVE: Duration = Duration::from_secs(10);
+
+/// Scheduler settings shared by both flavors.
+#[derive(Clone, Debug)]
+pub(crate) struct Config {
+    pub(crate) global_queue_interval: u32,
+    pub(crate) event_interval: u32,
+    pub(crate) lifo_enabled: bool,
+    /// Whether one parked worker watches the busy ones (LIFO rescue and
+    /// the stealable-work backstop). Off only in loom models, which cannot
+    /// model its timed wait.
+    pub(crate) monitor: bool,
+    pub(crate) seed: u64,
+}
+
+impl Config {
+    /// The builder's defaults, with the RNG seeded by `seed`.
+    pub(crate) fn with_seed(seed: u64) -> Config {
+        Config {
+            global_queue_interval: DEFAULT_GLOBAL_QUEUE_INTERVAL,
+            event_interval: DEFAULT_EVENT_INTERVAL,
+            lifo_enabled: true,
+            monitor: true,
+            seed,
+        }
+    }
+}
+
+/// Default number of worker threads: one per CPU. The one source of the
+/// CPU count for the whole runtime (the facade's timer shards follow the
+/// worker count the builder resolves from it).
+pub(crate) fn default_worker_threads() -> usize {
+    num_cpus::get().max(1)
+}
+
+/// What every runtime thread runs at its start and end, and how it is
+/// named and sized.
+#[derive(Clone)]
+pub(crate) struct ThreadHooks {
+    pub(crate) thread_name: Arc<dyn Fn() -> String + Send + Sync>,
+    pub(crate) stack_size: Option<usize>,
+    pub(crate) on_thread_start: Option<Arc<dyn Fn() + Send + Sync>>,
+    pub(crate) on_thread_stop: Option<Arc<dyn Fn() + Send + Sync>>,
+}
+
+impl ThreadHooks {
+    /// Starts a runtime thread: named and sized as configured, it first
+    /// calls `enter` (the runtime context and whatever guards the caller
+    /// needs; dropped last, after the stop hook), then the start hook, then
+    /// `body`, then the stop hook.
+    ///
+    /// # Errors
+    /// If the OS cannot start the thread.
+    pub(crate) fn spawn_thread<G>(
+        &self,
+        enter: impl FnOnce() -> G + Send + 'static,
+        body: impl FnOnce() + Send + 'static,
+    ) -> io::Result<std::thread::JoinHandle<()>> {
+        let mut builder = std::thread::Builder::new().name((self.thread_name)());
+        if let Some(size) = self.stack_size {
+            builder = builder.stack_size(size);
+        }
+        let hooks = self.clone();
+        builder.spawn(move || {
+            let _entered = enter();
+            if let Some(f) = &hooks.on_thread_start {
+                f();
+            }
+            body();
+            if let Some(f) = &hooks.on_thread_stop {
+                f();
+            }
+        })
+    }
+}
