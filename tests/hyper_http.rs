@@ -128,3 +128,28 @@ fn five_hundred_concurrent_connections() {
         server.abort();
     });
 }
+
+#[test]
+fn a_reader_claiming_too_many_bytes_is_an_error() {
+    // Regression: FuturesIo asserted `n <= len`, so a broken AsyncRead
+    // panicked the task serving the connection.
+    struct Liar;
+    impl futures_io::AsyncRead for Liar {
+        fn poll_read(
+            self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+            buf: &mut [u8],
+        ) -> std::task::Poll<std::io::Result<usize>> {
+            std::task::Poll::Ready(Ok(buf.len() + 1))
+        }
+    }
+    let mut io = spindle::hyper::FuturesIo::new(Liar);
+    let mut storage = [std::mem::MaybeUninit::<u8>::uninit(); 16];
+    let mut buf = hyper::rt::ReadBuf::uninit(&mut storage);
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    match hyper::rt::Read::poll_read(std::pin::Pin::new(&mut io), &mut cx, buf.unfilled()) {
+        std::task::Poll::Ready(Err(e)) => assert_eq!(e.kind(), std::io::ErrorKind::InvalidData),
+        other => panic!("expected InvalidData, got {other:?}"),
+    }
+    assert!(buf.filled().is_empty());
+}

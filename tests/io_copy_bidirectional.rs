@@ -70,3 +70,88 @@ fn empty_both_ways() {
         assert_eq!(copy_bidirectional(&mut a, &mut b).await.unwrap(), (0, 0));
     });
 }
+
+/// Always ready both ways and takes no coop budget: reads fill the buffer
+/// with `fill`, writes take everything (or `write_reports` bytes).
+struct Endless {
+    write_reports: Option<usize>,
+}
+
+impl futures_io::AsyncRead for Endless {
+    fn poll_read(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+        buf: &mut [u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        buf.fill(7);
+        std::task::Poll::Ready(Ok(buf.len()))
+    }
+}
+
+impl futures_io::AsyncWrite for Endless {
+    fn poll_write(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::task::Poll::Ready(Ok(self.write_reports.unwrap_or(buf.len())))
+    }
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+    fn poll_close(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+}
+
+/// Runs `f` on its own thread; fails the test if it has not finished in
+/// 20 s (a hang would otherwise hang the whole test binary).
+fn within_20s(f: impl FnOnce() + Send + 'static) {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        f();
+        let _ = tx.send(());
+    });
+    rx.recv_timeout(std::time::Duration::from_secs(20)).expect("the runtime was kept busy: no yield in 20 s");
+}
+
+#[test]
+fn always_ready_streams_let_other_tasks_run() {
+    // Regression: the copy loop took no coop budget, so on a current-thread
+    // runtime two always-ready streams kept the worker for good and the
+    // main task was never polled again.
+    within_20s(|| {
+        let rt = spindle::Builder::new_current_thread().build().unwrap();
+        rt.block_on(async {
+            let copy = spindle::spawn(async {
+                let (mut a, mut b) = (Endless { write_reports: None }, Endless { write_reports: None });
+                copy_bidirectional(&mut a, &mut b).await
+            });
+            for _ in 0..3 {
+                spindle::task::yield_now().await;
+            }
+            copy.abort();
+            assert!(copy.await.unwrap_err().is_cancelled());
+        });
+    });
+}
+
+#[test]
+fn a_writer_claiming_too_many_bytes_is_an_error() {
+    // Regression: `pos` went past `cap`, so the loop neither read nor wrote
+    // again and spun for good.
+    within_20s(|| {
+        spindle::block_on(async {
+            let mut a = Endless { write_reports: None };
+            let mut b = Endless { write_reports: Some(usize::MAX) };
+            let err = spindle::io::copy_bidirectional_with_sizes(&mut a, &mut b, 16, 16).await.unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::InvalidData);
+        });
+    });
+}

@@ -104,3 +104,17 @@ fn stress_across_workers() {
         }
     });
 }
+
+#[test]
+fn a_huge_capacity_is_not_allocated_up_front() {
+    // Regression: the ring reserved `capacity` values at creation, so this
+    // panicked with "capacity overflow" (and a merely large one allocated
+    // gigabytes before the first send).
+    let (tx, mut rx) = spindle::sync::broadcast::channel::<u64>(usize::MAX >> 4);
+    for i in 0..100 {
+        tx.send(i).unwrap();
+    }
+    for i in 0..100 {
+        assert_eq!(rx.try_recv(), Ok(i));
+    }
+}

@@ -195,3 +195,27 @@ fn _futures_are_send(sem: &Semaphore, m: &spindle::sync::Mutex<u8>) {
     send(sem.acquire());
     send(m.lock());
 }
+
+#[test]
+fn an_overflowing_add_permits_panics_before_paying_anyone() {
+    // Regression: with a waiter queued, `add_permits(n)` for an `n` above
+    // MAX_PERMITS paid the waiter from `n`, marked it woken, then panicked
+    // on the remainder: the waiter's waker was dropped unwoken (a lost
+    // wake-up) and it held a permit that was never added.
+    let sem = Semaphore::new(0);
+    let count = Arc::new(CountWaker::default());
+    let waker = Waker::from(count.clone());
+    let mut cx = Context::from_waker(&waker);
+    let mut acquire = pin!(sem.acquire());
+    assert!(acquire.as_mut().poll(&mut cx).is_pending());
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| sem.add_permits(usize::MAX)));
+    assert!(panicked.is_err(), "adding usize::MAX permits panics");
+    assert!(acquire.as_mut().poll(&mut cx).is_pending(), "nothing was added, so nothing was paid");
+    sem.add_permits(1);
+    assert_eq!(count.0.load(Ordering::SeqCst), 1, "the real permit wakes the waiter");
+    match acquire.as_mut().poll(&mut cx) {
+        Poll::Ready(Ok(permit)) => permit.forget(),
+        other => panic!("expected the permit, got {other:?}"),
+    }
+    assert_eq!(sem.available_permits(), 0);
+}

@@ -229,7 +229,14 @@ impl<T: AsyncRead + Unpin> hyper::rt::Read for FuturesIo<T> {
         let len = buf.remaining().min(FUTURES_READ_CHUNK);
         let dst = buf.initialize_unfilled_to(len);
         let n = ready!(Pin::new(&mut self.inner).poll_read(cx, dst))?;
-        assert!(n <= len, "AsyncRead::poll_read returned {n} for a buffer of {len} bytes");
+        if n > len {
+            // A broken reader: an error for this connection, not a panic
+            // in the task serving it.
+            return Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("FuturesIo: AsyncRead::poll_read returned {n} for a buffer of {len} bytes"),
+            )));
+        }
         // SAFETY: `initialize_unfilled_to(len)` initialised the first `len`
         // bytes of the cursor, and `n <= len`.
         unsafe { buf.advance(n) };

@@ -13,7 +13,11 @@
 //!
 //! Before a `Running` direction waits for its reader it flushes what it
 //! wrote, so buffered writers do not hold bytes back while the other side
-//! waits for them. Either direction's error ends the whole copy.
+//! waits for them. Either direction's error ends the whole copy, and so does
+//! a stream that reports more bytes than its buffer held (`InvalidData`).
+//! Each round of a direction's loop takes one unit of the task's coop
+//! budget, so streams that are always ready still let the worker run its
+//! other tasks.
 
 use std::future::poll_fn;
 use std::io;
@@ -59,10 +63,23 @@ impl CopyBuffer {
         W: AsyncWrite + ?Sized,
     {
         loop {
+            // One unit of coop budget per round: two streams that are always
+            // ready (and do not take budget themselves) would otherwise keep
+            // this loop, and its worker, busy for good.
+            ready!(crate::coop::poll_proceed(cx)).made_progress();
             if self.pos == self.cap && !self.read_done {
                 match reader.as_mut().poll_read(cx, &mut self.buf) {
                     Poll::Ready(Ok(0)) => self.read_done = true,
                     Poll::Ready(Ok(n)) => {
+                        if n > self.buf.len() {
+                            return Poll::Ready(Err(io::Error::new(
+                                io::ErrorKind::InvalidData,
+                                format!(
+                                    "copy_bidirectional: the reader returned {n} for a {}-byte buffer",
+                                    self.buf.len()
+                                ),
+                            )));
+                        }
                         self.pos = 0;
                         self.cap = n;
                     }
@@ -82,6 +99,14 @@ impl CopyBuffer {
                     return Poll::Ready(Err(io::Error::new(
                         io::ErrorKind::WriteZero,
                         "copy_bidirectional: the writer accepted 0 bytes",
+                    )));
+                }
+                if n > self.cap - self.pos {
+                    // Trusting it would skip bytes and, with `pos` past
+                    // `cap`, never read again: a busy loop.
+                    return Poll::Ready(Err(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        format!("copy_bidirectional: the writer returned {n} for {} bytes", self.cap - self.pos),
                     )));
                 }
                 self.pos += n;

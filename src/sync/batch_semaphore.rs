@@ -109,6 +109,15 @@ impl BatchSemaphore {
         if n == 0 {
             return;
         }
+        // Refused before anyone is paid: past this point an overflow could
+        // only panic in `release_locked` after it had marked waiters woken
+        // (their wakers then dropped unwoken, paid from permits never
+        // added). With `WAITERS` set the count is 0, so a remainder of at
+        // most `n` always fits; with it clear, `add_permits` panics before
+        // its CAS changes anything.
+        if n > MAX_PERMITS {
+            panic!("adding {n} permits would exceed MAX_PERMITS ({MAX_PERMITS})");
+        }
         let mut curr = self.state.load(Ordering::Acquire);
         while curr & WAITERS == 0 || mutant(Mutant::ReleaseIgnoresWaiters) {
             let new = add_permits(curr, n);

@@ -49,7 +49,10 @@ struct Shared<T> {
 /// ```
 pub fn channel<T: Clone>(capacity: usize) -> (Sender<T>, Receiver<T>) {
     assert!(capacity > 0, "broadcast channel capacity must be > 0");
-    let ring = Ring { values: VecDeque::with_capacity(capacity), head: 0, receivers: 1, senders: 1 };
+    // The ring grows as values come (up to `capacity`): a large capacity
+    // reserved up front would be allocated before anything is sent, and
+    // one past `isize::MAX` bytes would panic here ("capacity overflow").
+    let ring = Ring { values: VecDeque::with_capacity(capacity.min(64)), head: 0, receivers: 1, senders: 1 };
     let shared = Arc::new(Shared { ring: Mutex::new(ring), capacity, sent: Notify::new() });
     (Sender { shared: shared.clone() }, Receiver { shared, next: 0 })
 }

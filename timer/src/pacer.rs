@@ -162,8 +162,10 @@ impl Tick {
 /// ```
 pub struct Pacer {
     current: Segment,
-    /// A rate change that starts at `pending.base`, past `next`.
-    pending: Option<Segment>,
+    /// Rate changes still ahead (each starts at its `base`, past `next`),
+    /// in increasing `base` order. Several may be queued: a change made
+    /// beyond a pending one stacks on it rather than replacing it.
+    pending: Vec<Segment>,
     /// Global index of the next event this pacer yields.
     next: u64,
     /// Distance between this pacer's events (1 unless it is a share).
@@ -216,7 +218,7 @@ impl Pacer {
     fn with_period(nanos: u128, per: u128) -> Pacer {
         Pacer {
             current: Segment { origin: Instant::now(), base: 0, nanos, per },
-            pending: None,
+            pending: Vec::new(),
             next: 0,
             stride: 1,
             spin: Duration::ZERO,
@@ -238,7 +240,7 @@ impl Pacer {
     /// ```
     pub fn starting_at(mut self, origin: Instant) -> Pacer {
         self.current.origin = origin;
-        self.pending = None;
+        self.pending.clear();
         self
     }
 
@@ -310,7 +312,7 @@ impl Pacer {
     pub fn clone_schedule(&self) -> Pacer {
         Pacer {
             current: self.current,
-            pending: self.pending,
+            pending: self.pending.clone(),
             next: self.next,
             stride: self.stride,
             spin: self.spin,
@@ -354,10 +356,7 @@ impl Pacer {
     }
 
     fn segment_for(&self, index: u64) -> &Segment {
-        match &self.pending {
-            Some(p) if index >= p.base => p,
-            _ => &self.current,
-        }
+        self.pending.iter().rev().find(|p| index >= p.base).unwrap_or(&self.current)
     }
 
     /// Changes the rate from this pacer's next event on; see
@@ -425,9 +424,11 @@ impl Pacer {
         let segment = Segment { origin, base: index, nanos, per };
         if index == self.next {
             self.current = segment;
-            self.pending = None;
+            self.pending.clear();
         } else {
-            self.pending = Some(segment);
+            // Changes from `index` on are replaced; earlier ones stay.
+            self.pending.retain(|p| p.base < index);
+            self.pending.push(segment);
         }
     }
 
@@ -487,21 +488,19 @@ impl Pacer {
     /// How many of this pacer's events after `index` are due by `now`.
     fn due_after(&self, index: u64, now: Instant) -> u64 {
         let mut last = self.current.last_due(now);
-        if let Some(p) = &self.pending {
-            if last >= p.base {
-                last = p.last_due(now.max(p.origin));
+        for p in &self.pending {
+            if last < p.base {
+                break;
             }
+            last = p.last_due(now.max(p.origin));
         }
         last.saturating_sub(index) / self.stride
     }
 
     fn advance(&mut self) {
         self.next += self.stride;
-        if let Some(p) = self.pending {
-            if self.next >= p.base {
-                self.current = p;
-                self.pending = None;
-            }
+        while self.pending.first().is_some_and(|p| self.next >= p.base) {
+            self.current = self.pending.remove(0);
         }
     }
 }
@@ -588,8 +587,12 @@ mod tests {
         assert_eq!(p.intended(99) - t0, Duration::from_millis(99));
         assert_eq!(p.intended(100) - t0, Duration::from_millis(100));
         assert_eq!(p.intended(101) - t0, Duration::from_millis(200));
-        // A later change stacks on the pending one.
+        // A later change stacks on the pending one, which still holds
+        // between the two (regression: the second change used to replace
+        // the first, moving events 101..=109 back to 1 ms apart).
         p.set_rate_from(110, 1);
+        assert_eq!(p.intended(105) - t0, Duration::from_millis(600));
+        assert_eq!(p.intended(109) - t0, Duration::from_millis(1_000));
         assert_eq!(p.intended(110) - t0, Duration::from_millis(1_100));
         assert_eq!(p.intended(111) - t0, Duration::from_millis(2_100));
         // An earlier one replaces it.
@@ -608,8 +611,27 @@ mod tests {
         }
         assert_eq!(p.next_index(), 3);
         assert_eq!(p.current.base, 2);
-        assert!(p.pending.is_none());
+        assert!(p.pending.is_empty());
         assert_eq!(p.intended(3) - t0, Duration::from_millis(102));
+    }
+
+    #[test]
+    fn stacked_changes_are_promoted_in_turn() {
+        let t0 = origin() - Duration::from_secs(100);
+        let mut p = Pacer::new(1_000).starting_at(t0);
+        p.set_rate_from(2, 100); // 10 ms apart from event 2
+        p.set_rate_from(4, 10); // 100 ms apart from event 4
+        assert_eq!(p.intended(3) - t0, Duration::from_millis(12));
+        assert_eq!(p.intended(5) - t0, Duration::from_millis(122));
+        // Due by t0 + 122 ms: events 0..=5; after event 0 that is 5.
+        assert_eq!(p.due_after(0, t0 + Duration::from_millis(122)), 5);
+        for _ in 0..3 {
+            p.advance();
+        }
+        assert_eq!((p.current.base, p.pending.len()), (2, 1));
+        p.advance();
+        assert_eq!((p.current.base, p.pending.len()), (4, 0));
+        assert_eq!(p.intended(5) - t0, Duration::from_millis(122));
     }
 
     #[test]
