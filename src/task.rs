@@ -7,6 +7,7 @@
 //! });
 //! ```
 
+pub use spindle_executor::coop::{consume_budget, unconstrained, Unconstrained};
 pub use spindle_executor::task::{yield_now, AbortHandle, Id, JoinError, JoinHandle};
 pub use spindle_executor::{spawn, spawn_blocking};
 

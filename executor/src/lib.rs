@@ -60,7 +60,7 @@ pub mod loom_api;
 pub use config::{
     DEFAULT_EVENT_INTERVAL, DEFAULT_GLOBAL_QUEUE_INTERVAL, DEFAULT_MAX_BLOCKING_THREADS, DEFAULT_THREAD_KEEP_ALIVE,
 };
-pub use runtime::{context, EnterGuard, Handle, RuntimeMetrics, TryCurrentError};
+pub use runtime::{context, EnterGuard, Handle, RuntimeFlavor, RuntimeMetrics, TryCurrentError};
 
 /// The executor's runtime builder: [`runtime::Builder`] with no driver
 /// (idle workers sleep on condvars) unless [`Builder::driver`] installs one.
