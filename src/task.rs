@@ -12,3 +12,4 @@ pub use spindle_executor::task::{yield_now, AbortHandle, Id, JoinError, JoinHand
 pub use spindle_executor::{spawn, spawn_blocking};
 
 pub use crate::join_set::JoinSet;
+pub use crate::local_set::{spawn_local, LocalJoinHandle, LocalSet, RunUntil};

@@ -69,3 +69,28 @@ pub type Builder = runtime::Builder<runtime::NoDriver>;
 /// The executor's runtime: [`runtime::Runtime`] with no driver.
 pub type Runtime = runtime::Runtime<runtime::NoDriver>;
 pub use task::{spawn, spawn_blocking, JoinError, JoinHandle};
+
+/// What the `spindle` facade's `LocalSet` (its own executor for `!Send`
+/// tasks) needs from the task module: task ids and join errors. Not a
+/// public API.
+#[doc(hidden)]
+pub mod __local {
+    use std::any::Any;
+
+    use crate::task::{Id, JoinError};
+
+    /// A fresh task id, from the same sequence as spawned tasks'.
+    pub fn next_task_id() -> Id {
+        Id::next()
+    }
+
+    /// The error of a task that was aborted or dropped unfinished.
+    pub fn cancelled(id: Id) -> JoinError {
+        JoinError::cancelled(id)
+    }
+
+    /// The error of a task whose future panicked.
+    pub fn panic(id: Id, payload: Box<dyn Any + Send + 'static>) -> JoinError {
+        JoinError::panic(id, payload)
+    }
+}
