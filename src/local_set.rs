@@ -23,8 +23,8 @@
 //! Dropping the set drops every unfinished task (cancelled), and a task
 //! whose poll panics is dropped during the unwind, as spawned tasks are.
 //!
-//! The tasks' polls do not get a coop budget of their own: leaves inside
-//! them draw on the budget of whatever polls the set.
+//! Each task poll gets a task's coop budget, as a spawned task's does, so
+//! one always-ready local task yields to its siblings.
 
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, VecDeque};
@@ -443,7 +443,7 @@ impl<F: Future> Future for LocalTask<F> {
         let polled = catch_unwind(AssertUnwindSafe(|| {
             let guard = DropOnUnwind(&mut this.future);
             let future = guard.0.as_mut().expect("checked above");
-            future.as_mut().poll(cx)
+            __local::with_budget(|| future.as_mut().poll(cx))
         }));
         let outcome = match polled {
             Ok(Poll::Pending) => return Poll::Pending,

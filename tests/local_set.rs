@@ -200,3 +200,22 @@ fn run_until_is_cancel_safe() {
     });
     assert_eq!(local.block_on(&rt, h).unwrap(), 7);
 }
+
+#[test]
+fn an_always_ready_local_task_yields_to_its_siblings() {
+    let rt = Builder::new_current_thread().build().unwrap();
+    let local = LocalSet::new();
+    let done = Rc::new(Cell::new(false));
+    let d = done.clone();
+    let spinner = local.spawn_local(async move {
+        let mut spins = 0u64;
+        while !d.get() {
+            spindle::task::consume_budget().await;
+            spins += 1;
+        }
+        spins
+    });
+    local.spawn_local(async move { done.set(true) });
+    let spins = local.block_on(&rt, spinner).unwrap();
+    assert!(spins <= spindle::coop::BUDGET as u64 + 1, "the sibling ran once the budget was spent: {spins}");
+}

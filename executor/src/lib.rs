@@ -71,8 +71,8 @@ pub type Runtime = runtime::Runtime<runtime::NoDriver>;
 pub use task::{spawn, spawn_blocking, JoinError, JoinHandle};
 
 /// What the `spindle` facade's `LocalSet` (its own executor for `!Send`
-/// tasks) needs from the task module: task ids and join errors. Not a
-/// public API.
+/// tasks) needs from the task module: task ids, join errors and the coop
+/// budget. Not a public API.
 #[doc(hidden)]
 pub mod __local {
     use std::any::Any;
@@ -87,6 +87,11 @@ pub mod __local {
     /// The error of a task that was aborted or dropped unfinished.
     pub fn cancelled(id: Id) -> JoinError {
         JoinError::cancelled(id)
+    }
+
+    /// Runs `f` (one task poll) with a task's coop budget.
+    pub fn with_budget<R>(f: impl FnOnce() -> R) -> R {
+        crate::coop::with_budget(f)
     }
 
     /// The error of a task whose future panicked.
