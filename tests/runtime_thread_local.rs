@@ -25,6 +25,19 @@ fn populate(rt: Runtime) {
             let _listener = listener;
             spindle::time::sleep(Duration::from_secs(3600)).await;
         });
+        // Cancelling the sender's task at shutdown wakes the receiver's:
+        // a wake during shutdown, during thread teardown.
+        for _ in 0..8 {
+            let (tx, rx) = futures_channel::oneshot::channel::<()>();
+            spindle::spawn(async move {
+                let _ = rx.await;
+            });
+            spindle::spawn(async move {
+                let _tx = tx;
+                std::future::pending::<()>().await;
+            });
+        }
+        spindle::task::yield_now().await;
         spindle::spawn(async { 1 }).await.unwrap();
         spindle::time::sleep(Duration::from_millis(1)).await;
     });
