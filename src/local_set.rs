@@ -384,7 +384,7 @@ impl Inner {
             remote: self.remote.clone(),
         });
         let waker = Waker::from(task_waker.clone());
-        let slot = Arc::new(Mutex::new(JoinSlot { output: None, join_waker: None, aborted: false }));
+        let slot = Arc::new(Mutex::new(JoinSlot { output: None, join_waker: None, aborted: false, finished: false }));
         let task = LocalTask { id, future: Some(Box::pin(future)), slot: slot.clone() };
         self.tasks.borrow_mut().insert(key, Box::pin(task));
         self.wakers.borrow_mut().insert(key, task_waker.clone());
@@ -398,11 +398,14 @@ struct JoinSlot<T> {
     output: Option<Result<T, JoinError>>,
     join_waker: Option<Waker>,
     aborted: bool,
+    /// Stays set once the output is taken.
+    finished: bool,
 }
 
 impl<T> JoinSlot<T> {
     fn finish(&mut self, outcome: Result<T, JoinError>) {
         self.output = Some(outcome);
+        self.finished = true;
         if let Some(w) = self.join_waker.take() {
             w.wake();
         }
@@ -514,7 +517,7 @@ impl<T> LocalJoinHandle<T> {
     /// assert!(h.is_finished());
     /// ```
     pub fn is_finished(&self) -> bool {
-        self.slot.lock().output.is_some()
+        self.slot.lock().finished
     }
 
     /// The task's id.

@@ -25,7 +25,11 @@
 //!   puts them back, so the innermost enter always wins.
 //!
 //! Guards restore what they replaced, so they must be dropped in the
-//! reverse order of their creation (as tokio's); none of them is `Send`.
+//! reverse order of their creation; an [`EnterGuard`] dropped out of order
+//! panics, as tokio's (each knows its depth). None of them is `Send`. Every
+//! access that can run during thread teardown (a runtime kept in a
+//! `thread_local!` shuts down after this context may be destroyed) uses
+//! `try_with` and does nothing once the context is gone.
 
 use std::any::{Any, TypeId};
 use std::cell::{Cell, RefCell};
