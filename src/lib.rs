@@ -30,6 +30,7 @@ mod default_runtime;
 pub mod hyper;
 pub mod io;
 mod join_set;
+mod local_set;
 #[doc(hidden)]
 pub mod macros;
 pub mod net;

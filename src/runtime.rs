@@ -23,7 +23,8 @@ use spindle_reactor::IoDriver;
 use spindle_timer::TimerDriver;
 
 pub use crate::per_core::{CoreContext, CorePanic, PerCore};
-pub use spindle_executor::{EnterGuard, Handle, RuntimeMetrics, TryCurrentError};
+pub use spindle_executor::runtime::Id;
+pub use spindle_executor::{EnterGuard, Handle, RuntimeFlavor, RuntimeMetrics, TryCurrentError};
 
 /// Configures a [`Runtime`]; tokio's names. The executor's builder with
 /// the reactor and the timer as its driver ([`Drivers`]).

@@ -7,7 +7,9 @@
 //! });
 //! ```
 
+pub use spindle_executor::coop::{consume_budget, unconstrained, Unconstrained};
 pub use spindle_executor::task::{yield_now, AbortHandle, Id, JoinError, JoinHandle};
 pub use spindle_executor::{spawn, spawn_blocking};
 
 pub use crate::join_set::JoinSet;
+pub use crate::local_set::{spawn_local, LocalJoinHandle, LocalSet, RunUntil};

@@ -67,7 +67,7 @@ impl<F: FnOnce() -> R, R> Future for BlockingTask<F> {
     fn poll(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<R> {
         let f = self.0.take().expect("blocking task polled after completion");
         // Blocking code is not cooperative: no budget.
-        Poll::Ready(crate::coop::unconstrained(f))
+        Poll::Ready(crate::coop::without_budget(f))
     }
 }
 

@@ -6,8 +6,9 @@
 //! the worker moves on to other tasks. Without it, a task whose socket is
 //! always ready would keep its worker forever.
 //!
-//! Outside a task poll (in `block_on`'s own future, on a foreign thread) the
-//! budget is unconstrained. The budget is a thread-local `Cell`, so none of
+//! `block_on`'s own future gets the same budget per poll as a task (as in
+//! tokio). Outside a poll (on a foreign thread), and inside [`unconstrained`],
+//! the budget is unconstrained. The budget is a thread-local `Cell`, so none of
 //! this touches shared memory.
 //!
 //! # Examples
@@ -55,9 +56,50 @@ pub(crate) fn with_budget<R>(f: impl FnOnce() -> R) -> R {
     with_budget_set(Some(BUDGET), f)
 }
 
-/// Runs `f` with no budget at all (used around `block_on`'s own future).
-pub(crate) fn unconstrained<R>(f: impl FnOnce() -> R) -> R {
+/// Runs `f` with no budget at all (a blocking closure).
+pub(crate) fn without_budget<R>(f: impl FnOnce() -> R) -> R {
     with_budget_set(None, f)
+}
+
+/// Turns off the coop budget for `future`: leaves inside it never force a
+/// yield (tokio's `task::unconstrained`). The task can then keep its worker
+/// as long as its resources stay ready, so use it with care.
+///
+/// ```
+/// # let rt = spindle_executor::Builder::new_current_thread().build().unwrap();
+/// use spindle_executor::coop;
+/// rt.block_on(async {
+///     coop::unconstrained(async {
+///         for _ in 0..10 * coop::BUDGET as usize {
+///             assert!(coop::has_budget_remaining());
+///             coop::consume_budget().await;
+///         }
+///     })
+///     .await;
+/// });
+/// ```
+pub fn unconstrained<F: Future>(future: F) -> Unconstrained<F> {
+    Unconstrained { inner: future }
+}
+
+/// The future returned by [`unconstrained`]. Cancel safe exactly when its
+/// inner future is.
+#[derive(Debug)]
+#[must_use = "futures do nothing unless polled"]
+pub struct Unconstrained<F> {
+    inner: F,
+}
+
+impl<F: Future> Future for Unconstrained<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        // SAFETY: structural pinning of `inner`: it is never moved out of
+        // `Unconstrained` or handed out unpinned, and `Unconstrained` has no
+        // `Drop` impl and is `Unpin` only when `F` is.
+        let inner = unsafe { self.map_unchecked_mut(|u| &mut u.inner) };
+        with_budget_set(None, || inner.poll(cx))
+    }
 }
 
 /// Runs `f` with the budget set to `budget`, restoring the previous value
@@ -69,7 +111,7 @@ fn with_budget_set<R>(budget: Option<u8>, f: impl FnOnce() -> R) -> R {
             let _ = CURRENT.try_with(|c| c.set(self.0));
         }
     }
-    let prev = CURRENT.with(|c| c.replace(budget));
+    let prev = CURRENT.try_with(|c| c.replace(budget)).unwrap_or(None);
     let _reset = Reset(prev);
     f()
 }

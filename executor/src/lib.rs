@@ -60,7 +60,7 @@ pub mod loom_api;
 pub use config::{
     DEFAULT_EVENT_INTERVAL, DEFAULT_GLOBAL_QUEUE_INTERVAL, DEFAULT_MAX_BLOCKING_THREADS, DEFAULT_THREAD_KEEP_ALIVE,
 };
-pub use runtime::{context, EnterGuard, Handle, RuntimeMetrics, TryCurrentError};
+pub use runtime::{context, EnterGuard, Handle, RuntimeFlavor, RuntimeMetrics, TryCurrentError};
 
 /// The executor's runtime builder: [`runtime::Builder`] with no driver
 /// (idle workers sleep on condvars) unless [`Builder::driver`] installs one.
@@ -69,3 +69,33 @@ pub type Builder = runtime::Builder<runtime::NoDriver>;
 /// The executor's runtime: [`runtime::Runtime`] with no driver.
 pub type Runtime = runtime::Runtime<runtime::NoDriver>;
 pub use task::{spawn, spawn_blocking, JoinError, JoinHandle};
+
+/// What the `spindle` facade's `LocalSet` (its own executor for `!Send`
+/// tasks) needs from the task module: task ids, join errors and the coop
+/// budget. Not a public API.
+#[doc(hidden)]
+pub mod __local {
+    use std::any::Any;
+
+    use crate::task::{Id, JoinError};
+
+    /// A fresh task id, from the same sequence as spawned tasks'.
+    pub fn next_task_id() -> Id {
+        Id::next()
+    }
+
+    /// The error of a task that was aborted or dropped unfinished.
+    pub fn cancelled(id: Id) -> JoinError {
+        JoinError::cancelled(id)
+    }
+
+    /// Runs `f` (one task poll) with a task's coop budget.
+    pub fn with_budget<R>(f: impl FnOnce() -> R) -> R {
+        crate::coop::with_budget(f)
+    }
+
+    /// The error of a task whose future panicked.
+    pub fn panic(id: Id, payload: Box<dyn Any + Send + 'static>) -> JoinError {
+        JoinError::panic(id, payload)
+    }
+}

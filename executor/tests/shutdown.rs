@@ -322,8 +322,11 @@ fn drop_runtime_inside_spawn_blocking() {
     assert!(common::block_on_plain(h, Duration::from_secs(2)).unwrap_err().is_cancelled());
 }
 
+/// As tokio: dropping a runtime on a worker panics ("Cannot drop a runtime
+/// in a context where blocking is not allowed"), after shutting it down in
+/// the background, so its tasks are still cancelled and nothing hangs.
 #[test]
-fn drop_runtime_inside_a_task() {
+fn drop_runtime_inside_a_task_panics_after_shutting_down() {
     let rt = multi(2);
     let drops = counter();
     let h = rt.spawn(tracked(Box::pin(std::future::pending::<()>()), &drops));
@@ -333,8 +336,12 @@ fn drop_runtime_inside_a_task() {
     rt.spawn(async move {
         // Wait until the runtime is handed over, then drop it here, on a worker.
         loop {
-            if let Some(rt) = hh.lock().unwrap().take() {
-                drop(rt);
+            let taken = hh.lock().unwrap().take();
+            if let Some(rt) = taken {
+                let dropped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(rt)));
+                let msg = dropped.expect_err("drop on a worker panics");
+                let msg = msg.downcast_ref::<&str>().copied().unwrap_or_default();
+                assert!(msg.contains("Cannot drop a runtime in a context where blocking is not allowed"), "{msg}");
                 break;
             }
             spindle_executor::task::yield_now().await;

@@ -29,17 +29,21 @@ pub(crate) struct TimerEntry {
     deadline: u64,
     /// `(shard, key)` once registered.
     registered: Option<(usize, EntryKey)>,
+    /// Completed: a poll returned `Ready`, or a reset moved the deadline
+    /// into the past (which fires at once). Cleared by a reset to a later
+    /// deadline. See [`TimerEntry::is_elapsed`].
+    elapsed: bool,
 }
 
 impl TimerEntry {
     pub(crate) fn new(handle: Handle, deadline: u64) -> TimerEntry {
-        TimerEntry { handle, deadline, registered: None }
+        TimerEntry { handle, deadline, registered: None, elapsed: false }
     }
 
     /// An entry already registered at `at` (the loom models pick the shard).
     #[cfg(spindle_loom)]
     pub(crate) fn registered(handle: Handle, deadline: u64, at: (usize, EntryKey)) -> TimerEntry {
-        TimerEntry { handle, deadline, registered: Some(at) }
+        TimerEntry { handle, deadline, registered: Some(at), elapsed: false }
     }
 
     pub(crate) fn handle(&self) -> &Handle {
@@ -63,6 +67,12 @@ impl TimerEntry {
 
     /// [`TimerEntry::poll_elapsed`] with the clock passed in (ns).
     pub(crate) fn poll_at(&mut self, cx: &mut Context<'_>, now: u64) -> Poll<()> {
+        let polled = self.poll_inner(cx, now);
+        self.elapsed = polled.is_ready();
+        polled
+    }
+
+    fn poll_inner(&mut self, cx: &mut Context<'_>, now: u64) -> Poll<()> {
         if self.deadline <= now {
             // Passed on the clock. A registered entry the driver has not
             // fired yet is due, so it fires soon (a spurious wake-up of the
@@ -99,13 +109,16 @@ impl TimerEntry {
         }
     }
 
-    /// Whether a poll would complete.
+    /// Whether the timer has fired, as tokio reports it: a poll completed,
+    /// the driver fired the registered entry, or a reset moved the deadline
+    /// into the past. A deadline that merely passed on the clock does not
+    /// count until one of those happened (`sleep_until(now)` is not elapsed
+    /// before its first poll).
     pub(crate) fn is_elapsed(&self) -> bool {
-        let now = self.handle.now_ns();
         match self.registered {
-            _ if self.deadline <= now => true,
+            _ if self.elapsed => true,
             None => false,
-            Some((index, key)) => self.handle.shard(index).is_elapsed(key, now),
+            Some((index, key)) => self.handle.shard(index).is_fired(key),
         }
     }
 
@@ -118,6 +131,7 @@ impl TimerEntry {
     /// [`TimerEntry::reset`] with the clock passed in (ns).
     pub(crate) fn reset_at(&mut self, deadline: u64, now: u64) {
         self.deadline = deadline;
+        self.elapsed = deadline <= now;
         if let Some((index, key)) = self.registered {
             match self.handle.shard(index).reset(key, deadline, now) {
                 Reset::Armed => self.handle.notify_if_earlier(deadline),

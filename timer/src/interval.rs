@@ -260,6 +260,26 @@ impl Interval {
         self.delay.reset(deadline);
     }
 
+    /// Restarts the schedule with the next tick `after` from now (tokio's
+    /// `reset_after`; a duration too large for `Instant` saturates far in
+    /// the future).
+    ///
+    /// ```
+    /// # use spindle_executor::park::Parker;
+    /// # let driver = spindle_timer::TimerDriver::new(Parker::new());
+    /// # let _enter = driver.handle().enter();
+    /// use std::time::{Duration, Instant};
+    /// let mut every = spindle_timer::interval(Duration::from_secs(60));
+    /// let before = Instant::now();
+    /// every.reset_after(Duration::from_secs(5));
+    /// assert!(every.next_tick() >= before + Duration::from_secs(5));
+    /// assert!(every.next_tick() < before + Duration::from_secs(60));
+    /// ```
+    pub fn reset_after(&mut self, after: Duration) {
+        let now = Instant::now();
+        self.delay.reset(now.checked_add(after).unwrap_or_else(|| far_future(now)));
+    }
+
     /// The scheduled instant of the next tick.
     ///
     /// ```

@@ -161,10 +161,9 @@ impl Shard {
         }
     }
 
-    /// Whether the entry counts as elapsed at `now`.
-    pub(crate) fn is_elapsed(&self, key: EntryKey, now: u64) -> bool {
-        let state = self.state.lock();
-        !state.wheel.contains(key) || state.wheel.deadline(key) <= now
+    /// Whether the driver fired the entry (it left the wheel).
+    pub(crate) fn is_fired(&self, key: EntryKey) -> bool {
+        !self.state.lock().wheel.contains(key)
     }
 
     /// Moves the entry to `deadline` (ns), in place.

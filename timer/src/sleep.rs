@@ -160,14 +160,26 @@ impl Sleep {
         self.deadline
     }
 
-    /// Whether the deadline has been reached (the next poll completes).
+    /// Whether the sleep has fired, with tokio's meaning: it completed a
+    /// poll, the timer driver fired it, or [`reset`](Sleep::reset) moved
+    /// its deadline into the past. A deadline that passed on the clock is
+    /// not enough: `sleep_until(now)` reports `false` until it is polled
+    /// (the answer then needs no clock read, and code ported from tokio
+    /// that checks `is_elapsed` before the first poll behaves the same).
     ///
     /// ```
     /// # use spindle_executor::park::Parker;
     /// # let driver = spindle_timer::TimerDriver::new(Parker::new());
     /// # let _enter = driver.handle().enter();
-    /// use std::time::Duration;
-    /// assert!(spindle_timer::sleep(Duration::ZERO).is_elapsed());
+    /// use std::future::Future;
+    /// use std::task::{Context, Waker};
+    /// use std::time::{Duration, Instant};
+    ///
+    /// let mut s = spindle_timer::sleep_until(Instant::now());
+    /// assert!(!s.is_elapsed(), "not fired yet");
+    /// let polled = std::pin::Pin::new(&mut s).poll(&mut Context::from_waker(Waker::noop()));
+    /// assert!(polled.is_ready());
+    /// assert!(s.is_elapsed());
     /// assert!(!spindle_timer::sleep(Duration::from_secs(60)).is_elapsed());
     /// ```
     pub fn is_elapsed(&self) -> bool {

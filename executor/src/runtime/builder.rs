@@ -44,6 +44,8 @@ pub struct Builder<D = NoDriver> {
     thread_keep_alive: Duration,
     lifo_enabled: bool,
     rng_seed: Option<u64>,
+    /// The runtime's name ([`Handle::name`](crate::Handle::name)).
+    name: Option<String>,
     /// A driver installed by [`Builder::driver`], instead of `D`'s.
     driver: Option<MakeDriver>,
     _driver: PhantomData<fn() -> D>,
@@ -141,6 +143,7 @@ impl<D: DriverFactory> Builder<D> {
             thread_keep_alive: DEFAULT_THREAD_KEEP_ALIVE,
             lifo_enabled: true,
             rng_seed: None,
+            name: None,
             driver: None,
             _driver: PhantomData,
         }
@@ -267,6 +270,53 @@ impl<D: DriverFactory> Builder<D> {
         self
     }
 
+    /// Names the runtime, as reported by
+    /// [`Handle::name`](crate::Handle::name) (thread names are set with
+    /// [`thread_name`](Builder::thread_name)).
+    ///
+    /// ```
+    /// let rt = spindle_executor::Builder::new_current_thread().name("ingest").build().unwrap();
+    /// assert_eq!(rt.handle().name(), Some("ingest"));
+    /// ```
+    pub fn name(&mut self, name: impl Into<String>) -> &mut Builder<D> {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Does nothing: spindle's drivers (the reactor and the timer, where
+    /// the facade installs them) are always on. Kept so that a tokio
+    /// builder chain compiles unchanged.
+    ///
+    /// ```
+    /// let rt = spindle_executor::Builder::new_multi_thread().enable_all().worker_threads(1).build().unwrap();
+    /// assert_eq!(rt.block_on(async { 1 }), 1);
+    /// ```
+    pub fn enable_all(&mut self) -> &mut Builder<D> {
+        self
+    }
+
+    /// Does nothing: the reactor is always on (see
+    /// [`enable_all`](Builder::enable_all)).
+    ///
+    /// ```
+    /// let rt = spindle_executor::Builder::new_current_thread().enable_io().build().unwrap();
+    /// assert_eq!(rt.block_on(async { 2 }), 2);
+    /// ```
+    pub fn enable_io(&mut self) -> &mut Builder<D> {
+        self
+    }
+
+    /// Does nothing: the timer is always on (see
+    /// [`enable_all`](Builder::enable_all)).
+    ///
+    /// ```
+    /// let rt = spindle_executor::Builder::new_current_thread().enable_time().build().unwrap();
+    /// assert_eq!(rt.block_on(async { 3 }), 3);
+    /// ```
+    pub fn enable_time(&mut self) -> &mut Builder<D> {
+        self
+    }
+
     /// Builds the runtime, starting its worker threads.
     ///
     /// # Errors
@@ -309,6 +359,7 @@ impl<D: DriverFactory> Builder<D> {
             hooks,
             max_blocking: self.max_blocking_threads,
             keep_alive: self.thread_keep_alive,
+            name: self.name.clone(),
         })
     }
 }

@@ -25,7 +25,11 @@
 //!   puts them back, so the innermost enter always wins.
 //!
 //! Guards restore what they replaced, so they must be dropped in the
-//! reverse order of their creation (as tokio's); none of them is `Send`.
+//! reverse order of their creation; an [`EnterGuard`] dropped out of order
+//! panics, as tokio's (each knows its depth). None of them is `Send`. Every
+//! access that can run during thread teardown (a runtime kept in a
+//! `thread_local!` shuts down after this context may be destroyed) uses
+//! `try_with` and does nothing once the context is gone.
 
 use std::any::{Any, TypeId};
 use std::cell::{Cell, RefCell};
@@ -107,11 +111,19 @@ struct Context {
     /// Whether this thread drives a runtime (a worker, or inside
     /// `block_on`).
     driving: Cell<bool>,
+    /// How many [`EnterGuard`]s are alive on this thread; each guard knows
+    /// the depth it was created at, so one dropped out of order is caught.
+    depth: Cell<usize>,
 }
 
 crate::sync::thread_local! {
     static CONTEXT: Context = const {
-        Context { runtime: RefCell::new(None), entered: RefCell::new(Vec::new()), driving: Cell::new(false) }
+        Context {
+            runtime: RefCell::new(None),
+            entered: RefCell::new(Vec::new()),
+            driving: Cell::new(false),
+            depth: Cell::new(0),
+        }
     };
 }
 
@@ -121,9 +133,26 @@ crate::sync::thread_local! {
 /// timers can be created here too). Returned by
 /// [`Runtime::enter`](crate::Runtime::enter) and [`Handle::enter`].
 ///
-/// Guards must be dropped in the reverse order of their creation.
+/// Guards must be dropped in the reverse order of their creation; as in
+/// tokio, dropping one out of order panics (it would leave the wrong runtime
+/// current):
+///
+/// ```should_panic
+/// let a = spindle_executor::Runtime::new().unwrap();
+/// let b = spindle_executor::Runtime::new().unwrap();
+/// let outer = a.enter();
+/// let inner = b.enter();
+/// drop(outer); // panics: `inner` is still alive
+/// # drop(inner);
+/// ```
+///
+/// During thread teardown, once the thread's context is gone (a runtime
+/// kept in a `thread_local!`), entering does nothing and the guard is inert.
 #[must_use = "the runtime stays entered only while the guard lives"]
 pub struct EnterGuard<'a> {
+    /// This guard's depth (1 for the outermost), `0` when entering found
+    /// the context already destroyed.
+    depth: usize,
     prev: Option<Handle>,
     /// The driver handles entered on their own outside this runtime, set
     /// aside while it is current.
@@ -139,32 +168,62 @@ impl fmt::Debug for EnterGuard<'_> {
 }
 
 pub(crate) fn enter(handle: Handle) -> EnterGuard<'static> {
-    let (prev, prev_entered) = CONTEXT.with(|cx| {
+    // `try_with`: a runtime dropped during thread teardown enters itself
+    // for its shutdown after this thread's context may be gone.
+    let entered = CONTEXT.try_with(|cx| {
         let prev = cx.runtime.borrow_mut().replace(handle);
-        (prev, std::mem::take(&mut *cx.entered.borrow_mut()))
+        let depth = cx.depth.get() + 1;
+        cx.depth.set(depth);
+        (depth, prev, std::mem::take(&mut *cx.entered.borrow_mut()))
     });
-    EnterGuard { prev, prev_entered, _handle: PhantomData, _not_send: PhantomData }
+    let (depth, prev, prev_entered) = entered.unwrap_or((0, None, Vec::new()));
+    EnterGuard { depth, prev, prev_entered, _handle: PhantomData, _not_send: PhantomData }
 }
 
 impl Drop for EnterGuard<'_> {
     fn drop(&mut self) {
+        if self.depth == 0 {
+            return;
+        }
         let prev = self.prev.take();
         let prev_entered = std::mem::take(&mut self.prev_entered);
         // What we installed is dropped outside the borrows: dropping the
         // last handle of a runtime may run task destructors.
         let ours = CONTEXT.try_with(|cx| {
+            let current = cx.depth.get();
+            if current != self.depth && !std::thread::panicking() {
+                // Leave the context as it is: the inner guard still alive
+                // restores it when it drops.
+                return Err(current);
+            }
+            cx.depth.set(self.depth - 1);
             let entered = std::mem::replace(&mut *cx.entered.borrow_mut(), prev_entered);
             let runtime = std::mem::replace(&mut *cx.runtime.borrow_mut(), prev);
-            (runtime, entered)
+            Ok((runtime, entered))
         });
+        if let Ok(Err(current)) = ours {
+            panic!(
+                "`EnterGuard` values dropped out of order: guards returned by `Runtime::enter` and \
+                 `Handle::enter` must be dropped in the reverse order they were acquired (this guard \
+                 was entered at depth {}, the innermost live guard is at depth {current})",
+                self.depth
+            );
+        }
         drop(ours);
     }
 }
 
-/// Runs `f` with the current runtime's handle, if any.
+/// Runs `f` with the current runtime's handle, if any (none once the
+/// thread's context is destroyed).
 pub(crate) fn with_current<R>(f: impl FnOnce(Option<&Handle>) -> R) -> R {
-    let handle = CONTEXT.with(|cx| cx.runtime.borrow().clone());
+    let handle = CONTEXT.try_with(|cx| cx.runtime.borrow().clone()).ok().flatten();
     f(handle.as_ref())
+}
+
+/// Whether this thread drives a runtime (a worker, or inside `block_on`),
+/// where blocking on a runtime's shutdown is not allowed.
+pub(crate) fn is_driving() -> bool {
+    CONTEXT.try_with(|cx| cx.driving.get()).unwrap_or(false)
 }
 
 /// The current driver handle of type `T` on this thread: the innermost one
@@ -204,11 +263,15 @@ pub fn driver<T: Clone + 'static>() -> Option<T> {
 /// until the guard drops, for a driver used without a runtime (see
 /// [`driver`]). The reactor's and the timer's `Handle::enter` are this.
 pub fn enter_driver<T: Clone + Send + Sync + 'static>(handle: T) -> DriverGuard {
-    let depth = CONTEXT.with(|cx| {
-        let mut entered = cx.entered.borrow_mut();
-        entered.push(Slot::new(handle));
-        entered.len() - 1
-    });
+    // Once the context is destroyed (thread teardown) nothing is entered,
+    // and the guard's depth matches no entry.
+    let depth = CONTEXT
+        .try_with(|cx| {
+            let mut entered = cx.entered.borrow_mut();
+            entered.push(Slot::new(handle));
+            entered.len() - 1
+        })
+        .unwrap_or(usize::MAX);
     DriverGuard { depth, _not_send: PhantomData }
 }
 
@@ -255,7 +318,7 @@ pub(crate) struct DrivingGuard(bool);
 /// If this thread already drives a runtime.
 #[track_caller]
 pub(crate) fn enter_driving() -> DrivingGuard {
-    if CONTEXT.with(|cx| cx.driving.replace(true)) {
+    if CONTEXT.try_with(|cx| cx.driving.replace(true)).unwrap_or(false) {
         panic!(
             "Cannot start a runtime from within a runtime: `block_on` was called on a thread that is \
              already driving asynchronous tasks (a runtime worker, or inside another `block_on`). \

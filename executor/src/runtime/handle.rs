@@ -1,14 +1,17 @@
-//! `Handle`: a cloneable reference to a runtime, usable from any thread.
+//! `Handle`: a cloneable reference to a runtime, usable from any thread,
+//! and what identifies a runtime: its [`Id`], name and [`RuntimeFlavor`].
 
 use std::fmt;
 use std::future::Future;
+use std::num::NonZeroU64;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc as StdArc;
 
 use super::context::{self, EnterGuard};
 use super::metrics::RuntimeMetrics;
 use crate::blocking::BlockingPool;
 use crate::scheduler::Scheduler;
-use crate::task::{Id, JoinHandle};
+use crate::task::{Id as TaskId, JoinHandle};
 
 /// A handle to a runtime: spawn onto it, enter it, or block on it, from any
 /// thread. Cloning is cheap.
@@ -29,6 +32,54 @@ pub(crate) struct HandleInner {
     pub(crate) blocking: BlockingPool,
     /// The driver handles entered with the runtime (see `context`).
     pub(crate) drivers: super::context::DriverHandles,
+    pub(crate) id: Id,
+    /// Set by [`Builder::name`](crate::Builder::name).
+    pub(crate) name: Option<String>,
+}
+
+/// A runtime's identifier, unique among the runtimes of this process
+/// (tokio's `runtime::Id`). Returned by [`Handle::id`].
+///
+/// ```
+/// let a = spindle_executor::Builder::new_current_thread().build().unwrap();
+/// let b = spindle_executor::Builder::new_current_thread().build().unwrap();
+/// assert_ne!(a.handle().id(), b.handle().id());
+/// assert_eq!(a.handle().id(), a.handle().clone().id());
+/// assert!(!a.handle().id().to_string().is_empty());
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Id(NonZeroU64);
+
+impl Id {
+    pub(crate) fn next() -> Id {
+        // Relaxed: uniqueness needs only the atomicity of the increment.
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        let id = NEXT.fetch_add(1, Ordering::Relaxed);
+        Id(NonZeroU64::new(id).expect("runtime id counter wrapped around"))
+    }
+}
+
+impl fmt::Display for Id {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// Which scheduler a runtime runs (tokio's `RuntimeFlavor`). Returned by
+/// [`Handle::runtime_flavor`].
+///
+/// ```
+/// use spindle_executor::{Builder, RuntimeFlavor};
+/// let rt = Builder::new_current_thread().build().unwrap();
+/// assert_eq!(rt.handle().runtime_flavor(), RuntimeFlavor::CurrentThread);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RuntimeFlavor {
+    /// Tasks run on the thread calling `block_on`.
+    CurrentThread,
+    /// Work-stealing worker threads.
+    MultiThread,
 }
 
 /// Returned by [`Handle::try_current`] outside a runtime.
@@ -87,7 +138,7 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        self.inner.scheduler.spawn(future, Id::next())
+        self.inner.scheduler.spawn(future, TaskId::next())
     }
 
     /// Runs a blocking closure on the blocking pool.
@@ -143,10 +194,50 @@ impl Handle {
     pub fn metrics(&self) -> RuntimeMetrics {
         RuntimeMetrics { handle: self.clone() }
     }
+
+    /// This runtime's identifier.
+    ///
+    /// ```
+    /// let rt = spindle_executor::Runtime::new().unwrap();
+    /// let id = rt.handle().id();
+    /// assert_eq!(rt.block_on(async { spindle_executor::Handle::current().id() }), id);
+    /// ```
+    pub fn id(&self) -> Id {
+        self.inner.id
+    }
+
+    /// The name given with [`Builder::name`](crate::Builder::name), if any.
+    ///
+    /// ```
+    /// let rt = spindle_executor::Builder::new_multi_thread().worker_threads(1).name("api").build().unwrap();
+    /// assert_eq!(rt.handle().name(), Some("api"));
+    /// assert_eq!(spindle_executor::Runtime::new().unwrap().handle().name(), None);
+    /// ```
+    pub fn name(&self) -> Option<&str> {
+        self.inner.name.as_deref()
+    }
+
+    /// Which scheduler this runtime runs.
+    ///
+    /// ```
+    /// use spindle_executor::RuntimeFlavor;
+    /// let rt = spindle_executor::Runtime::new().unwrap();
+    /// assert_eq!(rt.handle().runtime_flavor(), RuntimeFlavor::MultiThread);
+    /// ```
+    pub fn runtime_flavor(&self) -> RuntimeFlavor {
+        match self.inner.scheduler {
+            Scheduler::MultiThread(_) => RuntimeFlavor::MultiThread,
+            Scheduler::CurrentThread(_) => RuntimeFlavor::CurrentThread,
+        }
+    }
 }
 
 impl fmt::Debug for Handle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Handle").field("flavor", &self.inner.scheduler.flavor()).finish_non_exhaustive()
+        f.debug_struct("Handle")
+            .field("id", &self.inner.id)
+            .field("name", &self.inner.name)
+            .field("flavor", &self.inner.scheduler.flavor())
+            .finish_non_exhaustive()
     }
 }

@@ -37,7 +37,7 @@ mod worker_exits;
 
 pub use builder::{Builder, DriverFactory, NoDriver};
 pub use context::EnterGuard;
-pub use handle::{Handle, TryCurrentError};
+pub use handle::{Handle, Id, RuntimeFlavor, TryCurrentError};
 pub use metrics::RuntimeMetrics;
 
 use std::fmt;
@@ -102,6 +102,7 @@ pub(crate) struct Parts {
     pub(crate) hooks: ThreadHooks,
     pub(crate) max_blocking: usize,
     pub(crate) keep_alive: Duration,
+    pub(crate) name: Option<String>,
 }
 
 impl<D: DriverFactory> Runtime<D> {
@@ -118,7 +119,7 @@ impl<D> Runtime<D> {
     /// Starts the scheduler `parts` describe (the multi-thread workers'
     /// threads, or nothing for the current-thread flavor).
     pub(crate) fn start(parts: Parts) -> io::Result<Runtime<D>> {
-        let Parts { flavor, driver, drivers, config, hooks, max_blocking, keep_alive } = parts;
+        let Parts { flavor, driver, drivers, config, hooks, max_blocking, keep_alive, name } = parts;
         let (scheduler, cores) = match flavor {
             Flavor::MultiThread { workers } => {
                 let (shared, cores) = multi_thread::Shared::new(workers, driver, config);
@@ -128,7 +129,7 @@ impl<D> Runtime<D> {
                 (Scheduler::CurrentThread(current_thread::Shared::new(driver, config)), Vec::new())
             }
         };
-        let handle = Runtime::<D>::make_handle(scheduler, drivers, &hooks, max_blocking, keep_alive);
+        let handle = Runtime::<D>::make_handle(scheduler, drivers, &hooks, (max_blocking, keep_alive), name);
         let mut rt = Runtime {
             handle,
             workers: Vec::with_capacity(cores.len()),
@@ -165,8 +166,8 @@ impl<D> Runtime<D> {
         scheduler: Scheduler,
         drivers: DriverHandles,
         hooks: &ThreadHooks,
-        max_blocking: usize,
-        keep_alive: Duration,
+        (max_blocking, keep_alive): (usize, Duration),
+        name: Option<String>,
     ) -> Handle {
         // Blocking threads enter the runtime too, through a weak reference
         // (the pool is part of what the handle owns).
@@ -179,7 +180,7 @@ impl<D> Runtime<D> {
                 }
             });
             let blocking = BlockingPool::new(max_blocking, keep_alive, hooks.clone(), enter);
-            HandleInner { scheduler, blocking, drivers }
+            HandleInner { scheduler, blocking, drivers, id: handle::Id::next(), name }
         });
         Handle { inner }
     }
@@ -326,7 +327,22 @@ fn far_future() -> Instant {
 }
 
 impl<D> Drop for Runtime<D> {
+    /// Shuts down, waiting for the workers and the blocking pool.
+    ///
+    /// # Panics
+    /// On a thread that drives a runtime (a worker, or inside `block_on`),
+    /// with tokio's message: waiting there could block that runtime's tasks
+    /// with no bound. The runtime is still shut down first, in the
+    /// background (as [`Runtime::shutdown_background`], which is the way
+    /// to drop a runtime from async code).
     fn drop(&mut self) {
+        if !self.shut_down && context::is_driving() && !std::thread::panicking() {
+            self.shutdown(Some(Duration::ZERO));
+            panic!(
+                "Cannot drop a runtime in a context where blocking is not allowed. This happens when a \
+                 runtime is dropped from within an asynchronous context (use `shutdown_background`)."
+            );
+        }
         self.shutdown(None);
     }
 }

@@ -16,16 +16,28 @@ crate::sync::thread_local! {
     };
 }
 
-/// Polls `future` on this thread, sleeping between polls until woken.
+/// Polls `future` on this thread, sleeping between polls until woken. Each
+/// poll gets a task's coop budget, as in tokio: an always-ready loop in the
+/// future yields back here, so a `timeout` around it can fire.
 pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
     let mut future = pin!(future);
-    WAKER.with(|(parker, waker)| {
+    let mut run = |(parker, waker): &(Arc<ThreadWaker>, Waker)| {
         let mut cx = Context::from_waker(waker);
         loop {
-            if let Poll::Ready(out) = crate::coop::unconstrained(|| future.as_mut().poll(&mut cx)) {
+            if let Poll::Ready(out) = crate::coop::with_budget(|| future.as_mut().poll(&mut cx)) {
                 return out;
             }
             parker.park();
         }
-    })
+    };
+    // During thread teardown (a runtime kept in a `thread_local!`) the
+    // cached waker may be gone: use a fresh one.
+    match WAKER.try_with(|w| (w.0.clone(), w.1.clone())) {
+        Ok(cached) => run(&cached),
+        Err(_) => {
+            let parker = Arc::new(ThreadWaker::new());
+            let waker = Waker::from(parker.clone());
+            run(&(parker, waker))
+        }
+    }
 }

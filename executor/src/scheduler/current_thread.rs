@@ -136,7 +136,7 @@ impl Shared {
             // Another thread runs the tasks: wait for our future, or for the
             // core to come free.
             let mut cx = Context::from_waker(&waker);
-            if let Poll::Ready(out) = crate::coop::unconstrained(|| future.as_mut().poll(&mut cx)) {
+            if let Poll::Ready(out) = crate::coop::with_budget(|| future.as_mut().poll(&mut cx)) {
                 return out;
             }
             {
@@ -247,7 +247,7 @@ impl CoreGuard<'_> {
         let mut busy_since = Instant::now();
         loop {
             if woken.woken.swap(false, Ordering::AcqRel) {
-                if let Poll::Ready(out) = crate::coop::unconstrained(|| future.as_mut().poll(&mut task_cx)) {
+                if let Poll::Ready(out) = crate::coop::with_budget(|| future.as_mut().poll(&mut task_cx)) {
                     return out;
                 }
             }

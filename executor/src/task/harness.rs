@@ -56,6 +56,7 @@ where
     /// Polls the future. Caller holds `RUNNING`.
     fn poll_future(&self, cx: &mut Context<'_>) -> Poll<Result<F::Output, Box<dyn Any + Send>>> {
         self.cell().stage.with_mut(|stage| {
+            let stage_ptr = stage;
             // SAFETY: `RUNNING` gives this thread exclusive access to the
             // stage, and the future is never moved out of the cell while it
             // is `Running`, so pinning it in place is sound.
@@ -66,7 +67,30 @@ where
             // SAFETY: see above: the cell is heap-allocated and the future
             // stays at this address until it is dropped in place.
             let future = unsafe { Pin::new_unchecked(future) };
-            match panic::catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
+            // As tokio: a future whose poll panics is dropped during the
+            // unwind (its `Drop` sees `thread::panicking()`), in place.
+            // Should that drop panic too, the process aborts, as in tokio.
+            struct DropOnUnwind<F: Future>(*mut Stage<F>);
+            impl<F: Future> Drop for DropOnUnwind<F> {
+                fn drop(&mut self) {
+                    // SAFETY: only reached while the poll below unwinds: the
+                    // `RUNNING` holder (this thread) still owns the stage,
+                    // the pinned borrow of the future died with the
+                    // panicking frame, and the future is dropped where it
+                    // was polled; `Consumed` is written over the dropped
+                    // value without dropping it again.
+                    unsafe {
+                        std::ptr::drop_in_place(self.0);
+                        std::ptr::write(self.0, Stage::Consumed);
+                    }
+                }
+            }
+            match panic::catch_unwind(AssertUnwindSafe(|| {
+                let on_unwind = DropOnUnwind(stage_ptr);
+                let polled = future.poll(cx);
+                std::mem::forget(on_unwind);
+                polled
+            })) {
                 Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
                 Ok(Poll::Pending) => Poll::Pending,
                 Err(payload) => Poll::Ready(Err(payload)),

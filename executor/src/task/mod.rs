@@ -213,7 +213,12 @@ impl Notified {
     /// dropped reference may be the last, and the cell holds the scheduler
     /// handle that the running call borrows.
     pub(crate) fn drop_after_schedule(self) {
-        POSTPONED.with(|d| d.borrow_mut().push(self));
+        let mut task = Some(self);
+        let _ = POSTPONED.try_with(|d| d.borrow_mut().extend(task.take()));
+        // The list is gone (thread teardown, a runtime in a `thread_local!`):
+        // releasing now could free the cell under the running call, so the
+        // reference is leaked instead.
+        std::mem::forget(task);
     }
 
     /// [`Notified::shutdown`], with the release postponed as in
@@ -235,14 +240,16 @@ crate::sync::thread_local! {
 /// Releases the references postponed by [`Notified::drop_after_schedule`].
 /// Called by the task harness after every call into its scheduler.
 pub(crate) fn release_postponed() {
-    let postponed = POSTPONED.with(|d| {
-        let mut d = d.borrow_mut();
-        if d.is_empty() {
-            Vec::new()
-        } else {
-            std::mem::take(&mut *d)
-        }
-    });
+    let postponed = POSTPONED
+        .try_with(|d| {
+            let mut d = d.borrow_mut();
+            if d.is_empty() {
+                Vec::new()
+            } else {
+                std::mem::take(&mut *d)
+            }
+        })
+        .unwrap_or_default();
     drop(postponed);
 }
 
