@@ -23,6 +23,7 @@ use spindle_reactor::IoDriver;
 use spindle_timer::TimerDriver;
 
 pub use crate::per_core::{CoreContext, CorePanic, PerCore};
+pub use spindle_executor::runtime::{Dump, TaskInfo, TaskState};
 pub use spindle_executor::{EnterGuard, Handle, RuntimeMetrics, TryCurrentError};
 
 /// Configures a [`Runtime`]; tokio's names. The executor's builder with

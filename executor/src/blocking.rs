@@ -25,6 +25,7 @@ use std::time::{Duration, Instant};
 use parking_lot::{Condvar, Mutex};
 
 use crate::config::ThreadHooks;
+use crate::task::meta::Meta;
 use crate::task::{self, Header, JoinHandle, Notified, Schedule, TaskId};
 
 #[derive(Clone)]
@@ -109,13 +110,13 @@ impl BlockingPool {
         }
     }
 
-    pub(crate) fn spawn<F, R>(&self, f: F) -> JoinHandle<R>
+    pub(crate) fn spawn<F, R>(&self, f: F, meta: Meta) -> JoinHandle<R>
     where
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
         let (task, notified, join) =
-            task::new_task(BlockingTask(Some(f)), BlockingSchedule(self.clone()), TaskId::next());
+            task::new_task(BlockingTask(Some(f)), BlockingSchedule(self.clone()), TaskId::next(), meta);
         // No registry: drop its reference at once.
         drop(task);
         if let Err((notified, err)) = self.push(notified) {

@@ -8,6 +8,7 @@
 //! snapshot across workers or counters.
 
 use crate::sync::{AtomicU64, Ordering};
+use crate::task::TaskId;
 
 /// Per-worker counters.
 #[derive(Default)]
@@ -26,6 +27,9 @@ pub(crate) struct WorkerMetrics {
     /// `num_alive_tasks` subtracts `batched - released` (see
     /// `multi_thread::Shared::num_alive_tasks`).
     pub(crate) released: AtomicU64,
+    /// The id of the task this worker is polling (0: none); see
+    /// [`WorkerMetrics::poll_started`].
+    polling: AtomicU64,
 }
 
 impl WorkerMetrics {
@@ -39,5 +43,30 @@ impl WorkerMetrics {
     #[inline]
     pub(crate) fn get(counter: &AtomicU64) -> u64 {
         counter.load(Ordering::Relaxed)
+    }
+
+    /// Notes that this worker starts polling `task`: one relaxed store.
+    /// Only the owning worker calls this, right before `Notified::run`.
+    /// Dumps read it to say which worker runs a task ("running on worker
+    /// N"). The exec branch (issue 12) keeps a time stamp here for its LIFO
+    /// rescue; the two stamps are meant to become one.
+    #[inline]
+    pub(crate) fn poll_started(&self, task: TaskId) {
+        self.polling.store(task.as_u64(), Ordering::Relaxed);
+    }
+
+    /// Notes that the poll begun by [`Self::poll_started`] returned.
+    #[inline]
+    pub(crate) fn poll_finished(&self) {
+        self.polling.store(0, Ordering::Relaxed);
+    }
+
+    /// The id of the task this worker is polling now, if any (a relaxed
+    /// read: the poll may have ended since).
+    pub(crate) fn polling(&self) -> Option<u64> {
+        match self.polling.load(Ordering::Relaxed) {
+            0 => None,
+            id => Some(id),
+        }
     }
 }

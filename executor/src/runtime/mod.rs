@@ -31,12 +31,14 @@ mod builder;
 pub mod context;
 #[cfg(feature = "criterion")]
 mod criterion;
+mod dump;
 mod handle;
 mod metrics;
 mod worker_exits;
 
 pub use builder::{Builder, DriverFactory, NoDriver};
 pub use context::EnterGuard;
+pub use dump::{Dump, TaskInfo, TaskState};
 pub use handle::{Handle, TryCurrentError};
 pub use metrics::RuntimeMetrics;
 
@@ -222,6 +224,7 @@ impl<D> Runtime<D> {
     /// let h = rt.spawn_blocking(|| 2 + 2);
     /// assert_eq!(rt.block_on(h).unwrap(), 4);
     /// ```
+    #[track_caller]
     pub fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
     where
         F: FnOnce() -> R + Send + 'static,
@@ -246,6 +249,17 @@ impl<D> Runtime<D> {
     /// ```
     pub fn enter(&self) -> EnterGuard<'_> {
         self.handle.enter()
+    }
+
+    /// A snapshot of every live task (see [`Handle::dump`]).
+    ///
+    /// ```
+    /// let rt = spindle_executor::Runtime::new().unwrap();
+    /// let _j = rt.spawn(std::future::pending::<()>());
+    /// assert_eq!(rt.dump().len(), 1);
+    /// ```
+    pub fn dump(&self) -> Dump {
+        self.handle.dump()
     }
 
     /// Counters and gauges of this runtime.

@@ -24,13 +24,14 @@ use crate::park::{Park, Parker, ThreadWaker, Unpark};
 use crate::queue::Injector;
 use crate::scheduler::{on_scheduler, ThreadCx};
 use crate::sync::{fence, Arc, AtomicBool, Mutex, Ordering};
+use crate::task::meta::Meta;
 use crate::task::registry::Registry;
 use crate::task::{Header, JoinHandle, Notified, Schedule, TaskId};
 use crate::worker_metrics::WorkerMetrics;
 
 pub(crate) struct Shared {
     injector: Injector,
-    registry: Registry,
+    pub(crate) registry: Registry,
     core: Mutex<Option<Box<Core>>>,
     /// Wakes whoever holds the core (the driver's or the parker's unpark).
     unpark: StdArc<dyn Unpark>,
@@ -73,12 +74,12 @@ impl Shared {
     }
 
     #[track_caller]
-    pub(crate) fn spawn<F>(this: &Arc<Self>, future: F, id: TaskId) -> JoinHandle<F::Output>
+    pub(crate) fn spawn<F>(this: &Arc<Self>, future: F, id: TaskId, meta: Meta) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (notified, join) = this.registry.bind(future, this.clone(), id);
+        let (notified, join) = this.registry.bind(future, this.clone(), id, meta);
         if let Some(notified) = notified {
             this.schedule(notified);
         }
@@ -263,7 +264,9 @@ impl CoreGuard<'_> {
                 match task {
                     Some(task) => {
                         WorkerMetrics::add(&shared.metrics.polls, 1);
+                        shared.metrics.poll_started(task.id());
                         task.run();
+                        shared.metrics.poll_finished();
                     }
                     None => {
                         ran_all = false;

@@ -181,7 +181,13 @@ where
     // SAFETY: the cell outlives the poll (we hold a reference).
     let waker = ManuallyDrop::new(unsafe { waker::borrowed(ptr) });
     let mut cx = Context::from_waker(&waker);
+    let _current = super::current::enter(harness.header().id);
+    let stats = harness.header().meta.stats();
+    let started = stats.map(|s| s.start());
     let (polled, self_woken) = waker::polling(ptr, || crate::coop::with_budget(|| harness.poll_future(&mut cx)));
+    if let (Some(stats), Some(started)) = (stats, started) {
+        stats.finish(started);
+    }
     match polled {
         Poll::Ready(output) => {
             harness.store_output(output);

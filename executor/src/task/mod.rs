@@ -31,6 +31,9 @@
 //! | `waker.rs` | the wake entry points and the cell's `Waker` |
 //! | `join.rs` | `JoinHandle`, `AbortHandle` |
 //! | `registry.rs` | the registry of live tasks and the workers' release batches |
+//! | `meta.rs` | the spawn site and name block in the header |
+//! | `builder.rs` | `task::Builder`: named tasks |
+//! | `current.rs` | `task::id()` / `try_id()`: the id of the task being polled |
 //!
 //! # Fields and who may touch them
 //!
@@ -49,10 +52,13 @@
 //! from dropping the future (on completion or cancellation). A panic from
 //! dropping an output nobody reads is swallowed. The worker never unwinds.
 
+mod builder;
+mod current;
 mod error;
 mod harness;
 mod id;
 mod join;
+pub(crate) mod meta;
 mod raw;
 pub(crate) mod registry;
 mod spawn;
@@ -60,6 +66,8 @@ pub(crate) mod state;
 mod waker;
 mod yield_now;
 
+pub use builder::Builder;
+pub use current::{id, try_id};
 pub use error::JoinError;
 pub use id::Id;
 pub use join::{AbortHandle, JoinHandle};
@@ -100,14 +108,19 @@ pub(crate) trait Schedule: Send + Sync + 'static {
 
 /// Creates a task: the registry's handle, the first `Notified`, and the
 /// `JoinHandle`.
-pub(crate) fn new_task<F, S>(future: F, scheduler: S, id: TaskId) -> (Task, Notified, JoinHandle<F::Output>)
+pub(crate) fn new_task<F, S>(
+    future: F,
+    scheduler: S,
+    id: TaskId,
+    meta: meta::Meta,
+) -> (Task, Notified, JoinHandle<F::Output>)
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
     S: Schedule,
 {
     // The three initial references: one for each handle made here.
-    let raw = RawTask::new(future, scheduler, id);
+    let raw = RawTask::new(future, scheduler, id, meta);
     (Task(raw), Notified(raw), JoinHandle::from_raw(raw))
 }
 
