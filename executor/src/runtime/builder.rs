@@ -44,6 +44,7 @@ pub struct Builder<D = NoDriver> {
     thread_keep_alive: Duration,
     lifo_enabled: bool,
     rng_seed: Option<u64>,
+    watchdog: super::watchdog::Settings,
     /// A driver installed by [`Builder::driver`], instead of `D`'s.
     driver: Option<MakeDriver>,
     _driver: PhantomData<fn() -> D>,
@@ -141,6 +142,7 @@ impl<D: DriverFactory> Builder<D> {
             thread_keep_alive: DEFAULT_THREAD_KEEP_ALIVE,
             lifo_enabled: true,
             rng_seed: None,
+            watchdog: super::watchdog::Settings::default(),
             driver: None,
             _driver: PhantomData,
         }
@@ -267,6 +269,71 @@ impl<D: DriverFactory> Builder<D> {
         self
     }
 
+    /// Turns on the blocked-poll watchdog with this threshold (on by
+    /// default, at [`DEFAULT_WATCHDOG_THRESHOLD`](crate::runtime::DEFAULT_WATCHDOG_THRESHOLD)):
+    /// a poll that runs longer is reported (see
+    /// [`on_blocked_poll`](Self::on_blocked_poll)). Costs no CPU while the
+    /// runtime is idle and one wake-up per `threshold / 2` while it is busy.
+    ///
+    /// # Panics
+    /// If `threshold` is zero.
+    ///
+    /// ```
+    /// let rt = spindle_executor::Builder::new_multi_thread()
+    ///     .watchdog(std::time::Duration::from_millis(250))
+    ///     .build()
+    ///     .unwrap();
+    /// # drop(rt);
+    /// ```
+    pub fn watchdog(&mut self, threshold: Duration) -> &mut Builder<D> {
+        assert!(!threshold.is_zero(), "the watchdog threshold must be more than zero");
+        self.watchdog.threshold = Some(threshold);
+        self
+    }
+
+    /// Turns the watchdog off (no watchdog thread).
+    ///
+    /// ```
+    /// let rt = spindle_executor::Builder::new_multi_thread().disable_watchdog().build().unwrap();
+    /// # drop(rt);
+    /// ```
+    pub fn disable_watchdog(&mut self) -> &mut Builder<D> {
+        self.watchdog.threshold = None;
+        self
+    }
+
+    /// Where the watchdog's reports go: `f` gets each
+    /// [`BlockedPoll`](crate::runtime::BlockedPoll), once while the poll is
+    /// stuck and once when it returns. It runs on the watchdog's thread; a
+    /// panic in it is swallowed. Without it, reports go to the
+    /// [`diagnostics`](crate::diagnostics) seam (or stderr, with
+    /// [`watchdog_to_stderr`](Self::watchdog_to_stderr)).
+    ///
+    /// ```
+    /// let rt = spindle_executor::Builder::new_multi_thread()
+    ///     .on_blocked_poll(|p| assert!(p.elapsed() >= std::time::Duration::from_millis(100)))
+    ///     .build()
+    ///     .unwrap();
+    /// # drop(rt);
+    /// ```
+    pub fn on_blocked_poll(&mut self, f: impl Fn(&super::BlockedPoll) + Send + Sync + 'static) -> &mut Builder<D> {
+        self.watchdog.callback = Some(Arc::new(f));
+        self
+    }
+
+    /// Prints the watchdog's reports to stderr when no
+    /// [`on_blocked_poll`](Self::on_blocked_poll) callback is set (opt-in:
+    /// by default nothing is printed).
+    ///
+    /// ```
+    /// let rt = spindle_executor::Builder::new_multi_thread().watchdog_to_stderr().build().unwrap();
+    /// # drop(rt);
+    /// ```
+    pub fn watchdog_to_stderr(&mut self) -> &mut Builder<D> {
+        self.watchdog.to_stderr = true;
+        self
+    }
+
     /// Builds the runtime, starting its worker threads.
     ///
     /// # Errors
@@ -309,6 +376,7 @@ impl<D: DriverFactory> Builder<D> {
             hooks,
             max_blocking: self.max_blocking_threads,
             keep_alive: self.thread_keep_alive,
+            watchdog: self.watchdog.clone(),
         })
     }
 }

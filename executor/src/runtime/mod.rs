@@ -34,6 +34,7 @@ mod criterion;
 mod dump;
 mod handle;
 mod metrics;
+mod watchdog;
 mod worker_exits;
 
 pub use builder::{Builder, DriverFactory, NoDriver};
@@ -41,6 +42,7 @@ pub use context::EnterGuard;
 pub use dump::{Dump, TaskInfo, TaskState};
 pub use handle::{Handle, TryCurrentError};
 pub use metrics::RuntimeMetrics;
+pub use watchdog::{BlockedPoll, DEFAULT_WATCHDOG_THRESHOLD};
 
 use std::fmt;
 use std::future::Future;
@@ -86,6 +88,8 @@ pub struct Runtime<D = NoDriver> {
     /// Counts finished workers, for a shutdown with a deadline.
     worker_exits: StdArc<WorkerExits>,
     shut_down: bool,
+    /// Stopped (by its drop) after the shutdown above.
+    watchdog: Option<watchdog::Watchdog>,
     _driver: PhantomData<fn() -> D>,
 }
 
@@ -104,6 +108,7 @@ pub(crate) struct Parts {
     pub(crate) hooks: ThreadHooks,
     pub(crate) max_blocking: usize,
     pub(crate) keep_alive: Duration,
+    pub(crate) watchdog: watchdog::Settings,
 }
 
 impl<D: DriverFactory> Runtime<D> {
@@ -120,7 +125,7 @@ impl<D> Runtime<D> {
     /// Starts the scheduler `parts` describe (the multi-thread workers'
     /// threads, or nothing for the current-thread flavor).
     pub(crate) fn start(parts: Parts) -> io::Result<Runtime<D>> {
-        let Parts { flavor, driver, drivers, config, hooks, max_blocking, keep_alive } = parts;
+        let Parts { flavor, driver, drivers, config, hooks, max_blocking, keep_alive, watchdog } = parts;
         let (scheduler, cores) = match flavor {
             Flavor::MultiThread { workers } => {
                 let (shared, cores) = multi_thread::Shared::new(workers, driver, config);
@@ -136,8 +141,11 @@ impl<D> Runtime<D> {
             workers: Vec::with_capacity(cores.len()),
             worker_exits: StdArc::new(WorkerExits::default()),
             shut_down: false,
+            watchdog: None,
             _driver: PhantomData,
         };
+        rt.watchdog = watchdog::Watchdog::start(&rt.handle, watchdog)
+            .map_err(|e| io::Error::new(e.kind(), format!("failed to start the watchdog thread: {e}")))?;
         let Scheduler::MultiThread(shared) = &rt.handle.inner.scheduler else { return Ok(rt) };
         let shared = shared.clone();
         for (index, core) in cores.into_iter().enumerate() {

@@ -247,6 +247,14 @@ impl Registry {
         }
     }
 
+    /// Calls `f` on the registered task with id `id`, if there is one,
+    /// under its shard's lock (a scan of that one shard: for rare look-ups
+    /// such as the watchdog's).
+    pub(crate) fn find<R>(&self, id: TaskId, f: impl FnOnce(RawTask) -> R) -> Option<R> {
+        let shard = self.shards[id.as_u64() as usize & self.mask].lock();
+        shard.slots.iter().flatten().find(|t| t.id() == id).map(|t| f(t.raw()))
+    }
+
     /// Number of live tasks.
     pub(crate) fn len(&self) -> usize {
         self.shards.iter().map(|s| s.lock().len).sum()
