@@ -236,11 +236,13 @@ impl BlockingPool {
 
     /// Stops the pool: queued tasks are cancelled, idle threads exit, and
     /// running closures are waited for up to `timeout` (`None`: no limit).
-    pub(crate) fn shutdown(&self, timeout: Option<Duration>) {
+    /// Returns the number of threads left detached, still running a
+    /// closure at the deadline.
+    pub(crate) fn shutdown(&self, timeout: Option<Duration>) -> usize {
         let (threads, last) = {
             let mut state = self.inner.state.lock();
             if state.shutdown {
-                return;
+                return 0;
             }
             state.shutdown = true;
             self.inner.condvar.notify_all();
@@ -248,6 +250,7 @@ impl BlockingPool {
         };
         let current = std::thread::current().id();
         let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
+        let mut detached = 0;
         for handle in threads.into_iter().map(|(_, h)| h).chain(last) {
             if handle.thread().id() == current {
                 continue;
@@ -264,6 +267,8 @@ impl BlockingPool {
                     }
                     if handle.is_finished() {
                         let _ = handle.join();
+                    } else {
+                        detached += 1;
                     }
                 }
             }
@@ -271,6 +276,7 @@ impl BlockingPool {
         // Anything queued after the threads left.
         let queued: Vec<Notified> = self.inner.state.lock().queue.drain(..).collect();
         queued.into_iter().for_each(notified_shutdown);
+        detached
     }
 
     pub(crate) fn num_threads(&self) -> usize {

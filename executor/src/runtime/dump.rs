@@ -261,8 +261,8 @@ fn opt_duration(d: Option<Duration>) -> String {
     d.map_or_else(|| "-".to_owned(), |d| format!("{d:.1?}"))
 }
 
-/// Writes `tasks` grouped by spawn site.
-fn write_grouped(f: &mut fmt::Formatter<'_>, tasks: &[TaskInfo]) -> fmt::Result {
+/// Writes `tasks` grouped by spawn site (shared with `ShutdownReport`).
+pub(crate) fn write_grouped(f: &mut fmt::Formatter<'_>, tasks: &[TaskInfo]) -> fmt::Result {
     let mut sites: BTreeMap<(&str, u32, u32), Vec<&TaskInfo>> = BTreeMap::new();
     for t in tasks {
         sites.entry((t.location.file(), t.location.line(), t.location.column())).or_default().push(t);

@@ -34,6 +34,7 @@ mod criterion;
 mod dump;
 mod handle;
 mod metrics;
+mod report;
 mod watchdog;
 mod worker_exits;
 
@@ -42,6 +43,7 @@ pub use context::EnterGuard;
 pub use dump::{Dump, TaskInfo, TaskState};
 pub use handle::{Handle, TryCurrentError};
 pub use metrics::RuntimeMetrics;
+pub use report::ShutdownReport;
 pub use watchdog::{BlockedPoll, DEFAULT_WATCHDOG_THRESHOLD};
 
 use std::fmt;
@@ -279,17 +281,19 @@ impl<D> Runtime<D> {
     /// (one may be stuck in a long poll) and then for blocking threads that
     /// are still running a closure; whatever has not finished by then is
     /// left detached. The tasks are cancelled all the same: a task being
-    /// polled by a stuck worker is dropped when that poll returns.
+    /// polled by a stuck worker is dropped when that poll returns. The
+    /// [`ShutdownReport`] says what did not finish in time.
     ///
     /// ```
     /// let rt = spindle_executor::Runtime::new().unwrap();
     /// rt.spawn_blocking(|| std::thread::sleep(std::time::Duration::from_secs(2)));
     /// let start = std::time::Instant::now();
-    /// rt.shutdown_timeout(std::time::Duration::from_millis(50));
+    /// let report = rt.shutdown_timeout(std::time::Duration::from_millis(50));
     /// assert!(start.elapsed() < std::time::Duration::from_secs(2));
+    /// assert_eq!(report.blocking_still_running(), 1);
     /// ```
-    pub fn shutdown_timeout(mut self, timeout: Duration) {
-        self.shutdown(Some(timeout));
+    pub fn shutdown_timeout(mut self, timeout: Duration) -> ShutdownReport {
+        self.shutdown(Some(timeout))
     }
 
     /// Shuts down without waiting for blocking threads or for a worker
@@ -298,16 +302,22 @@ impl<D> Runtime<D> {
         self.shutdown_timeout(Duration::ZERO);
     }
 
-    fn shutdown(&mut self, timeout: Option<Duration>) {
+    fn shutdown(&mut self, timeout: Option<Duration>) -> ShutdownReport {
+        let started = Instant::now();
         if std::mem::replace(&mut self.shut_down, true) {
-            return;
+            return ShutdownReport::default();
         }
         let deadline = timeout.map(|t| Instant::now().checked_add(t).unwrap_or_else(far_future));
         let handle = self.handle.clone();
+        let mut unfinished = Vec::new();
         match &handle.inner.scheduler {
             Scheduler::MultiThread(shared) => {
                 shared.begin_shutdown();
-                self.join_workers(deadline);
+                if !self.join_workers(deadline) {
+                    // A worker is stuck in a poll: its task will not stop
+                    // in time. Read before the registry is emptied.
+                    unfinished = ShutdownReport::running(&handle);
+                }
                 // Task destructors run here; let them see the runtime.
                 let _enter = context::enter(handle.clone());
                 shared.finish_shutdown();
@@ -318,7 +328,8 @@ impl<D> Runtime<D> {
             }
         }
         let blocking_timeout = deadline.map(|d| d.saturating_duration_since(Instant::now()));
-        handle.inner.blocking.shutdown(blocking_timeout);
+        let blocking = handle.inner.blocking.shutdown(blocking_timeout);
+        ShutdownReport::new(unfinished, blocking, started.elapsed())
     }
 
     /// Joins the workers (but not the calling thread, if it is one), or with
@@ -327,7 +338,7 @@ impl<D> Runtime<D> {
     /// shutdown flag when its poll returns, and exits; everything the rest of
     /// the shutdown touches tolerates it running meanwhile (see
     /// `multi_thread`'s shutdown notes).
-    fn join_workers(&mut self, deadline: Option<Instant>) {
+    fn join_workers(&mut self, deadline: Option<Instant>) -> bool {
         let current = std::thread::current().id();
         let workers: Vec<_> = self.workers.drain(..).filter(|w| w.thread().id() != current).collect();
         let all_exited = match deadline {
@@ -339,6 +350,7 @@ impl<D> Runtime<D> {
                 let _ = worker.join();
             }
         }
+        all_exited
     }
 }
 
