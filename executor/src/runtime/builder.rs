@@ -45,6 +45,7 @@ pub struct Builder<D = NoDriver> {
     lifo_enabled: bool,
     rng_seed: Option<u64>,
     watchdog: super::watchdog::Settings,
+    task_hooks: crate::task::hooks::TaskHooks,
     /// A driver installed by [`Builder::driver`], instead of `D`'s.
     driver: Option<MakeDriver>,
     _driver: PhantomData<fn() -> D>,
@@ -143,6 +144,7 @@ impl<D: DriverFactory> Builder<D> {
             lifo_enabled: true,
             rng_seed: None,
             watchdog: super::watchdog::Settings::default(),
+            task_hooks: Default::default(),
             driver: None,
             _driver: PhantomData,
         }
@@ -334,6 +336,46 @@ impl<D: DriverFactory> Builder<D> {
         self
     }
 
+    /// Runs `f` for every task spawned on the runtime (on the spawning
+    /// thread, before the task is first queued; not for blocking closures).
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// static SPAWNED: AtomicUsize = AtomicUsize::new(0);
+    /// let rt = spindle_executor::Builder::new_multi_thread()
+    ///     .on_task_spawn(|_| { SPAWNED.fetch_add(1, Ordering::SeqCst); })
+    ///     .build()
+    ///     .unwrap();
+    /// rt.block_on(rt.spawn(async {})).unwrap();
+    /// assert_eq!(SPAWNED.load(Ordering::SeqCst), 1);
+    /// ```
+    pub fn on_task_spawn(&mut self, f: impl Fn(&crate::task::TaskMeta<'_>) + Send + Sync + 'static) -> &mut Builder<D> {
+        self.task_hooks.on_spawn = Some(Arc::new(f));
+        self
+    }
+
+    /// Runs `f` once for every task of the runtime that completes, panics
+    /// or is cancelled (on the thread that finishes it, after its future
+    /// was dropped).
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// static DONE: AtomicUsize = AtomicUsize::new(0);
+    /// let rt = spindle_executor::Builder::new_multi_thread()
+    ///     .on_task_terminate(|_| { DONE.fetch_add(1, Ordering::SeqCst); })
+    ///     .build()
+    ///     .unwrap();
+    /// rt.block_on(rt.spawn(async {})).unwrap();
+    /// assert_eq!(DONE.load(Ordering::SeqCst), 1);
+    /// ```
+    pub fn on_task_terminate(
+        &mut self,
+        f: impl Fn(&crate::task::TaskMeta<'_>) + Send + Sync + 'static,
+    ) -> &mut Builder<D> {
+        self.task_hooks.on_terminate = Some(Arc::new(f));
+        self
+    }
+
     /// Builds the runtime, starting its worker threads.
     ///
     /// # Errors
@@ -360,6 +402,7 @@ impl<D: DriverFactory> Builder<D> {
             global_queue_interval: self.global_queue_interval,
             event_interval: self.event_interval,
             lifo_enabled: self.lifo_enabled,
+            task_hooks: (!self.task_hooks.is_empty()).then(|| Arc::new(self.task_hooks.clone())),
             ..Config::with_seed(self.rng_seed.unwrap_or_else(crate::rng::random_seed))
         };
         let hooks = ThreadHooks {

@@ -38,7 +38,7 @@ pub(crate) struct Shared {
     /// `block_on` callers waiting for the core.
     waiting: Mutex<Vec<StdArc<dyn Unpark>>>,
     shutdown: AtomicBool,
-    config: Config,
+    pub(crate) config: Config,
     metrics: WorkerMetrics,
 }
 
@@ -328,5 +328,9 @@ impl Schedule for Arc<Shared> {
     unsafe fn release(&self, task: NonNull<Header>) -> bool {
         // SAFETY: our caller's contract is the registry's.
         unsafe { self.registry.release(task) }
+    }
+
+    fn hooks(&self) -> Option<&crate::task::hooks::TaskHooks> {
+        self.config.task_hooks.as_deref()
     }
 }

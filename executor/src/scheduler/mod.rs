@@ -36,6 +36,13 @@ impl Scheduler {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
+        let hooks = match self {
+            Scheduler::MultiThread(shared) => &shared.config.task_hooks,
+            Scheduler::CurrentThread(shared) => &shared.config.task_hooks,
+        };
+        if let Some(hooks) = hooks {
+            hooks.spawned(id, &meta);
+        }
         match self {
             Scheduler::MultiThread(shared) => multi_thread::Shared::spawn(shared, future, id, meta),
             Scheduler::CurrentThread(shared) => current_thread::Shared::spawn(shared, future, id, meta),

@@ -127,6 +127,9 @@ where
     /// the registry's reference later); release `held` references (the
     /// runner's own, plus the registry's if it came back here).
     fn complete(self, held: usize) {
+        if let Some(hooks) = self.cell().scheduler.hooks() {
+            hooks.terminated(self.header().id, &self.header().meta);
+        }
         let snapshot = self.state().transition_to_complete();
         if !snapshot.is_join_interested() || mutant(Mutant::CompleteIgnoresJoinInterest) {
             // Nobody will read the output: drop it here. A panicking drop is

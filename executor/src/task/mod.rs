@@ -33,6 +33,7 @@
 //! | `registry.rs` | the registry of live tasks and the workers' release batches |
 //! | `meta.rs` | the spawn site and name block in the header |
 //! | `builder.rs` | `task::Builder`: named tasks |
+//! | `hooks.rs` | `TaskMeta` and the spawn/terminate hooks |
 //! | `current.rs` | `task::id()` / `try_id()`: the id of the task being polled |
 //!
 //! # Fields and who may touch them
@@ -56,6 +57,7 @@ mod builder;
 mod current;
 mod error;
 mod harness;
+pub(crate) mod hooks;
 mod id;
 mod join;
 pub(crate) mod meta;
@@ -69,6 +71,7 @@ mod yield_now;
 pub use builder::Builder;
 pub use current::{id, try_id};
 pub use error::JoinError;
+pub use hooks::TaskMeta;
 pub use id::Id;
 pub use join::{AbortHandle, JoinHandle};
 pub use spawn::{spawn, spawn_blocking};
@@ -104,6 +107,12 @@ pub(crate) trait Schedule: Send + Sync + 'static {
     /// harness's `complete`, once per task), and the caller holds a
     /// reference to it for the whole call.
     unsafe fn release(&self, task: NonNull<Header>) -> bool;
+
+    /// The runtime's task hooks, if it has any (the harness runs
+    /// `on_task_terminate` through them).
+    fn hooks(&self) -> Option<&hooks::TaskHooks> {
+        None
+    }
 }
 
 /// Creates a task: the registry's handle, the first `Notified`, and the

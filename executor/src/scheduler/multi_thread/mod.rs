@@ -340,4 +340,8 @@ impl Schedule for Arc<Shared> {
         // SAFETY: our caller's contract is the registry's.
         unsafe { self.registry.release(task) }
     }
+
+    fn hooks(&self) -> Option<&crate::task::hooks::TaskHooks> {
+        self.config.task_hooks.as_deref()
+    }
 }
