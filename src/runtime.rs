@@ -23,7 +23,9 @@ use spindle_reactor::IoDriver;
 use spindle_timer::TimerDriver;
 
 pub use crate::per_core::{CoreContext, CorePanic, PerCore};
-pub use spindle_executor::runtime::{Dump, TaskInfo, TaskState};
+pub use spindle_executor::runtime::{
+    BlockedPoll, Dump, ShutdownReport, TaskInfo, TaskState, DEFAULT_WATCHDOG_THRESHOLD,
+};
 pub use spindle_executor::{EnterGuard, Handle, RuntimeMetrics, TryCurrentError};
 
 /// Configures a [`Runtime`]; tokio's names. The executor's builder with

@@ -165,7 +165,7 @@ impl LoomRuntime {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        Shared::spawn(&self.shared, future, TaskId::next())
+        Shared::spawn(&self.shared, future, TaskId::next(), Meta::caller())
     }
 
     /// `(searching, unparked)` workers.

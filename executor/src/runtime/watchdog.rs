@@ -10,9 +10,10 @@
 //! watchdog reads each worker's `(polls, task)` pair: a pair that has not
 //! changed since its previous look, with a task in it, is one poll still
 //! running; the poll began after the look before the one that first saw
-//! it. So the elapsed times reported are lower bounds, late by at most
-//! `threshold / 2`, and a poll is reported after between `threshold` and
-//! `1.5 × threshold`. No clock is read on the poll path (Go's sysmon
+//! it. Its start is taken as the middle of that interval, so the elapsed
+//! times reported are within `threshold / 4` of the truth, and a poll is
+//! reported after between `0.75 × threshold` and `1.25 × threshold` (the
+//! finishing report comes up to `threshold / 2` after it returned). No clock is read on the poll path (Go's sysmon
 //! watches its `schedtick` the same way; the exec branch's LIFO rescue
 //! does too).
 //!
@@ -116,8 +117,8 @@ impl BlockedPoll {
         self.location.unwrap_or_else(Location::caller)
     }
 
-    /// How long the poll has run (a lower bound, late by at most half the
-    /// threshold); with [`is_finished`](Self::is_finished), its total.
+    /// How long the poll has run (to within a quarter of the threshold);
+    /// with [`is_finished`](Self::is_finished), its total.
     pub fn elapsed(&self) -> Duration {
         self.elapsed
     }
@@ -258,7 +259,9 @@ fn run(handle: &Handle, shared: &Shared, threshold: Duration, settings: &Setting
                 let elapsed = seen.since.map_or(Duration::ZERO, |s| now - s);
                 report(settings, BlockedPoll::new(w, seen.task, meta, elapsed, true));
             }
-            *seen = Seen { polls, task, since: task.map(|_| now), reported: None };
+            // The poll began between the previous look and this one: take
+            // the middle as its start.
+            *seen = Seen { polls, task, since: task.map(|_| now.checked_sub(tick / 2).unwrap_or(now)), reported: None };
         }
         quiet_looks = if quiet { quiet_looks + 1 } else { 0 };
         let set_asleep =
