@@ -53,3 +53,36 @@ fn once_per_task() {
         assert_eq!(counts.values().filter(|e| e.2.as_deref() == Some("named")).count(), 1);
     }
 }
+
+#[test]
+fn park_and_unpark() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    for multi in [true, false] {
+        let parks = Arc::new(AtomicUsize::new(0));
+        let unparks = Arc::new(AtomicUsize::new(0));
+        let (p, u) = (parks.clone(), unparks.clone());
+        let mut builder = if multi { Builder::new_multi_thread() } else { Builder::new_current_thread() };
+        if multi {
+            builder.worker_threads(1);
+        }
+        let rt = builder
+            .on_thread_park(move || {
+                p.fetch_add(1, Ordering::SeqCst);
+            })
+            .on_thread_unpark(move || {
+                u.fetch_add(1, Ordering::SeqCst);
+            })
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            for _ in 0..3 {
+                spindle_executor::spawn_blocking(|| std::thread::sleep(std::time::Duration::from_millis(20)))
+                    .await
+                    .unwrap();
+            }
+        });
+        drop(rt);
+        let (p, u) = (parks.load(Ordering::SeqCst), unparks.load(Ordering::SeqCst));
+        assert!(p >= 1 && u >= 1 && u <= p, "multi = {multi}: parks {p}, unparks {u}");
+    }
+}

@@ -376,6 +376,44 @@ impl<D: DriverFactory> Builder<D> {
         self
     }
 
+    /// Runs `f` on a worker thread each time it is about to sleep for lack
+    /// of work (tokio's name); a panic in `f` is swallowed.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// static PARKS: AtomicUsize = AtomicUsize::new(0);
+    /// let rt = spindle_executor::Builder::new_multi_thread()
+    ///     .worker_threads(1)
+    ///     .on_thread_park(|| { PARKS.fetch_add(1, Ordering::SeqCst); })
+    ///     .build()
+    ///     .unwrap();
+    /// std::thread::sleep(std::time::Duration::from_millis(50));
+    /// assert!(PARKS.load(Ordering::SeqCst) >= 1);
+    /// ```
+    pub fn on_thread_park(&mut self, f: impl Fn() + Send + Sync + 'static) -> &mut Builder<D> {
+        self.task_hooks.on_park = Some(Arc::new(f));
+        self
+    }
+
+    /// Runs `f` on a worker thread each time it wakes from such a sleep.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// static UNPARKS: AtomicUsize = AtomicUsize::new(0);
+    /// let rt = spindle_executor::Builder::new_multi_thread()
+    ///     .worker_threads(1)
+    ///     .on_thread_unpark(|| { UNPARKS.fetch_add(1, Ordering::SeqCst); })
+    ///     .build()
+    ///     .unwrap();
+    /// std::thread::sleep(std::time::Duration::from_millis(50));
+    /// rt.block_on(rt.spawn(async {})).unwrap();
+    /// assert!(UNPARKS.load(Ordering::SeqCst) >= 1);
+    /// ```
+    pub fn on_thread_unpark(&mut self, f: impl Fn() + Send + Sync + 'static) -> &mut Builder<D> {
+        self.task_hooks.on_unpark = Some(Arc::new(f));
+        self
+    }
+
     /// Builds the runtime, starting its worker threads.
     ///
     /// # Errors

@@ -279,7 +279,10 @@ impl CoreGuard<'_> {
                 // Nothing to do: sleep until a wake, an event or a timer.
                 WorkerMetrics::add(&shared.metrics.busy_nanos, busy_since.elapsed().as_nanos() as u64);
                 WorkerMetrics::add(&shared.metrics.parks, 1);
+                let hooks = shared.config.task_hooks.as_deref();
+                hooks.inspect(|h| h.parking());
                 park.park(None);
+                hooks.inspect(|h| h.unparked());
                 busy_since = Instant::now();
             } else {
                 // Busy: let the driver dispatch events without blocking.

@@ -7,7 +7,7 @@
 //! right after its future was dropped and before its `JoinHandle` is told.
 //! Each runs once per task of a scheduler (blocking closures are not
 //! included). A panic in a hook is caught and dropped: it must not unwind
-//! a worker or a spawner.
+//! a worker or a spawner. The thread park hooks live here too.
 
 use std::fmt;
 use std::panic::{self, AssertUnwindSafe, Location};
@@ -77,11 +77,30 @@ pub(crate) type TaskCallback = Arc<dyn Fn(&TaskMeta<'_>) + Send + Sync>;
 pub(crate) struct TaskHooks {
     pub(crate) on_spawn: Option<TaskCallback>,
     pub(crate) on_terminate: Option<TaskCallback>,
+    /// `on_thread_park` / `on_thread_unpark`: around a worker's sleep (kept
+    /// here, with the task hooks, because the schedulers reach these through
+    /// their `Config`).
+    pub(crate) on_park: Option<Arc<dyn Fn() + Send + Sync>>,
+    pub(crate) on_unpark: Option<Arc<dyn Fn() + Send + Sync>>,
 }
 
 impl TaskHooks {
     pub(crate) fn is_empty(&self) -> bool {
-        self.on_spawn.is_none() && self.on_terminate.is_none()
+        self.on_spawn.is_none() && self.on_terminate.is_none() && self.on_park.is_none() && self.on_unpark.is_none()
+    }
+
+    /// A worker is about to sleep.
+    pub(crate) fn parking(&self) {
+        if let Some(f) = &self.on_park {
+            let _ = panic::catch_unwind(AssertUnwindSafe(|| f()));
+        }
+    }
+
+    /// A worker woke up.
+    pub(crate) fn unparked(&self) {
+        if let Some(f) = &self.on_unpark {
+            let _ = panic::catch_unwind(AssertUnwindSafe(|| f()));
+        }
     }
 
     pub(crate) fn spawned(&self, id: Id, meta: &Meta) {
@@ -102,6 +121,8 @@ impl fmt::Debug for TaskHooks {
         f.debug_struct("TaskHooks")
             .field("on_spawn", &self.on_spawn.is_some())
             .field("on_terminate", &self.on_terminate.is_some())
+            .field("on_park", &self.on_park.is_some())
+            .field("on_unpark", &self.on_unpark.is_some())
             .finish()
     }
 }

@@ -350,7 +350,10 @@ impl Worker<'_> {
             let monitor = self.become_monitor();
             let timeout = monitor.then_some(LIFO_STEAL_AFTER);
             *self.cx.core.borrow_mut() = Some(core);
+            let hooks = shared.config.task_hooks.as_deref();
+            hooks.inspect(|h| h.parking());
             parker.park(timeout);
+            hooks.inspect(|h| h.unparked());
             core = self.cx.core.borrow_mut().take().expect("worker core is back after parking");
             if monitor {
                 shared.monitor.store(false, Ordering::Release);
