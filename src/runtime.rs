@@ -24,7 +24,7 @@ use spindle_timer::TimerDriver;
 
 pub use crate::per_core::{CoreContext, CorePanic, PerCore};
 pub use spindle_executor::runtime::{
-    BlockedPoll, Dump, ShutdownReport, TaskInfo, TaskState, DEFAULT_WATCHDOG_THRESHOLD,
+    BlockedPoll, Dump, ShutdownReport, TaskInfo, TaskState, UnhandledPanic, DEFAULT_WATCHDOG_THRESHOLD,
 };
 pub use spindle_executor::{EnterGuard, Handle, RuntimeMetrics, TryCurrentError};
 

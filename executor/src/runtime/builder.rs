@@ -382,7 +382,7 @@ impl<D: DriverFactory> Builder<D> {
     /// ```
     /// use std::sync::atomic::{AtomicUsize, Ordering};
     /// static PARKS: AtomicUsize = AtomicUsize::new(0);
-    /// let rt = spindle_executor::Builder::new_multi_thread()
+    /// let _rt = spindle_executor::Builder::new_multi_thread()
     ///     .worker_threads(1)
     ///     .on_thread_park(|| { PARKS.fetch_add(1, Ordering::SeqCst); })
     ///     .build()
@@ -411,6 +411,24 @@ impl<D: DriverFactory> Builder<D> {
     /// ```
     pub fn on_thread_unpark(&mut self, f: impl Fn() + Send + Sync + 'static) -> &mut Builder<D> {
         self.task_hooks.on_unpark = Some(Arc::new(f));
+        self
+    }
+
+    /// What a panic in a task whose `JoinHandle` was dropped does (default
+    /// [`UnhandledPanic::Ignore`](crate::runtime::UnhandledPanic::Ignore)).
+    ///
+    /// ```
+    /// use spindle_executor::runtime::UnhandledPanic;
+    /// let rt = spindle_executor::Builder::new_current_thread()
+    ///     .unhandled_panic(UnhandledPanic::ShutdownRuntime)
+    ///     .build()
+    ///     .unwrap();
+    /// let idle = rt.spawn(std::future::pending::<()>());
+    /// drop(rt.spawn(async { panic!("unread") }));
+    /// assert!(rt.block_on(idle).unwrap_err().is_cancelled());
+    /// ```
+    pub fn unhandled_panic(&mut self, policy: crate::runtime::UnhandledPanic) -> &mut Builder<D> {
+        self.task_hooks.unhandled_panic = policy;
         self
     }
 

@@ -38,6 +38,7 @@ mod report;
 mod watchdog;
 mod worker_exits;
 
+pub use crate::task::UnhandledPanic;
 pub use builder::{Builder, DriverFactory, NoDriver};
 pub use context::EnterGuard;
 pub use dump::{Dump, TaskInfo, TaskState};

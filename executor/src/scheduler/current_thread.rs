@@ -336,4 +336,10 @@ impl Schedule for Arc<Shared> {
     fn hooks(&self) -> Option<&crate::task::hooks::TaskHooks> {
         self.config.task_hooks.as_deref()
     }
+
+    fn shutdown_on_unhandled_panic(&self) {
+        // Cancelled tasks' JoinHandles resolve, so `block_on` returns; the
+        // closed registry cancels later spawns.
+        self.registry.close_and_shutdown_all();
+    }
 }

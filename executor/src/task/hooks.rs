@@ -82,11 +82,42 @@ pub(crate) struct TaskHooks {
     /// their `Config`).
     pub(crate) on_park: Option<Arc<dyn Fn() + Send + Sync>>,
     pub(crate) on_unpark: Option<Arc<dyn Fn() + Send + Sync>>,
+    /// What a panic nobody will read does to the runtime.
+    pub(crate) unhandled_panic: UnhandledPanic,
+}
+
+/// What the runtime does when a task panics and its `JoinHandle` is gone
+/// (so nobody can read the panic): tokio's `UnhandledPanic`.
+///
+/// ```
+/// use spindle_executor::runtime::UnhandledPanic;
+/// let rt = spindle_executor::Builder::new_multi_thread()
+///     .unhandled_panic(UnhandledPanic::ShutdownRuntime)
+///     .build()
+///     .unwrap();
+/// let idle = rt.spawn(std::future::pending::<()>());
+/// drop(rt.spawn(async { panic!("nobody reads this") }));
+/// assert!(rt.block_on(idle).unwrap_err().is_cancelled());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum UnhandledPanic {
+    /// The panic is dropped; the runtime goes on (the default).
+    #[default]
+    Ignore,
+    /// The runtime shuts down: every task is cancelled (their
+    /// `JoinHandle`s resolve to cancelled), workers stop, and later spawns
+    /// give cancelled handles.
+    ShutdownRuntime,
 }
 
 impl TaskHooks {
     pub(crate) fn is_empty(&self) -> bool {
-        self.on_spawn.is_none() && self.on_terminate.is_none() && self.on_park.is_none() && self.on_unpark.is_none()
+        self.on_spawn.is_none()
+            && self.on_terminate.is_none()
+            && self.on_park.is_none()
+            && self.on_unpark.is_none()
+            && self.unhandled_panic == UnhandledPanic::Ignore
     }
 
     /// A worker is about to sleep.

@@ -71,7 +71,7 @@ mod yield_now;
 pub use builder::Builder;
 pub use current::{id, try_id};
 pub use error::JoinError;
-pub use hooks::TaskMeta;
+pub use hooks::{TaskMeta, UnhandledPanic};
 pub use id::Id;
 pub use join::{AbortHandle, JoinHandle};
 pub use spawn::{spawn, spawn_blocking};
@@ -113,6 +113,11 @@ pub(crate) trait Schedule: Send + Sync + 'static {
     fn hooks(&self) -> Option<&hooks::TaskHooks> {
         None
     }
+
+    /// `UnhandledPanic::ShutdownRuntime`: cancels every task and stops the
+    /// workers. Called by the harness while it completes the panicked task
+    /// (holding a reference to it). The default does nothing.
+    fn shutdown_on_unhandled_panic(&self) {}
 }
 
 /// Creates a task: the registry's handle, the first `Notified`, and the

@@ -344,4 +344,11 @@ impl Schedule for Arc<Shared> {
     fn hooks(&self) -> Option<&crate::task::hooks::TaskHooks> {
         self.config.task_hooks.as_deref()
     }
+
+    fn shutdown_on_unhandled_panic(&self) {
+        // The workers stop; every task is cancelled now (the rest of the
+        // shutdown runs when the `Runtime` is dropped).
+        self.begin_shutdown();
+        self.registry.close_and_shutdown_all();
+    }
 }
