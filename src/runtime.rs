@@ -24,6 +24,9 @@ use spindle_timer::TimerDriver;
 
 pub use crate::per_core::{CoreContext, CorePanic, PerCore};
 pub use spindle_executor::runtime::Id;
+pub use spindle_executor::runtime::{
+    BlockedPoll, Dump, ShutdownReport, TaskInfo, TaskState, UnhandledPanic, DEFAULT_WATCHDOG_THRESHOLD,
+};
 pub use spindle_executor::{EnterGuard, Handle, RuntimeFlavor, RuntimeMetrics, TryCurrentError};
 
 /// Configures a [`Runtime`]; tokio's names. The executor's builder with

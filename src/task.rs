@@ -8,7 +8,7 @@
 //! ```
 
 pub use spindle_executor::coop::{consume_budget, unconstrained, Unconstrained};
-pub use spindle_executor::task::{yield_now, AbortHandle, Id, JoinError, JoinHandle};
+pub use spindle_executor::task::{id, try_id, yield_now, AbortHandle, Builder, Id, JoinError, JoinHandle, TaskMeta};
 pub use spindle_executor::{spawn, spawn_blocking};
 
 pub use crate::join_set::JoinSet;

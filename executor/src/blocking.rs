@@ -25,6 +25,7 @@ use std::time::{Duration, Instant};
 use parking_lot::{Condvar, Mutex};
 
 use crate::config::ThreadHooks;
+use crate::task::meta::Meta;
 use crate::task::{self, Header, JoinHandle, Notified, Schedule, TaskId};
 
 #[derive(Clone)]
@@ -109,13 +110,13 @@ impl BlockingPool {
         }
     }
 
-    pub(crate) fn spawn<F, R>(&self, f: F) -> JoinHandle<R>
+    pub(crate) fn spawn<F, R>(&self, f: F, meta: Meta) -> JoinHandle<R>
     where
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
         let (task, notified, join) =
-            task::new_task(BlockingTask(Some(f)), BlockingSchedule(self.clone()), TaskId::next());
+            task::new_task(BlockingTask(Some(f)), BlockingSchedule(self.clone()), TaskId::next(), meta);
         // No registry: drop its reference at once.
         drop(task);
         if let Err((notified, err)) = self.push(notified) {
@@ -235,11 +236,13 @@ impl BlockingPool {
 
     /// Stops the pool: queued tasks are cancelled, idle threads exit, and
     /// running closures are waited for up to `timeout` (`None`: no limit).
-    pub(crate) fn shutdown(&self, timeout: Option<Duration>) {
+    /// Returns the number of threads left detached, still running a
+    /// closure at the deadline.
+    pub(crate) fn shutdown(&self, timeout: Option<Duration>) -> usize {
         let (threads, last) = {
             let mut state = self.inner.state.lock();
             if state.shutdown {
-                return;
+                return 0;
             }
             state.shutdown = true;
             self.inner.condvar.notify_all();
@@ -247,6 +250,7 @@ impl BlockingPool {
         };
         let current = std::thread::current().id();
         let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
+        let mut detached = 0;
         for handle in threads.into_iter().map(|(_, h)| h).chain(last) {
             if handle.thread().id() == current {
                 continue;
@@ -263,6 +267,8 @@ impl BlockingPool {
                     }
                     if handle.is_finished() {
                         let _ = handle.join();
+                    } else {
+                        detached += 1;
                     }
                 }
             }
@@ -270,6 +276,7 @@ impl BlockingPool {
         // Anything queued after the threads left.
         let queued: Vec<Notified> = self.inner.state.lock().queue.drain(..).collect();
         queued.into_iter().for_each(notified_shutdown);
+        detached
     }
 
     pub(crate) fn num_threads(&self) -> usize {

@@ -32,6 +32,8 @@ pub(crate) struct Config {
     /// model its timed wait.
     pub(crate) monitor: bool,
     pub(crate) seed: u64,
+    /// `on_task_spawn` / `on_task_terminate` (issue 15), `None` when unset.
+    pub(crate) task_hooks: Option<Arc<crate::task::hooks::TaskHooks>>,
 }
 
 impl Config {
@@ -43,6 +45,7 @@ impl Config {
             lifo_enabled: true,
             monitor: true,
             seed,
+            task_hooks: None,
         }
     }
 }

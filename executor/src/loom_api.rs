@@ -20,6 +20,7 @@ pub use crate::sync::{Mutant, Mutex, MutexGuard};
 use crate::config::Config;
 use crate::scheduler::multi_thread::{self, Shared};
 use crate::sync::{Arc, Ordering};
+use crate::task::meta::Meta;
 use crate::task::registry::Registry;
 use crate::task::{Header, JoinHandle, Notified, Schedule, TaskId};
 
@@ -61,7 +62,7 @@ impl TestScheduler {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (notified, join) = this.registry.bind(future, this.clone(), TaskId::next());
+        let (notified, join) = this.registry.bind(future, this.clone(), TaskId::next(), Meta::caller());
         if let Some(notified) = notified {
             this.queue.lock().push_back(notified);
         }
@@ -164,7 +165,7 @@ impl LoomRuntime {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        Shared::spawn(&self.shared, future, TaskId::next())
+        Shared::spawn(&self.shared, future, TaskId::next(), Meta::caller())
     }
 
     /// `(searching, unparked)` workers.

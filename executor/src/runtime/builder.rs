@@ -46,6 +46,8 @@ pub struct Builder<D = NoDriver> {
     rng_seed: Option<u64>,
     /// The runtime's name ([`Handle::name`](crate::Handle::name)).
     name: Option<String>,
+    watchdog: super::watchdog::Settings,
+    task_hooks: crate::task::hooks::TaskHooks,
     /// A driver installed by [`Builder::driver`], instead of `D`'s.
     driver: Option<MakeDriver>,
     _driver: PhantomData<fn() -> D>,
@@ -144,6 +146,8 @@ impl<D: DriverFactory> Builder<D> {
             lifo_enabled: true,
             rng_seed: None,
             name: None,
+            watchdog: super::watchdog::Settings::default(),
+            task_hooks: Default::default(),
             driver: None,
             _driver: PhantomData,
         }
@@ -317,6 +321,167 @@ impl<D: DriverFactory> Builder<D> {
         self
     }
 
+    /// Turns on the blocked-poll watchdog with this threshold (on by
+    /// default, at [`DEFAULT_WATCHDOG_THRESHOLD`](crate::runtime::DEFAULT_WATCHDOG_THRESHOLD)):
+    /// a poll that runs longer is reported (see
+    /// [`on_blocked_poll`](Self::on_blocked_poll)). Costs no CPU while the
+    /// runtime is idle and one wake-up per `threshold / 2` while it is busy.
+    ///
+    /// # Panics
+    /// If `threshold` is zero.
+    ///
+    /// ```
+    /// let rt = spindle_executor::Builder::new_multi_thread()
+    ///     .watchdog(std::time::Duration::from_millis(250))
+    ///     .build()
+    ///     .unwrap();
+    /// # drop(rt);
+    /// ```
+    pub fn watchdog(&mut self, threshold: Duration) -> &mut Builder<D> {
+        assert!(!threshold.is_zero(), "the watchdog threshold must be more than zero");
+        self.watchdog.threshold = Some(threshold);
+        self
+    }
+
+    /// Turns the watchdog off (no watchdog thread).
+    ///
+    /// ```
+    /// let rt = spindle_executor::Builder::new_multi_thread().disable_watchdog().build().unwrap();
+    /// # drop(rt);
+    /// ```
+    pub fn disable_watchdog(&mut self) -> &mut Builder<D> {
+        self.watchdog.threshold = None;
+        self
+    }
+
+    /// Where the watchdog's reports go: `f` gets each
+    /// [`BlockedPoll`](crate::runtime::BlockedPoll), once while the poll is
+    /// stuck and once when it returns. It runs on the watchdog's thread; a
+    /// panic in it is swallowed. Without it, reports go to the
+    /// [`diagnostics`](crate::diagnostics) seam (or stderr, with
+    /// [`watchdog_to_stderr`](Self::watchdog_to_stderr)).
+    ///
+    /// ```
+    /// let rt = spindle_executor::Builder::new_multi_thread()
+    ///     .on_blocked_poll(|p| assert!(p.elapsed() >= std::time::Duration::from_millis(100)))
+    ///     .build()
+    ///     .unwrap();
+    /// # drop(rt);
+    /// ```
+    pub fn on_blocked_poll(&mut self, f: impl Fn(&super::BlockedPoll) + Send + Sync + 'static) -> &mut Builder<D> {
+        self.watchdog.callback = Some(Arc::new(f));
+        self
+    }
+
+    /// Prints the watchdog's reports to stderr when no
+    /// [`on_blocked_poll`](Self::on_blocked_poll) callback is set (opt-in:
+    /// by default nothing is printed).
+    ///
+    /// ```
+    /// let rt = spindle_executor::Builder::new_multi_thread().watchdog_to_stderr().build().unwrap();
+    /// # drop(rt);
+    /// ```
+    pub fn watchdog_to_stderr(&mut self) -> &mut Builder<D> {
+        self.watchdog.to_stderr = true;
+        self
+    }
+
+    /// Runs `f` for every task spawned on the runtime (on the spawning
+    /// thread, before the task is first queued; not for blocking closures).
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// static SPAWNED: AtomicUsize = AtomicUsize::new(0);
+    /// let rt = spindle_executor::Builder::new_multi_thread()
+    ///     .on_task_spawn(|_| { SPAWNED.fetch_add(1, Ordering::SeqCst); })
+    ///     .build()
+    ///     .unwrap();
+    /// rt.block_on(rt.spawn(async {})).unwrap();
+    /// assert_eq!(SPAWNED.load(Ordering::SeqCst), 1);
+    /// ```
+    pub fn on_task_spawn(&mut self, f: impl Fn(&crate::task::TaskMeta<'_>) + Send + Sync + 'static) -> &mut Builder<D> {
+        self.task_hooks.on_spawn = Some(Arc::new(f));
+        self
+    }
+
+    /// Runs `f` once for every task of the runtime that completes, panics
+    /// or is cancelled (on the thread that finishes it, after its future
+    /// was dropped).
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// static DONE: AtomicUsize = AtomicUsize::new(0);
+    /// let rt = spindle_executor::Builder::new_multi_thread()
+    ///     .on_task_terminate(|_| { DONE.fetch_add(1, Ordering::SeqCst); })
+    ///     .build()
+    ///     .unwrap();
+    /// rt.block_on(rt.spawn(async {})).unwrap();
+    /// assert_eq!(DONE.load(Ordering::SeqCst), 1);
+    /// ```
+    pub fn on_task_terminate(
+        &mut self,
+        f: impl Fn(&crate::task::TaskMeta<'_>) + Send + Sync + 'static,
+    ) -> &mut Builder<D> {
+        self.task_hooks.on_terminate = Some(Arc::new(f));
+        self
+    }
+
+    /// Runs `f` on a worker thread each time it is about to sleep for lack
+    /// of work (tokio's name); a panic in `f` is swallowed.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// static PARKS: AtomicUsize = AtomicUsize::new(0);
+    /// let _rt = spindle_executor::Builder::new_multi_thread()
+    ///     .worker_threads(1)
+    ///     .on_thread_park(|| { PARKS.fetch_add(1, Ordering::SeqCst); })
+    ///     .build()
+    ///     .unwrap();
+    /// std::thread::sleep(std::time::Duration::from_millis(50));
+    /// assert!(PARKS.load(Ordering::SeqCst) >= 1);
+    /// ```
+    pub fn on_thread_park(&mut self, f: impl Fn() + Send + Sync + 'static) -> &mut Builder<D> {
+        self.task_hooks.on_park = Some(Arc::new(f));
+        self
+    }
+
+    /// Runs `f` on a worker thread each time it wakes from such a sleep.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// static UNPARKS: AtomicUsize = AtomicUsize::new(0);
+    /// let rt = spindle_executor::Builder::new_multi_thread()
+    ///     .worker_threads(1)
+    ///     .on_thread_unpark(|| { UNPARKS.fetch_add(1, Ordering::SeqCst); })
+    ///     .build()
+    ///     .unwrap();
+    /// std::thread::sleep(std::time::Duration::from_millis(50));
+    /// rt.block_on(rt.spawn(async {})).unwrap();
+    /// assert!(UNPARKS.load(Ordering::SeqCst) >= 1);
+    /// ```
+    pub fn on_thread_unpark(&mut self, f: impl Fn() + Send + Sync + 'static) -> &mut Builder<D> {
+        self.task_hooks.on_unpark = Some(Arc::new(f));
+        self
+    }
+
+    /// What a panic in a task whose `JoinHandle` was dropped does (default
+    /// [`UnhandledPanic::Ignore`](crate::runtime::UnhandledPanic::Ignore)).
+    ///
+    /// ```
+    /// use spindle_executor::runtime::UnhandledPanic;
+    /// let rt = spindle_executor::Builder::new_current_thread()
+    ///     .unhandled_panic(UnhandledPanic::ShutdownRuntime)
+    ///     .build()
+    ///     .unwrap();
+    /// let idle = rt.spawn(std::future::pending::<()>());
+    /// drop(rt.spawn(async { panic!("unread") }));
+    /// assert!(rt.block_on(idle).unwrap_err().is_cancelled());
+    /// ```
+    pub fn unhandled_panic(&mut self, policy: crate::runtime::UnhandledPanic) -> &mut Builder<D> {
+        self.task_hooks.unhandled_panic = policy;
+        self
+    }
+
     /// Builds the runtime, starting its worker threads.
     ///
     /// # Errors
@@ -343,6 +508,7 @@ impl<D: DriverFactory> Builder<D> {
             global_queue_interval: self.global_queue_interval,
             event_interval: self.event_interval,
             lifo_enabled: self.lifo_enabled,
+            task_hooks: (!self.task_hooks.is_empty()).then(|| Arc::new(self.task_hooks.clone())),
             ..Config::with_seed(self.rng_seed.unwrap_or_else(crate::rng::random_seed))
         };
         let hooks = ThreadHooks {
@@ -360,6 +526,7 @@ impl<D: DriverFactory> Builder<D> {
             max_blocking: self.max_blocking_threads,
             keep_alive: self.thread_keep_alive,
             name: self.name.clone(),
+            watchdog: self.watchdog.clone(),
         })
     }
 }

@@ -11,6 +11,7 @@ use super::context::{self, EnterGuard};
 use super::metrics::RuntimeMetrics;
 use crate::blocking::BlockingPool;
 use crate::scheduler::Scheduler;
+use crate::task::meta::Meta;
 use crate::task::{Id as TaskId, JoinHandle};
 
 /// A handle to a runtime: spawn onto it, enter it, or block on it, from any
@@ -138,7 +139,7 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        self.inner.scheduler.spawn(future, TaskId::next())
+        self.inner.scheduler.spawn(future, TaskId::next(), Meta::caller())
     }
 
     /// Runs a blocking closure on the blocking pool.
@@ -148,12 +149,13 @@ impl Handle {
     /// let h = rt.handle().spawn_blocking(|| std::thread::current().name().map(str::to_owned));
     /// assert!(rt.block_on(h).unwrap().is_some());
     /// ```
+    #[track_caller]
     pub fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
     where
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        self.inner.blocking.spawn(f)
+        self.inner.blocking.spawn(f, Meta::caller())
     }
 
     /// Runs a future to completion on the current thread, with this runtime

@@ -31,14 +31,21 @@ mod builder;
 pub mod context;
 #[cfg(feature = "criterion")]
 mod criterion;
+mod dump;
 mod handle;
 mod metrics;
+mod report;
+mod watchdog;
 mod worker_exits;
 
+pub use crate::task::UnhandledPanic;
 pub use builder::{Builder, DriverFactory, NoDriver};
 pub use context::EnterGuard;
+pub use dump::{Dump, TaskInfo, TaskState};
 pub use handle::{Handle, Id, RuntimeFlavor, TryCurrentError};
 pub use metrics::RuntimeMetrics;
+pub use report::ShutdownReport;
+pub use watchdog::{BlockedPoll, DEFAULT_WATCHDOG_THRESHOLD};
 
 use std::fmt;
 use std::future::Future;
@@ -84,6 +91,8 @@ pub struct Runtime<D = NoDriver> {
     /// Counts finished workers, for a shutdown with a deadline.
     worker_exits: StdArc<WorkerExits>,
     shut_down: bool,
+    /// Stopped (by its drop) after the shutdown above.
+    watchdog: Option<watchdog::Watchdog>,
     _driver: PhantomData<fn() -> D>,
 }
 
@@ -103,6 +112,7 @@ pub(crate) struct Parts {
     pub(crate) max_blocking: usize,
     pub(crate) keep_alive: Duration,
     pub(crate) name: Option<String>,
+    pub(crate) watchdog: watchdog::Settings,
 }
 
 impl<D: DriverFactory> Runtime<D> {
@@ -119,7 +129,7 @@ impl<D> Runtime<D> {
     /// Starts the scheduler `parts` describe (the multi-thread workers'
     /// threads, or nothing for the current-thread flavor).
     pub(crate) fn start(parts: Parts) -> io::Result<Runtime<D>> {
-        let Parts { flavor, driver, drivers, config, hooks, max_blocking, keep_alive, name } = parts;
+        let Parts { flavor, driver, drivers, config, hooks, max_blocking, keep_alive, name, watchdog } = parts;
         let (scheduler, cores) = match flavor {
             Flavor::MultiThread { workers } => {
                 let (shared, cores) = multi_thread::Shared::new(workers, driver, config);
@@ -135,8 +145,11 @@ impl<D> Runtime<D> {
             workers: Vec::with_capacity(cores.len()),
             worker_exits: StdArc::new(WorkerExits::default()),
             shut_down: false,
+            watchdog: None,
             _driver: PhantomData,
         };
+        rt.watchdog = watchdog::Watchdog::start(&rt.handle, watchdog)
+            .map_err(|e| io::Error::new(e.kind(), format!("failed to start the watchdog thread: {e}")))?;
         let Scheduler::MultiThread(shared) = &rt.handle.inner.scheduler else { return Ok(rt) };
         let shared = shared.clone();
         for (index, core) in cores.into_iter().enumerate() {
@@ -223,6 +236,7 @@ impl<D> Runtime<D> {
     /// let h = rt.spawn_blocking(|| 2 + 2);
     /// assert_eq!(rt.block_on(h).unwrap(), 4);
     /// ```
+    #[track_caller]
     pub fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
     where
         F: FnOnce() -> R + Send + 'static,
@@ -249,6 +263,17 @@ impl<D> Runtime<D> {
         self.handle.enter()
     }
 
+    /// A snapshot of every live task (see [`Handle::dump`]).
+    ///
+    /// ```
+    /// let rt = spindle_executor::Runtime::new().unwrap();
+    /// let _j = rt.spawn(std::future::pending::<()>());
+    /// assert_eq!(rt.dump().len(), 1);
+    /// ```
+    pub fn dump(&self) -> Dump {
+        self.handle.dump()
+    }
+
     /// Counters and gauges of this runtime.
     pub fn metrics(&self) -> RuntimeMetrics {
         self.handle.metrics()
@@ -258,17 +283,19 @@ impl<D> Runtime<D> {
     /// (one may be stuck in a long poll) and then for blocking threads that
     /// are still running a closure; whatever has not finished by then is
     /// left detached. The tasks are cancelled all the same: a task being
-    /// polled by a stuck worker is dropped when that poll returns.
+    /// polled by a stuck worker is dropped when that poll returns. The
+    /// [`ShutdownReport`] says what did not finish in time.
     ///
     /// ```
     /// let rt = spindle_executor::Runtime::new().unwrap();
     /// rt.spawn_blocking(|| std::thread::sleep(std::time::Duration::from_secs(2)));
     /// let start = std::time::Instant::now();
-    /// rt.shutdown_timeout(std::time::Duration::from_millis(50));
+    /// let report = rt.shutdown_timeout(std::time::Duration::from_millis(50));
     /// assert!(start.elapsed() < std::time::Duration::from_secs(2));
+    /// assert_eq!(report.blocking_still_running(), 1);
     /// ```
-    pub fn shutdown_timeout(mut self, timeout: Duration) {
-        self.shutdown(Some(timeout));
+    pub fn shutdown_timeout(mut self, timeout: Duration) -> ShutdownReport {
+        self.shutdown(Some(timeout))
     }
 
     /// Shuts down without waiting for blocking threads or for a worker
@@ -277,16 +304,22 @@ impl<D> Runtime<D> {
         self.shutdown_timeout(Duration::ZERO);
     }
 
-    fn shutdown(&mut self, timeout: Option<Duration>) {
+    fn shutdown(&mut self, timeout: Option<Duration>) -> ShutdownReport {
+        let started = Instant::now();
         if std::mem::replace(&mut self.shut_down, true) {
-            return;
+            return ShutdownReport::default();
         }
         let deadline = timeout.map(|t| Instant::now().checked_add(t).unwrap_or_else(far_future));
         let handle = self.handle.clone();
+        let mut unfinished = Vec::new();
         match &handle.inner.scheduler {
             Scheduler::MultiThread(shared) => {
                 shared.begin_shutdown();
-                self.join_workers(deadline);
+                if !self.join_workers(deadline) {
+                    // A worker is stuck in a poll: its task will not stop
+                    // in time. Read before the registry is emptied.
+                    unfinished = ShutdownReport::running(&handle);
+                }
                 // Task destructors run here; let them see the runtime.
                 let _enter = context::enter(handle.clone());
                 shared.finish_shutdown();
@@ -297,7 +330,8 @@ impl<D> Runtime<D> {
             }
         }
         let blocking_timeout = deadline.map(|d| d.saturating_duration_since(Instant::now()));
-        handle.inner.blocking.shutdown(blocking_timeout);
+        let blocking = handle.inner.blocking.shutdown(blocking_timeout);
+        ShutdownReport::new(unfinished, blocking, started.elapsed())
     }
 
     /// Joins the workers (but not the calling thread, if it is one), or with
@@ -306,7 +340,7 @@ impl<D> Runtime<D> {
     /// shutdown flag when its poll returns, and exits; everything the rest of
     /// the shutdown touches tolerates it running meanwhile (see
     /// `multi_thread`'s shutdown notes).
-    fn join_workers(&mut self, deadline: Option<Instant>) {
+    fn join_workers(&mut self, deadline: Option<Instant>) -> bool {
         let current = std::thread::current().id();
         let workers: Vec<_> = self.workers.drain(..).filter(|w| w.thread().id() != current).collect();
         let all_exited = match deadline {
@@ -318,6 +352,7 @@ impl<D> Runtime<D> {
                 let _ = worker.join();
             }
         }
+        all_exited
     }
 }
 

@@ -24,20 +24,21 @@ use crate::park::{Park, Parker, ThreadWaker, Unpark};
 use crate::queue::Injector;
 use crate::scheduler::{on_scheduler, ThreadCx};
 use crate::sync::{fence, Arc, AtomicBool, Mutex, Ordering};
+use crate::task::meta::Meta;
 use crate::task::registry::Registry;
 use crate::task::{Header, JoinHandle, Notified, Schedule, TaskId};
 use crate::worker_metrics::WorkerMetrics;
 
 pub(crate) struct Shared {
     injector: Injector,
-    registry: Registry,
+    pub(crate) registry: Registry,
     core: Mutex<Option<Box<Core>>>,
     /// Wakes whoever holds the core (the driver's or the parker's unpark).
     unpark: StdArc<dyn Unpark>,
     /// `block_on` callers waiting for the core.
     waiting: Mutex<Vec<StdArc<dyn Unpark>>>,
     shutdown: AtomicBool,
-    config: Config,
+    pub(crate) config: Config,
     metrics: WorkerMetrics,
 }
 
@@ -73,12 +74,12 @@ impl Shared {
     }
 
     #[track_caller]
-    pub(crate) fn spawn<F>(this: &Arc<Self>, future: F, id: TaskId) -> JoinHandle<F::Output>
+    pub(crate) fn spawn<F>(this: &Arc<Self>, future: F, id: TaskId, meta: Meta) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (notified, join) = this.registry.bind(future, this.clone(), id);
+        let (notified, join) = this.registry.bind(future, this.clone(), id, meta);
         if let Some(notified) = notified {
             this.schedule(notified);
         }
@@ -263,7 +264,9 @@ impl CoreGuard<'_> {
                 match task {
                     Some(task) => {
                         WorkerMetrics::add(&shared.metrics.polls, 1);
+                        shared.metrics.poll_started(task.id());
                         task.run();
+                        shared.metrics.poll_finished();
                     }
                     None => {
                         ran_all = false;
@@ -276,7 +279,10 @@ impl CoreGuard<'_> {
                 // Nothing to do: sleep until a wake, an event or a timer.
                 WorkerMetrics::add(&shared.metrics.busy_nanos, busy_since.elapsed().as_nanos() as u64);
                 WorkerMetrics::add(&shared.metrics.parks, 1);
+                let hooks = shared.config.task_hooks.as_deref();
+                hooks.inspect(|h| h.parking());
                 park.park(None);
+                hooks.inspect(|h| h.unparked());
                 busy_since = Instant::now();
             } else {
                 // Busy: let the driver dispatch events without blocking.
@@ -325,5 +331,15 @@ impl Schedule for Arc<Shared> {
     unsafe fn release(&self, task: NonNull<Header>) -> bool {
         // SAFETY: our caller's contract is the registry's.
         unsafe { self.registry.release(task) }
+    }
+
+    fn hooks(&self) -> Option<&crate::task::hooks::TaskHooks> {
+        self.config.task_hooks.as_deref()
+    }
+
+    fn shutdown_on_unhandled_panic(&self) {
+        // Cancelled tasks' JoinHandles resolve, so `block_on` returns; the
+        // closed registry cancels later spawns.
+        self.registry.close_and_shutdown_all();
     }
 }

@@ -18,6 +18,7 @@ pub(crate) mod multi_thread;
 use std::future::Future;
 
 use crate::sync::Arc;
+use crate::task::meta::Meta;
 use crate::task::{JoinHandle, TaskId};
 use crate::worker_metrics::WorkerMetrics;
 
@@ -30,14 +31,29 @@ pub(crate) enum Scheduler {
 impl Scheduler {
     /// Spawns a task onto this scheduler.
     #[track_caller]
-    pub(crate) fn spawn<F>(&self, future: F, id: TaskId) -> JoinHandle<F::Output>
+    pub(crate) fn spawn<F>(&self, future: F, id: TaskId, meta: Meta) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
+        let hooks = match self {
+            Scheduler::MultiThread(shared) => &shared.config.task_hooks,
+            Scheduler::CurrentThread(shared) => &shared.config.task_hooks,
+        };
+        if let Some(hooks) = hooks {
+            hooks.spawned(id, &meta);
+        }
         match self {
-            Scheduler::MultiThread(shared) => multi_thread::Shared::spawn(shared, future, id),
-            Scheduler::CurrentThread(shared) => current_thread::Shared::spawn(shared, future, id),
+            Scheduler::MultiThread(shared) => multi_thread::Shared::spawn(shared, future, id, meta),
+            Scheduler::CurrentThread(shared) => current_thread::Shared::spawn(shared, future, id, meta),
+        }
+    }
+
+    /// The registry of this scheduler's live tasks (for dumps).
+    pub(crate) fn registry(&self) -> &crate::task::registry::Registry {
+        match self {
+            Scheduler::MultiThread(shared) => &shared.registry,
+            Scheduler::CurrentThread(shared) => &shared.registry,
         }
     }
 

@@ -132,6 +132,15 @@ where
         let _ = self.set_stage(outcome);
     }
 
+    /// Applies the runtime's `UnhandledPanic` policy to a panic nobody
+    /// will read.
+    fn unhandled_panic(&self) {
+        let scheduler = &self.cell().scheduler;
+        if scheduler.hooks().is_some_and(|h| h.unhandled_panic == super::UnhandledPanic::ShutdownRuntime) {
+            scheduler.shutdown_on_unhandled_panic();
+        }
+    }
+
     /// Stores the outcome of the poll that ended the task. Caller holds
     /// `RUNNING`.
     fn store_output(&self, output: Result<F::Output, Box<dyn Any + Send>>) {
@@ -151,11 +160,19 @@ where
     /// the registry's reference later); release `held` references (the
     /// runner's own, plus the registry's if it came back here).
     fn complete(self, held: usize) {
+        if let Some(hooks) = self.cell().scheduler.hooks() {
+            hooks.terminated(self.header().id, &self.header().meta);
+        }
         let snapshot = self.state().transition_to_complete();
         if !snapshot.is_join_interested() || mutant(Mutant::CompleteIgnoresJoinInterest) {
+            // SAFETY: COMPLETE without join interest: the stage is ours.
+            let panicked = self.cell().stage.with(|s| matches!(unsafe { &*s }, Stage::Panicked(_)));
             // Nobody will read the output: drop it here. A panicking drop is
             // swallowed (the output has no reader to report to).
             let _ = self.set_stage(Stage::Consumed);
+            if panicked {
+                self.unhandled_panic();
+            }
         } else if snapshot.is_join_waker_set() {
             self.cell().join_waker.with(|slot| {
                 // SAFETY: JOIN_WAKER was set at completion, so the slot
@@ -205,7 +222,13 @@ where
     // SAFETY: the cell outlives the poll (we hold a reference).
     let waker = ManuallyDrop::new(unsafe { waker::borrowed(ptr) });
     let mut cx = Context::from_waker(&waker);
+    let _current = super::current::enter(harness.header().id);
+    let stats = harness.header().meta.stats();
+    let started = stats.map(|s| s.start());
     let (polled, self_woken) = waker::polling(ptr, || crate::coop::with_budget(|| harness.poll_future(&mut cx)));
+    if let (Some(stats), Some(started)) = (stats, started) {
+        stats.finish(started);
+    }
     match polled {
         Poll::Ready(output) => {
             harness.store_output(output);
@@ -332,8 +355,14 @@ where
     let harness = unsafe { Harness::<F, S>::from_raw(ptr) };
     let prev = harness.state().transition_to_join_handle_dropped();
     if prev.is_complete() {
+        // SAFETY: COMPLETE with join interest until now: the stage is ours.
+        let panicked = harness.cell().stage.with(|s| matches!(unsafe { &*s }, Stage::Panicked(_)));
         // The output is ours to drop (JOIN_INTEREST was set at completion).
         let _ = harness.set_stage(Stage::Consumed);
+        if panicked {
+            // A panic nobody read: the handle is dropped unread.
+            harness.unhandled_panic();
+        }
     } else if prev.is_join_waker_set() {
         // The slot came back to us with JOIN_WAKER: drop the stored waker.
         let waker = harness.cell().join_waker.with_mut(|slot| {

@@ -49,6 +49,11 @@ impl Id {
         })
     }
 
+    /// The id whose number is `n`, if `n` is not zero.
+    pub(crate) fn from_u64(n: u64) -> Option<Id> {
+        NonZeroU64::new(n).map(Id)
+    }
+
     /// The id as a number.
     ///
     /// ```

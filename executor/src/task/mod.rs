@@ -31,6 +31,10 @@
 //! | `waker.rs` | the wake entry points and the cell's `Waker` |
 //! | `join.rs` | `JoinHandle`, `AbortHandle` |
 //! | `registry.rs` | the registry of live tasks and the workers' release batches |
+//! | `meta.rs` | the spawn site and name block in the header |
+//! | `builder.rs` | `task::Builder`: named tasks |
+//! | `hooks.rs` | `TaskMeta` and the spawn/terminate hooks |
+//! | `current.rs` | `task::id()` / `try_id()`: the id of the task being polled |
 //!
 //! # Fields and who may touch them
 //!
@@ -49,10 +53,14 @@
 //! from dropping the future (on completion or cancellation). A panic from
 //! dropping an output nobody reads is swallowed. The worker never unwinds.
 
+mod builder;
+mod current;
 mod error;
 mod harness;
+pub(crate) mod hooks;
 mod id;
 mod join;
+pub(crate) mod meta;
 mod raw;
 pub(crate) mod registry;
 mod spawn;
@@ -60,7 +68,10 @@ pub(crate) mod state;
 mod waker;
 mod yield_now;
 
+pub use builder::Builder;
+pub use current::{id, try_id};
 pub use error::JoinError;
+pub use hooks::{TaskMeta, UnhandledPanic};
 pub use id::Id;
 pub use join::{AbortHandle, JoinHandle};
 pub use spawn::{spawn, spawn_blocking};
@@ -96,18 +107,34 @@ pub(crate) trait Schedule: Send + Sync + 'static {
     /// harness's `complete`, once per task), and the caller holds a
     /// reference to it for the whole call.
     unsafe fn release(&self, task: NonNull<Header>) -> bool;
+
+    /// The runtime's task hooks, if it has any (the harness runs
+    /// `on_task_terminate` through them).
+    fn hooks(&self) -> Option<&hooks::TaskHooks> {
+        None
+    }
+
+    /// `UnhandledPanic::ShutdownRuntime`: cancels every task and stops the
+    /// workers. Called by the harness while it completes the panicked task
+    /// (holding a reference to it). The default does nothing.
+    fn shutdown_on_unhandled_panic(&self) {}
 }
 
 /// Creates a task: the registry's handle, the first `Notified`, and the
 /// `JoinHandle`.
-pub(crate) fn new_task<F, S>(future: F, scheduler: S, id: TaskId) -> (Task, Notified, JoinHandle<F::Output>)
+pub(crate) fn new_task<F, S>(
+    future: F,
+    scheduler: S,
+    id: TaskId,
+    meta: meta::Meta,
+) -> (Task, Notified, JoinHandle<F::Output>)
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
     S: Schedule,
 {
     // The three initial references: one for each handle made here.
-    let raw = RawTask::new(future, scheduler, id);
+    let raw = RawTask::new(future, scheduler, id, meta);
     (Task(raw), Notified(raw), JoinHandle::from_raw(raw))
 }
 

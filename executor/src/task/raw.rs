@@ -4,7 +4,8 @@
 //! ```text
 //! Cell<F, S>  (#[repr(C)], one Box)
 //! +-----------------------------+
-//! | Header                      |  state word, vtable, id, registry key
+//! | Header                      |  state word, vtable, id, registry key,
+//! |                             |  meta (spawn site, name block)
 //! | scheduler: S                |  where wakes send the task
 //! | stage: Running(F)           |  -> Finished(F::Output) | Cancelled
 //! |                             |     | Panicked(payload)
@@ -25,6 +26,7 @@ use std::ptr::NonNull;
 use std::task::Waker;
 
 use super::harness;
+use super::meta::Meta;
 use super::state::State;
 use super::{Schedule, TaskId};
 use crate::sync::UnsafeCell;
@@ -41,6 +43,9 @@ pub(crate) struct Header {
     pub(crate) registry_key: UnsafeCell<u32>,
     pub(crate) vtable: &'static Vtable,
     pub(crate) id: TaskId,
+    /// Spawn site, and the name block of a named task (see `meta.rs`):
+    /// written at allocation, read only afterwards.
+    pub(crate) meta: Meta,
 }
 
 /// Operations that need the concrete future and scheduler types.
@@ -81,14 +86,20 @@ pub(crate) struct Cell<F: Future, S> {
 
 /// Allocates a task. The returned pointer carries the three initial
 /// references: registry, `JoinHandle`, `Notified`.
-fn allocate<F, S>(future: F, scheduler: S, id: TaskId) -> NonNull<Header>
+fn allocate<F, S>(future: F, scheduler: S, id: TaskId, meta: Meta) -> NonNull<Header>
 where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
     S: Schedule,
 {
     let cell = Box::new(Cell {
-        header: Header { state: State::new(), registry_key: UnsafeCell::new(u32::MAX), vtable: vtable::<F, S>(), id },
+        header: Header {
+            state: State::new(),
+            registry_key: UnsafeCell::new(u32::MAX),
+            vtable: vtable::<F, S>(),
+            id,
+            meta,
+        },
         scheduler,
         stage: UnsafeCell::new(Stage::Running(future)),
         join_waker: UnsafeCell::new(None),
@@ -135,13 +146,13 @@ impl RawTask {
 
     /// A freshly allocated task; the pointer carries its three initial
     /// references (see [`allocate`]).
-    pub(super) fn new<F, S>(future: F, scheduler: S, id: TaskId) -> RawTask
+    pub(super) fn new<F, S>(future: F, scheduler: S, id: TaskId, meta: Meta) -> RawTask
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
         S: Schedule,
     {
-        RawTask(allocate(future, scheduler, id))
+        RawTask(allocate(future, scheduler, id, meta))
     }
 
     pub(crate) fn header_ptr(self) -> NonNull<Header> {
@@ -161,6 +172,11 @@ impl RawTask {
 
     pub(crate) fn id(self) -> TaskId {
         self.header().id
+    }
+
+    /// The task's spawn site and name block.
+    pub(crate) fn meta(&self) -> &Meta {
+        &self.header().meta
     }
 
     pub(crate) fn vtable(self) -> &'static Vtable {
@@ -228,10 +244,10 @@ mod tests {
 
     #[test]
     fn cell_is_small() {
-        // Header (state, vtable, id, registry key), a pointer-sized
+        // Header (state, vtable, id, registry key, meta), a pointer-sized
         // scheduler, the stage, and the join waker.
-        assert_eq!(std::mem::size_of::<Header>(), 24);
+        assert_eq!(std::mem::size_of::<Header>(), 32);
         let cell = std::mem::size_of::<Cell<std::future::Ready<()>, NoSchedule>>();
-        assert!(cell <= 64, "task cell grew to {cell} bytes");
+        assert!(cell <= 72, "task cell grew to {cell} bytes");
     }
 }

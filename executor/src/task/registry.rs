@@ -24,6 +24,7 @@ use crossbeam_utils::CachePadded;
 
 use std::future::Future;
 
+use super::meta::Meta;
 use super::{Header, JoinHandle, Notified, RawTask, Schedule, Task, TaskId};
 use crate::sync::{mutant, Mutant, Mutex};
 
@@ -110,13 +111,19 @@ impl Registry {
     /// be queued) and its `JoinHandle`; once the registry is closed the task
     /// is cancelled at once and no `Notified` is returned, so spawning after
     /// shutdown gives a handle that resolves to cancelled.
-    pub(crate) fn bind<F, S>(&self, future: F, scheduler: S, id: TaskId) -> (Option<Notified>, JoinHandle<F::Output>)
+    pub(crate) fn bind<F, S>(
+        &self,
+        future: F,
+        scheduler: S,
+        id: TaskId,
+        meta: Meta,
+    ) -> (Option<Notified>, JoinHandle<F::Output>)
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
         S: Schedule,
     {
-        let (task, notified, join) = super::new_task(future, scheduler, id);
+        let (task, notified, join) = super::new_task(future, scheduler, id, meta);
         match self.insert(task) {
             Ok(()) => (Some(notified), join),
             Err(task) => {
@@ -224,6 +231,28 @@ impl Registry {
                 release_quietly(task);
             }
         }
+    }
+
+    /// Calls `f` for every registered task, one shard at a time, under
+    /// that shard's lock: the registry's reference keeps each cell live for
+    /// the call, so `f` never sees a freed task. Spawns and completions
+    /// wait only for the shard being visited; `f` must be short and must
+    /// not spawn, complete or release tasks.
+    pub(crate) fn for_each(&self, mut f: impl FnMut(RawTask)) {
+        for shard in self.shards.iter() {
+            let shard = shard.lock();
+            for task in shard.slots.iter().flatten() {
+                f(task.raw());
+            }
+        }
+    }
+
+    /// Calls `f` on the registered task with id `id`, if there is one,
+    /// under its shard's lock (a scan of that one shard: for rare look-ups
+    /// such as the watchdog's).
+    pub(crate) fn find<R>(&self, id: TaskId, f: impl FnOnce(RawTask) -> R) -> Option<R> {
+        let shard = self.shards[id.as_u64() as usize & self.mask].lock();
+        shard.slots.iter().flatten().find(|t| t.id() == id).map(|t| f(t.raw()))
     }
 
     /// Number of live tasks.

@@ -2,7 +2,8 @@
 
 use std::future::Future;
 
-use super::JoinHandle;
+use super::meta::Meta;
+use super::{Id, JoinHandle};
 use crate::runtime::context;
 
 /// Spawns a task on the current runtime and returns its [`JoinHandle`].
@@ -28,7 +29,9 @@ where
     F: Future + Send + 'static,
     F::Output: Send + 'static,
 {
-    match context::with_current(|h| h.map(|h| h.spawn(future))) {
+    // The spawn site is read here: the closure below would hide it.
+    let meta = Meta::caller();
+    match context::with_current(|h| h.map(|h| h.inner.scheduler.spawn(future, Id::next(), meta))) {
         Some(join) => join,
         None => panic!(
             "`spawn` called outside a spindle runtime: call it from inside `block_on`, a task, or a \
@@ -55,7 +58,8 @@ where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
 {
-    match context::with_current(|h| h.map(|h| h.spawn_blocking(f))) {
+    let meta = Meta::caller();
+    match context::with_current(|h| h.map(|h| h.inner.blocking.spawn(f, meta))) {
         Some(join) => join,
         None => panic!(
             "`spawn_blocking` called outside a spindle runtime: call it from inside `block_on`, a \

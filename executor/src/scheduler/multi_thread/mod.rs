@@ -83,6 +83,7 @@ use crate::config::Config;
 use crate::park::Park;
 use crate::queue::{Injector, LocalQueue, Stealer};
 use crate::sync::{fence, Arc, AtomicBool, AtomicPtr, Ordering};
+use crate::task::meta::Meta;
 use crate::task::registry::Registry;
 use crate::task::{Header, JoinHandle, Notified, Schedule, TaskId};
 use crate::worker_metrics::WorkerMetrics;
@@ -241,12 +242,12 @@ impl Shared {
 
     /// Spawns a task on this runtime.
     #[track_caller]
-    pub(crate) fn spawn<F>(this: &Arc<Self>, future: F, id: TaskId) -> JoinHandle<F::Output>
+    pub(crate) fn spawn<F>(this: &Arc<Self>, future: F, id: TaskId, meta: Meta) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let (notified, join) = this.registry.bind(future, this.clone(), id);
+        let (notified, join) = this.registry.bind(future, this.clone(), id, meta);
         if let Some(notified) = notified {
             this.schedule_task(notified, false);
         }
@@ -338,5 +339,16 @@ impl Schedule for Arc<Shared> {
         }
         // SAFETY: our caller's contract is the registry's.
         unsafe { self.registry.release(task) }
+    }
+
+    fn hooks(&self) -> Option<&crate::task::hooks::TaskHooks> {
+        self.config.task_hooks.as_deref()
+    }
+
+    fn shutdown_on_unhandled_panic(&self) {
+        // The workers stop; every task is cancelled now (the rest of the
+        // shutdown runs when the `Runtime` is dropped).
+        self.begin_shutdown();
+        self.registry.close_and_shutdown_all();
     }
 }

@@ -306,10 +306,14 @@ impl Worker<'_> {
                 self.shared.notify_parked();
             }
         }
-        WorkerMetrics::add(&self.metrics(&core).polls, 1);
+        let metrics = self.metrics(&core);
+        WorkerMetrics::add(&metrics.polls, 1);
+        metrics.poll_started(task.id());
         *self.cx.core.borrow_mut() = Some(core);
         task.run();
-        self.cx.core.borrow_mut().take().expect("worker core is back after a poll")
+        let core = self.cx.core.borrow_mut().take().expect("worker core is back after a poll");
+        self.metrics(&core).poll_finished();
+        core
     }
 
     /// Polls the driver without blocking, with the core reachable so that
@@ -346,7 +350,10 @@ impl Worker<'_> {
             let monitor = self.become_monitor();
             let timeout = monitor.then_some(LIFO_STEAL_AFTER);
             *self.cx.core.borrow_mut() = Some(core);
+            let hooks = shared.config.task_hooks.as_deref();
+            hooks.inspect(|h| h.parking());
             parker.park(timeout);
+            hooks.inspect(|h| h.unparked());
             core = self.cx.core.borrow_mut().take().expect("worker core is back after parking");
             if monitor {
                 shared.monitor.store(false, Ordering::Release);
