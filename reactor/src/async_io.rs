@@ -1,4 +1,6 @@
-//! [`Async<T>`]: any file descriptor, registered with the reactor.
+//! [`Async<T>`]: any file descriptor (Unix) or socket (Windows), registered
+//! with the reactor. The platform types come from `sys` (`AsSource` is
+//! `AsFd` or `AsSocket`).
 //!
 //! `Async` owns the I/O object and its [`Registration`]. It is the one place
 //! that turns "try the operation, and on `WouldBlock` wait for readiness"
@@ -27,8 +29,9 @@ use crate::reactor::{Reactor, Registration};
 use crate::source::Direction;
 use crate::sys::{self, AsSource, BorrowedSource};
 
-/// An I/O object (anything with a file descriptor) registered with the
-/// current runtime's reactor, with async readiness and operations.
+/// An I/O object (anything `AsFd` on Unix, `AsSocket` on Windows: IOCP
+/// polls sockets only) registered with the current runtime's reactor, with
+/// async readiness and operations.
 ///
 /// `Async::new` puts the fd into non-blocking mode. Operations go through
 /// [`read_with`](Async::read_with) / [`write_with`](Async::write_with),
