@@ -24,12 +24,14 @@
 //!   keep the top bit clear).
 //! * Edge mode where `Poller::supports_edge()` (epoll, kqueue): each source
 //!   is armed once for both directions; there is no per-event syscall.
-//! * Elsewhere, oneshot mode: an event disarms the source, so any event
+//! * Elsewhere (IOCP on Windows, through `sys/windows.rs`), oneshot mode:
+//!   an event disarms the source, so any event
 //!   wakes *both* waiters, and a task whose poll goes `Pending` re-arms the
 //!   fd with the interest of the waiters stored at that moment (serialized
 //!   per source, so an older interest never overwrites a newer one).
 //!   Re-arming a source that is already ready reports it at once (epoll,
-//!   kqueue, poll and event ports all re-evaluate the level on `modify`).
+//!   kqueue, poll and event ports all re-evaluate the level on `modify`;
+//!   IOCP's AFD poll completes at once for a socket already ready).
 //! * Error and hang-up conditions are reported as readable and writable
 //!   (`polling` folds `EPOLLERR`/`EPOLLHUP` into both), so the operation
 //!   runs and returns the error itself.
