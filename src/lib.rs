@@ -36,7 +36,6 @@ pub mod macros;
 pub mod net;
 mod per_core;
 pub mod runtime;
-#[cfg(unix)]
 pub mod signal;
 pub mod sync;
 pub mod task;

@@ -37,6 +37,7 @@ fn always_ready_timer_yields() {
     assert!(spins <= u64::from(spindle::coop::BUDGET) + 1, "the hog yielded within one budget, after {spins} sleeps");
 }
 
+#[cfg(unix)]
 #[test]
 fn always_ready_socket_yields() {
     use futures_util::AsyncReadExt;

@@ -4,6 +4,9 @@
 //! and accepts the queued connections as the first ones close: every client
 //! is answered.
 
+// Unix only: `setrlimit(RLIMIT_NOFILE)` in a child process.
+#![cfg(unix)]
+
 mod hyper_common;
 
 use std::io::{BufRead, BufReader, Read};

@@ -4,6 +4,9 @@
 //! a request still in flight. `cargo test` builds the examples next to the
 //! test binaries; these tests run them as child processes.
 
+// Unix only: the servers are stopped with SIGINT/SIGTERM (`libc::kill`).
+#![cfg(unix)]
+
 mod hyper_common;
 
 use std::io::{BufRead, BufReader};

@@ -7,7 +7,9 @@ mod hyper_common;
 use std::time::Duration;
 
 use hyper::StatusCode;
-use hyper_common::{rt, serve, spawn_tcp_server, spawn_tcp_server_with, Client, Proto};
+#[cfg(unix)]
+use hyper_common::serve;
+use hyper_common::{rt, spawn_tcp_server, spawn_tcp_server_with, Client, Proto};
 use spindle::hyper::SpindleIo;
 
 /// Hello, a 64 KiB echo (several reads and writes), and a 404.
@@ -34,6 +36,7 @@ fn over_tcp(proto: Proto) {
     });
 }
 
+#[cfg(unix)]
 fn over_unix(proto: Proto) {
     let path = std::env::temp_dir().join(format!("spindle-hyper-{}-{proto:?}.sock", std::process::id()));
     let _ = std::fs::remove_file(&path);
@@ -63,16 +66,19 @@ fn http2_over_tcp() {
     over_tcp(Proto::Http2);
 }
 
+#[cfg(unix)]
 #[test]
 fn http1_over_unix() {
     over_unix(Proto::Http1);
 }
 
+#[cfg(unix)]
 #[test]
 fn http2_over_unix() {
     over_unix(Proto::Http2);
 }
 
+#[cfg(unix)]
 #[test]
 fn through_the_futures_io_wrapper() {
     rt().block_on(async {

@@ -57,6 +57,7 @@ fn framed_echo_over_tcp() {
     });
 }
 
+#[cfg(unix)]
 #[test]
 fn tokio_ext_traits_over_unix_stream() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};

@@ -3,6 +3,9 @@
 //! handled by listeners before they are sent, and no other test shares the
 //! process.
 
+// Unix only: `spindle::signal` is (see its module docs).
+#![cfg(unix)]
+
 use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Poll};

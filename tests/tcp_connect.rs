@@ -59,6 +59,7 @@ fn options_set_before_connect_reach_the_stream() {
     });
 }
 
+#[cfg(unix)]
 #[test]
 fn reuseport_listeners_share_a_port() {
     rt().block_on(async {

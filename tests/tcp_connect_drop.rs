@@ -12,6 +12,7 @@ fn count(dir: &str) -> usize {
 }
 
 #[test]
+#[cfg_attr(not(target_os = "linux"), ignore = "counts /proc/self/fd and /proc/self/task")]
 fn dropped_connect_leaves_no_thread_and_no_fd() {
     let rt = spindle::Builder::new_multi_thread().worker_threads(2).build().unwrap();
     rt.block_on(async {

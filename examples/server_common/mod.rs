@@ -1,25 +1,25 @@
 //! What `hyper_server` and `axum_server` share: the flags, the accept loop
 //! on spindle with hyper-util's `auto` builder (HTTP/1.1 and h2c prior
 //! knowledge on one port), the limits on a request head, and the graceful
-//! shutdown on SIGINT or SIGTERM.
+//! shutdown on SIGINT or SIGTERM (Ctrl-C on Windows).
 //!
 //! Not an example itself (Cargo builds `examples/*.rs` and
 //! `examples/*/main.rs`); each server includes it with `mod server_common;`.
 
 use std::error::Error as StdError;
+use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::time::Duration;
 
 use futures_util::future::{select, Either};
-use futures_util::StreamExt;
 use hyper::body::{Body, Incoming};
 use hyper::service::Service;
 use hyper::{Request, Response};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use spindle::hyper::{SpindleExecutor, SpindleIo, SpindleTimer};
-use spindle::signal::unix::{signal, SignalKind};
 
 /// A client has this long to send its whole request head; one that sends
 /// a byte a second is cut off.
@@ -98,14 +98,12 @@ where
     rt.block_on(async move {
         // The handlers go in before the address is printed, so a signal sent
         // as soon as the line is seen is already a graceful shutdown.
-        let mut sigint = signal(SignalKind::interrupt())?;
-        let mut sigterm = signal(SignalKind::terminate())?;
+        let mut stop = shutdown_signal().await?;
         let listener = spindle::net::TcpListener::bind(args.addr).await?;
         println!("listening on {}", listener.local_addr()?);
 
         let builder = builder();
         let graceful = GracefulShutdown::new();
-        let mut stop = Box::pin(futures_util::future::select(sigint.next(), sigterm.next()));
         loop {
             let accepted = match select(Box::pin(listener.accept()), &mut stop).await {
                 Either::Left((accepted, _)) => accepted,
@@ -136,4 +134,31 @@ where
 
 fn is_out_of_fds(e: &io::Error) -> bool {
     matches!(e.raw_os_error(), Some(libc::EMFILE | libc::ENFILE | libc::ENOBUFS | libc::ENOMEM))
+}
+
+/// A future that resolves on SIGINT or SIGTERM; the handlers are in place
+/// when this returns.
+#[cfg(unix)]
+async fn shutdown_signal() -> io::Result<Pin<Box<dyn Future<Output = ()> + Send>>> {
+    use futures_util::StreamExt;
+    use spindle::signal::unix::{signal, SignalKind};
+    let mut sigint = signal(SignalKind::interrupt())?;
+    let mut sigterm = signal(SignalKind::terminate())?;
+    Ok(Box::pin(async move {
+        futures_util::future::select(sigint.next(), sigterm.next()).await;
+    }))
+}
+
+/// A future that resolves on Ctrl-C (Windows has no SIGTERM); the handler
+/// is in place when this returns (its first poll installs it).
+#[cfg(not(unix))]
+async fn shutdown_signal() -> io::Result<Pin<Box<dyn Future<Output = ()> + Send>>> {
+    let mut ctrl_c = Box::pin(spindle::signal::ctrl_c());
+    if let std::task::Poll::Ready(done) = futures_util::poll!(&mut ctrl_c) {
+        done?;
+        return Ok(Box::pin(async {}));
+    }
+    Ok(Box::pin(async move {
+        let _ = ctrl_c.await;
+    }))
 }

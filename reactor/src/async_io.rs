@@ -1,4 +1,6 @@
-//! [`Async<T>`]: any file descriptor, registered with the reactor.
+//! [`Async<T>`]: any file descriptor (Unix) or socket (Windows), registered
+//! with the reactor. The platform types come from `sys` (`AsSource` is
+//! `AsFd` or `AsSocket`).
 //!
 //! `Async` owns the I/O object and its [`Registration`]. It is the one place
 //! that turns "try the operation, and on `WouldBlock` wait for readiness"
@@ -15,9 +17,6 @@
 use std::fmt;
 use std::future::poll_fn;
 use std::io::{self, IoSlice, Read, Write};
-use std::mem::ManuallyDrop;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, RawFd};
-use std::os::unix::net::UnixStream as StdUnixStream;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
@@ -28,9 +27,11 @@ use spindle_executor::coop;
 use crate::handle::Handle;
 use crate::reactor::{Reactor, Registration};
 use crate::source::Direction;
+use crate::sys::{self, AsSource, BorrowedSource};
 
-/// An I/O object (anything with a file descriptor) registered with the
-/// current runtime's reactor, with async readiness and operations.
+/// An I/O object (anything `AsFd` on Unix, `AsSocket` on Windows: IOCP
+/// polls sockets only) registered with the current runtime's reactor, with
+/// async readiness and operations.
 ///
 /// `Async::new` puts the fd into non-blocking mode. Operations go through
 /// [`read_with`](Async::read_with) / [`write_with`](Async::write_with),
@@ -62,13 +63,13 @@ use crate::source::Direction;
 /// # std::io::Result::Ok(()) })?;
 /// # std::io::Result::Ok(())
 /// ```
-pub struct Async<T: AsFd> {
+pub struct Async<T: AsSource> {
     /// `Some` until `into_inner` or drop takes it.
     io: Option<T>,
     registration: Registration,
 }
 
-impl<T: AsFd> Async<T> {
+impl<T: AsSource> Async<T> {
     /// Puts `io` into non-blocking mode and registers it with the current
     /// thread's reactor.
     ///
@@ -99,11 +100,11 @@ impl<T: AsFd> Async<T> {
     }
 
     pub(crate) fn new_in(reactor: &Arc<Reactor>, io: T) -> io::Result<Async<T>> {
-        set_nonblocking(io.as_fd())?;
+        sys::set_nonblocking(sys::source(&io))?;
         // SAFETY: `Async` owns `io`, and every path that releases it (drop,
-        // `into_inner`) calls `registration.deregister(io.as_fd())` before
+        // `into_inner`) calls `registration.deregister(..)` before
         // `io` can be closed, so the fd stays open while registered.
-        let registration = unsafe { reactor.register(io.as_fd())? };
+        let registration = unsafe { reactor.register(sys::source(&io))? };
         Ok(Async { io: Some(io), registration })
     }
 
@@ -148,7 +149,7 @@ impl<T: AsFd> Async<T> {
     /// ```
     pub fn into_inner(mut self) -> io::Result<T> {
         let io = self.io.take().expect("io is present until into_inner or drop");
-        self.registration.deregister(io.as_fd());
+        self.registration.deregister(sys::source(&io));
         Ok(io)
     }
 
@@ -209,7 +210,7 @@ impl<T: AsFd> Async<T> {
     ///
     /// Fails once the reactor is shut down.
     pub fn poll_readable(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.registration.poll_ready(Direction::Read, cx, self.fd()).map_ok(|_| ())
+        self.registration.poll_ready(Direction::Read, cx, self.source()).map_ok(|_| ())
     }
 
     /// Poll form of [`writable`](Async::writable).
@@ -218,7 +219,7 @@ impl<T: AsFd> Async<T> {
     ///
     /// Fails once the reactor is shut down.
     pub fn poll_writable(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.registration.poll_ready(Direction::Write, cx, self.fd()).map_ok(|_| ())
+        self.registration.poll_ready(Direction::Write, cx, self.source()).map_ok(|_| ())
     }
 
     /// Runs `op` until it returns something other than `WouldBlock`,
@@ -303,7 +304,7 @@ impl<T: AsFd> Async<T> {
     ) -> Poll<io::Result<R>> {
         let budget = ready!(coop::poll_proceed(cx));
         loop {
-            let event = ready!(self.registration.poll_ready(dir, cx, self.fd()))?;
+            let event = ready!(self.registration.poll_ready(dir, cx, self.source()))?;
             match op(self.get_ref()) {
                 Ok(value) => {
                     budget.made_progress();
@@ -320,60 +321,31 @@ impl<T: AsFd> Async<T> {
         }
     }
 
-    fn fd(&self) -> BorrowedFd<'_> {
-        self.get_ref().as_fd()
+    /// The fd (Unix) or socket (Windows) of the I/O object; `sys` builds
+    /// `AsFd` / `AsSocket` for `Async` on it.
+    pub(crate) fn source(&self) -> BorrowedSource<'_> {
+        sys::source(self.get_ref())
     }
 }
 
-/// Sets `O_NONBLOCK` on any fd.
-///
-/// `std` only exposes `set_nonblocking` on its socket types. On Unix it is
-/// `ioctl(FIONBIO)` (or `fcntl`), which works on every kind of fd (pipes,
-/// ttys, character devices), so we borrow the fd as a `UnixStream` view
-/// that is never dropped.
-fn set_nonblocking(fd: BorrowedFd<'_>) -> io::Result<()> {
-    let raw: RawFd = fd.as_raw_fd();
-    // SAFETY: `raw` is open for the whole call (it comes from a live
-    // `BorrowedFd`). The `UnixStream` is wrapped in `ManuallyDrop` and never
-    // dropped, so it never closes the fd it does not own; it is used for
-    // `set_nonblocking` only, which changes a file status flag and touches no
-    // memory. Viewing a non-socket fd through a socket type is a type
-    // mismatch, not a memory-safety issue: the flag call behaves the same on
-    // any fd.
-    let view = ManuallyDrop::new(unsafe { StdUnixStream::from_raw_fd(raw) });
-    view.set_nonblocking(true)
-}
-
-impl<T: AsFd> Drop for Async<T> {
+impl<T: AsSource> Drop for Async<T> {
     fn drop(&mut self) {
         if let Some(io) = self.io.take() {
             // Delete from the poller first, then close the fd; the
             // registration (slab slot) is freed after this body.
-            self.registration.deregister(io.as_fd());
+            self.registration.deregister(sys::source(&io));
             drop(io);
         }
     }
 }
 
-impl<T: AsFd> AsFd for Async<T> {
-    fn as_fd(&self) -> BorrowedFd<'_> {
-        self.fd()
-    }
-}
-
-impl<T: AsFd> AsRawFd for Async<T> {
-    fn as_raw_fd(&self) -> RawFd {
-        self.fd().as_raw_fd()
-    }
-}
-
-impl<T: AsFd + fmt::Debug> fmt::Debug for Async<T> {
+impl<T: AsSource + fmt::Debug> fmt::Debug for Async<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Async").field("io", &self.io).field("registration", &self.registration).finish()
     }
 }
 
-impl<T: AsFd> AsyncRead for Async<T>
+impl<T: AsSource> AsyncRead for Async<T>
 where
     for<'a> &'a T: Read,
 {
@@ -382,7 +354,7 @@ where
     }
 }
 
-impl<T: AsFd> AsyncRead for &Async<T>
+impl<T: AsSource> AsyncRead for &Async<T>
 where
     for<'a> &'a T: Read,
 {
@@ -391,7 +363,7 @@ where
     }
 }
 
-impl<T: AsFd> AsyncWrite for Async<T>
+impl<T: AsSource> AsyncWrite for Async<T>
 where
     for<'a> &'a T: Write,
 {

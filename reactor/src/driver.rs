@@ -238,7 +238,7 @@ mod tests {
             }
         });
         let _enter = handle.enter();
-        let (a, b) = std::os::unix::net::UnixStream::pair().unwrap();
+        let (a, b) = crate::reactor::tests::tcp_pair();
         let a = crate::Async::new(a).unwrap();
         let b = crate::Async::new(b).unwrap();
         futures_executor::block_on(async {

@@ -16,7 +16,8 @@
 //! | `handle.rs` | [`Handle`], and how a thread finds the current one |
 //! | `async_io.rs` | [`Async<T>`] |
 //! | `blocking.rs` | the blocking-job slot (name lookup, connect) |
-//! | `net/` | TCP, UDP and Unix sockets |
+//! | `net/` | TCP, UDP and (on Unix) Unix-domain sockets |
+//! | `sys/` | the platform seam: `unix.rs` (fds; epoll, kqueue) or `windows.rs` (sockets; IOCP) |
 //!
 //! # Examples
 //!
@@ -75,6 +76,10 @@ pub mod net;
 mod reactor;
 mod source;
 mod sync;
+// The one platform seam: raw source types and the few platform calls.
+#[cfg_attr(unix, path = "sys/unix.rs")]
+#[cfg_attr(windows, path = "sys/windows.rs")]
+mod sys;
 
 pub use async_io::Async;
 pub use blocking::{set_blocking_spawner, BlockingSpawner};
@@ -99,8 +104,6 @@ fn _ensure_send_and_sync() {
     is_send_sync::<net::TcpStream>();
     is_send_sync::<net::TcpListener>();
     is_send_sync::<net::UdpSocket>();
-    is_send_sync::<net::UnixStream>();
-    is_send_sync::<net::UnixDatagram>();
     is_send_sync::<net::OwnedReadHalf>();
-    is_send_sync::<Async<std::os::unix::net::UnixStream>>();
+    is_send_sync::<Async<std::net::TcpStream>>();
 }

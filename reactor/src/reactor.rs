@@ -24,19 +24,20 @@
 //!   keep the top bit clear).
 //! * Edge mode where `Poller::supports_edge()` (epoll, kqueue): each source
 //!   is armed once for both directions; there is no per-event syscall.
-//! * Elsewhere, oneshot mode: an event disarms the source, so any event
+//! * Elsewhere (IOCP on Windows, through `sys/windows.rs`), oneshot mode:
+//!   an event disarms the source, so any event
 //!   wakes *both* waiters, and a task whose poll goes `Pending` re-arms the
 //!   fd with the interest of the waiters stored at that moment (serialized
 //!   per source, so an older interest never overwrites a newer one).
 //!   Re-arming a source that is already ready reports it at once (epoll,
-//!   kqueue, poll and event ports all re-evaluate the level on `modify`).
+//!   kqueue, poll and event ports all re-evaluate the level on `modify`;
+//!   IOCP's AFD poll completes at once for a socket already ready).
 //! * Error and hang-up conditions are reported as readable and writable
 //!   (`polling` folds `EPOLLERR`/`EPOLLHUP` into both), so the operation
 //!   runs and returns the error itself.
 
 use std::fmt;
 use std::io;
-use std::os::fd::BorrowedFd;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
@@ -45,6 +46,7 @@ use parking_lot::Mutex;
 use polling::{Event, PollMode, Poller};
 
 use crate::source::{ClearOutcome, Direction, Ready, ReadyEvent, ScheduledIo};
+use crate::sys::BorrowedSource;
 
 /// Bits of a [`Key`] that hold the slab index.
 const INDEX_BITS: u32 = if usize::BITS >= 64 { 32 } else { 20 };
@@ -209,7 +211,7 @@ impl Reactor {
     ///
     /// Fails if the reactor is shut down, if the slab is full, or if the
     /// poller refuses the fd.
-    pub(crate) unsafe fn register(self: &Arc<Self>, fd: BorrowedFd<'_>) -> io::Result<Registration> {
+    pub(crate) unsafe fn register(self: &Arc<Self>, fd: BorrowedSource<'_>) -> io::Result<Registration> {
         let io = Arc::new(ScheduledIo::new());
         let key = {
             let mut slab = self.sources.lock();
@@ -313,7 +315,7 @@ impl Registration {
         &self,
         dir: Direction,
         cx: &mut Context<'_>,
-        fd: BorrowedFd<'_>,
+        fd: BorrowedSource<'_>,
     ) -> Poll<io::Result<ReadyEvent>> {
         match self.io.poll_ready(dir, cx) {
             Poll::Ready(event) if event.is_shutdown() => Poll::Ready(Err(shutdown_error())),
@@ -331,7 +333,7 @@ impl Registration {
 
     /// Oneshot mode: arms `fd` with the interest of the stored waiters.
     #[cold]
-    fn rearm(&self, fd: BorrowedFd<'_>) -> io::Result<()> {
+    fn rearm(&self, fd: BorrowedSource<'_>) -> io::Result<()> {
         let _serial = self.rearm.lock();
         let interest = self.io.interest();
         let event = Event::new(self.key.as_usize(), interest.is_readable(), interest.is_writable());
@@ -349,7 +351,7 @@ impl Registration {
     }
 
     /// Deletes `fd` from the poller. Call it before closing `fd`.
-    pub(crate) fn deregister(&self, fd: BorrowedFd<'_>) {
+    pub(crate) fn deregister(&self, fd: BorrowedSource<'_>) {
         // An error here means the fd was not registered any more (or is
         // already closed): nothing is left to undo.
         let _ = self.reactor.poller.delete(fd);
@@ -371,11 +373,21 @@ impl fmt::Debug for Registration {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
-    use std::os::fd::AsFd;
+    use crate::sys::source;
+    use std::net::{TcpListener, TcpStream};
     use std::sync::atomic::AtomicBool;
     use std::task::Wake;
+
+    /// A connected loopback TCP pair: the one socket pair every platform
+    /// has (Windows has no `socketpair`, and IOCP polls only sockets).
+    pub(crate) fn tcp_pair() -> (TcpStream, TcpStream) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let a = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let (b, _) = listener.accept().unwrap();
+        (a, b)
+    }
 
     struct Flag(AtomicBool);
 
@@ -385,7 +397,7 @@ mod tests {
         }
     }
 
-    fn pending_on_read(reg: &Registration, fd: BorrowedFd<'_>) -> Arc<Flag> {
+    fn pending_on_read(reg: &Registration, fd: BorrowedSource<'_>) -> Arc<Flag> {
         let flag = Arc::new(Flag(AtomicBool::new(false)));
         let waker = Waker::from(flag.clone());
         let mut cx = Context::from_waker(&waker);
@@ -408,21 +420,21 @@ mod tests {
     #[test]
     fn stale_generation_never_wakes_reused_slot() {
         let reactor = Arc::new(Reactor::new().unwrap());
-        let (a, _a_peer) = std::os::unix::net::UnixStream::pair().unwrap();
-        let (b, _b_peer) = std::os::unix::net::UnixStream::pair().unwrap();
+        let (a, _a_peer) = tcp_pair();
+        let (b, _b_peer) = tcp_pair();
 
         // SAFETY: `a` outlives the registration and is deregistered below
         // before it is dropped.
-        let reg_a = unsafe { reactor.register(a.as_fd()) }.unwrap();
+        let reg_a = unsafe { reactor.register(source(&a)) }.unwrap();
         let stale = reg_a.key;
-        reg_a.deregister(a.as_fd());
+        reg_a.deregister(source(&a));
         drop(reg_a);
 
         // SAFETY: `b` is deregistered at the end of the test, before it drops.
-        let reg_b = unsafe { reactor.register(b.as_fd()) }.unwrap();
+        let reg_b = unsafe { reactor.register(source(&b)) }.unwrap();
         assert_eq!(reg_b.key.index(), stale.index(), "slot is reused");
         assert_ne!(reg_b.key, stale, "with a new generation");
-        let woken = pending_on_read(&reg_b, b.as_fd());
+        let woken = pending_on_read(&reg_b, source(&b));
         let before = reg_b.io.readiness();
 
         let mut wakers = Vec::new();
@@ -436,27 +448,27 @@ mod tests {
         assert_eq!(wakers.len(), 1);
         wakers.drain(..).for_each(Waker::wake);
         assert!(woken.0.load(Ordering::SeqCst));
-        reg_b.deregister(b.as_fd());
+        reg_b.deregister(source(&b));
     }
 
     #[test]
     fn shutdown_refuses_registration_and_fails_waiters() {
         let reactor = Arc::new(Reactor::new().unwrap());
-        let (a, _peer) = std::os::unix::net::UnixStream::pair().unwrap();
+        let (a, _peer) = tcp_pair();
         // SAFETY: deregistered below before `a` drops.
-        let reg = unsafe { reactor.register(a.as_fd()) }.unwrap();
-        let woken = pending_on_read(&reg, a.as_fd());
+        let reg = unsafe { reactor.register(source(&a)) }.unwrap();
+        let woken = pending_on_read(&reg, source(&a));
         reactor.shutdown();
         assert!(woken.0.load(Ordering::SeqCst));
         let mut cx = Context::from_waker(Waker::noop());
-        match reg.poll_ready(Direction::Read, &mut cx, a.as_fd()) {
+        match reg.poll_ready(Direction::Read, &mut cx, source(&a)) {
             Poll::Ready(Err(e)) => assert_eq!(e.to_string(), "reactor is shut down"),
             other => panic!("expected the shutdown error, got {other:?}"),
         }
-        let (c, _) = std::os::unix::net::UnixStream::pair().unwrap();
+        let (c, _) = tcp_pair();
         // SAFETY: registration fails, so nothing stays registered.
-        let err = unsafe { reactor.register(c.as_fd()) }.unwrap_err();
+        let err = unsafe { reactor.register(source(&c)) }.unwrap_err();
         assert_eq!(err.to_string(), "reactor is shut down");
-        reg.deregister(a.as_fd());
+        reg.deregister(source(&a));
     }
 }

@@ -6,6 +6,9 @@
 //! with the shell's `ulimit -n` (std has no `setrlimit`), so exhausting the
 //! descriptors touches nothing else.
 
+// Unix only: `sh -c ulimit -n` and the Unix fd limit.
+#![cfg(unix)]
+
 mod common;
 
 use std::fs::File;

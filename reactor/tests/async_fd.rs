@@ -1,6 +1,9 @@
 //! `Async<T>` for file descriptors users bring themselves: a `UnixStream`
 //! pair and a pipe (a child process's stdout).
 
+// Unix only: Unix fds (a socket pair, a pipe).
+#![cfg(unix)]
+
 mod common;
 
 use std::fs::File;

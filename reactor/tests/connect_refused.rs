@@ -5,7 +5,7 @@ mod common;
 
 use std::io::ErrorKind;
 
-use spindle_reactor::net::{TcpStream, UnixStream};
+use spindle_reactor::net::TcpStream;
 
 #[test]
 fn tcp_refused() {
@@ -17,11 +17,12 @@ fn tcp_refused() {
     });
 }
 
+#[cfg(unix)]
 #[test]
 fn unix_missing_path() {
     common::run(30, || async {
         let path = std::env::temp_dir().join(format!("spindle-reactor-{}-nobody.sock", std::process::id()));
-        let err = UnixStream::connect(&path).await.unwrap_err();
+        let err = spindle_reactor::net::UnixStream::connect(&path).await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::NotFound, "{err:?}");
     });
 }

@@ -1,5 +1,8 @@
 //! Unix-domain sockets: listener/stream echo, `pair`, and datagrams.
 
+// Unix only: Unix-domain sockets.
+#![cfg(unix)]
+
 mod common;
 
 use std::path::PathBuf;

@@ -22,14 +22,14 @@ use std::task::{ready, Context, Poll};
 use futures_io::{AsyncRead, AsyncWrite};
 use hyper::rt::ReadBufCursor;
 
-use crate::net::{TcpStream, UnixStream};
+use crate::net::TcpStream;
 
 /// How many bytes of hyper's buffer [`FuturesIo`] initialises and offers to
 /// the inner reader per read: hyper's first read size (8 KiB) doubled, so a
 /// read never gets less than hyper would ask for at its start.
 const FUTURES_READ_CHUNK: usize = 16 * 1024;
 
-/// A spindle [`TcpStream`] or [`UnixStream`] as hyper's `rt::Read` and
+/// A spindle [`TcpStream`] or (on Unix) `UnixStream` as hyper's `rt::Read` and
 /// `rt::Write`, reading into hyper's uninitialised buffer without zeroing it.
 /// hyper-util's `TokioIo`, for spindle.
 ///
@@ -159,7 +159,8 @@ macro_rules! spindle_io {
 }
 
 spindle_io!(TcpStream);
-spindle_io!(UnixStream);
+#[cfg(unix)]
+spindle_io!(crate::net::UnixStream);
 
 /// Any futures-io `AsyncRead` / `AsyncWrite` as hyper's `rt::Read` /
 /// `rt::Write` (a TLS stream, an in-memory pipe, ...).

@@ -1,5 +1,16 @@
-//! Signals: [`ctrl_c`] everywhere, and [`unix::signal`] for any Unix signal
-//! as a stream of deliveries. tokio's API.
+//! Signals: [`ctrl_c`] everywhere, and (on Unix) `unix::signal` for any
+//! Unix signal as a stream of deliveries. tokio's API.
+//!
+//! # Platforms
+//!
+//! | | Unix | Windows |
+//! |---|---|---|
+//! | [`ctrl_c`] | `SIGINT`, through the self-pipe below | `CTRL_C_EVENT`, through a console control handler (`windows.rs`) |
+//! | `unix::signal` | any signal but the registry's forbidden ones | absent (`cfg(unix)`) |
+//! | a runtime is needed | yes (the pipe is read through its reactor) | no |
+//! | after the last listener is gone | `SIGINT` stays ignored | Ctrl-C ends the process again |
+//!
+//! The rest of this page is the Unix side.
 //!
 //! # How a delivery reaches a task
 //!
@@ -33,24 +44,36 @@
 //! `SIGKILL`, `SIGSTOP`, `SIGILL`, `SIGFPE` and `SIGSEGV` are refused
 //! (`signal-hook-registry`'s list) with an `InvalidInput` error.
 
+// The platform seam of `spindle::signal`: `unix` is public (tokio's
+// `signal::unix`), `windows` holds only `ctrl_c`'s console handler.
+#[cfg(unix)]
 pub mod unix;
+#[cfg(unix)]
+use unix::ctrl_c as sys_ctrl_c;
+#[cfg(windows)]
+mod windows;
+#[cfg(windows)]
+use windows::ctrl_c as sys_ctrl_c;
 
 use std::io;
 
-/// Waits for the next `SIGINT` (Ctrl-C in a terminal).
+/// Waits for the next `SIGINT` (Ctrl-C in a terminal); on Windows, the next
+/// Ctrl-C of the console (`CTRL_C_EVENT`).
 ///
-/// The handler is installed when the future is first polled, so a `SIGINT`
+/// The handler is installed when the future is first polled, so a Ctrl-C
 /// that arrives before that still has its default effect (the process
-/// ends). From then on the process no longer ends on `SIGINT` (see the
+/// ends). From then on, on Unix, the process no longer ends on `SIGINT`;
+/// on Windows it does again once no `ctrl_c` future is alive (see the
 /// [module docs](self)).
 ///
 /// # Errors
 ///
-/// The error of creating the self-pipe or registering it with the reactor.
+/// Unix: the error of creating the self-pipe or registering it with the
+/// reactor. Windows: the error of `SetConsoleCtrlHandler`.
 ///
 /// # Panics
 ///
-/// Panics if polled outside a spindle runtime.
+/// On Unix, panics if polled outside a spindle runtime.
 ///
 /// ```no_run
 /// spindle::block_on(async {
@@ -61,9 +84,5 @@ use std::io;
 /// # std::io::Result::Ok(())
 /// ```
 pub async fn ctrl_c() -> io::Result<()> {
-    let mut sigint = unix::signal(unix::SignalKind::interrupt())?;
-    match sigint.recv().await {
-        Some(()) => Ok(()),
-        None => Err(io::Error::other("the SIGINT listener's pipe closed")),
-    }
+    sys_ctrl_c().await
 }

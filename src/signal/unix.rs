@@ -317,3 +317,12 @@ impl fmt::Debug for Signal {
         f.debug_struct("Signal").field("kind", &self.kind).finish_non_exhaustive()
     }
 }
+
+/// `signal::ctrl_c` on Unix: a listener for `SIGINT`, for one delivery.
+pub(super) async fn ctrl_c() -> io::Result<()> {
+    let mut sigint = signal(SignalKind::interrupt())?;
+    match sigint.recv().await {
+        Some(()) => Ok(()),
+        None => Err(io::Error::other("the SIGINT listener's pipe closed")),
+    }
+}

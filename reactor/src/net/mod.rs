@@ -13,7 +13,8 @@
 //! ([`TcpSocket::connect`]); a Unix-domain `connect` (which waits when the
 //! listener's backlog is full) runs on the blocking spawner. Socket options
 //! beyond `std`'s come from [`TcpSocket`], or from `socket2::SockRef` on any
-//! socket here (they all implement `AsFd`).
+//! socket here (they all implement `AsFd` on Unix and `AsSocket` on
+//! Windows).
 //!
 //! # Faults
 //!
@@ -25,21 +26,13 @@
 //! which the Rust runtime does before `main` in every Rust binary (test
 //! harnesses included).
 
-/// Implements `AsFd`, `AsRawFd` and `Debug` for a socket type whose `io`
-/// field is the `Async` it wraps. Defined before the modules that use it.
+/// Implements `AsFd` and `AsRawFd` (Unix) or `AsSocket` and `AsRawSocket`
+/// (Windows), through the `sys` seam, and `Debug` for a socket type whose
+/// `io` field is the `Async` it wraps. Defined before the modules that use
+/// it.
 macro_rules! socket_traits {
     ($ty:ident) => {
-        impl std::os::fd::AsFd for $ty {
-            fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
-                self.io.as_fd()
-            }
-        }
-
-        impl std::os::fd::AsRawFd for $ty {
-            fn as_raw_fd(&self) -> std::os::fd::RawFd {
-                self.io.as_raw_fd()
-            }
-        }
+        crate::sys::source_traits!($ty, io);
 
         impl std::fmt::Debug for $ty {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -52,23 +45,26 @@ macro_rules! socket_traits {
 mod addr;
 mod tcp;
 mod udp;
+#[cfg(unix)]
 mod unix;
 
 pub use addr::{lookup_host, ToSocketAddrs};
 pub use tcp::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError, TcpListener, TcpSocket, TcpStream, WriteHalf};
 pub use udp::{Interest, Ready, UdpSocket};
+#[cfg(unix)]
 pub use unix::{UnixDatagram, UnixListener, UnixStream};
 
 use std::io::{self, Write};
 use std::net::SocketAddr;
-use std::os::fd::AsFd;
+
+use crate::sys::AsSource;
 
 /// `write_all` for every stream type: `write` until `buf` is gone.
 ///
 /// # Errors
 ///
 /// The first `write` error; `WriteZero` if a write accepts nothing.
-async fn write_all<T: AsFd>(io: &crate::async_io::Async<T>, mut buf: &[u8]) -> io::Result<()>
+async fn write_all<T: AsSource>(io: &crate::async_io::Async<T>, mut buf: &[u8]) -> io::Result<()>
 where
     for<'a> &'a T: Write,
 {

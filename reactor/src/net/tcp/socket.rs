@@ -6,17 +6,17 @@
 //! a non-blocking connect on the reactor (see the [module docs](super)).
 //! Options on a socket that already is a stream or a listener can be set
 //! with `socket2::SockRef::from(&stream)` (every socket type implements
-//! `AsFd`).
+//! `AsFd` on Unix, `AsSocket` on Windows).
 
 use std::io;
 use std::net::SocketAddr;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::time::Duration;
 
 use socket2::{Domain, Protocol, Socket, Type};
 
 use super::{TcpListener, TcpStream};
 use crate::handle::Handle;
+use crate::sys;
 
 /// A TCP socket that is not yet connected or listening.
 ///
@@ -121,7 +121,8 @@ impl TcpSocket {
     }
 
     /// Sets `SO_REUSEPORT` (several listeners on one port, the kernel
-    /// spreading connections between them).
+    /// spreading connections between them). Unix only: Windows has no
+    /// `SO_REUSEPORT`.
     ///
     /// # Errors
     ///
@@ -133,11 +134,12 @@ impl TcpSocket {
     /// assert!(socket.reuseport()?);
     /// # std::io::Result::Ok(())
     /// ```
+    #[cfg(unix)]
     pub fn set_reuseport(&self, reuseport: bool) -> io::Result<()> {
         self.inner.set_reuse_port(reuseport)
     }
 
-    /// Reads `SO_REUSEPORT`.
+    /// Reads `SO_REUSEPORT` (Unix only).
     ///
     /// # Errors
     ///
@@ -148,6 +150,7 @@ impl TcpSocket {
     /// assert!(!socket.reuseport()?);
     /// # std::io::Result::Ok(())
     /// ```
+    #[cfg(unix)]
     pub fn reuseport(&self) -> io::Result<bool> {
         self.inner.reuse_port()
     }
@@ -396,9 +399,10 @@ impl TcpSocket {
     pub(super) async fn connect_in(self, handle: &Handle, addr: SocketAddr) -> io::Result<TcpStream> {
         match self.inner.connect(&addr.into()) {
             Ok(()) => {}
-            // EINPROGRESS is the normal answer; EINTR leaves the connect
-            // going on in the background, exactly like EINPROGRESS.
-            Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) || e.kind() == io::ErrorKind::Interrupted => {}
+            // "In progress" (EINPROGRESS; WSAEWOULDBLOCK on Windows) is the
+            // normal answer; EINTR leaves the connect going on in the
+            // background, exactly like EINPROGRESS.
+            Err(e) if sys::is_connect_in_progress(&e) || e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => return Err(e),
         }
         let stream = TcpStream::from_std_in(handle, self.inner.into())?;
@@ -463,20 +467,10 @@ fn saturate(size: usize) -> u32 {
     u32::try_from(size).unwrap_or(u32::MAX)
 }
 
-impl AsFd for TcpSocket {
-    fn as_fd(&self) -> BorrowedFd<'_> {
-        self.inner.as_fd()
-    }
-}
-
-impl AsRawFd for TcpSocket {
-    fn as_raw_fd(&self) -> RawFd {
-        self.inner.as_raw_fd()
-    }
-}
+sys::source_traits!(TcpSocket, inner);
 
 impl std::fmt::Debug for TcpSocket {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TcpSocket").field("fd", &self.inner.as_raw_fd()).finish()
+        f.debug_struct("TcpSocket").field("fd", &sys::raw(&self.inner)).finish()
     }
 }
