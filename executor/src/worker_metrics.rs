@@ -9,14 +9,19 @@
 //!
 //! # The poll stamp
 //!
+//! Per worker, whether it is inside a poll and since when:
 //! [`WorkerMetrics::poll_started`] and [`WorkerMetrics::poll_finished`]
-//! keep, per worker, the [`clock_nanos`] at which its current poll began
-//! (0 while it polls nothing): one relaxed store at each end of a poll.
-//! Anyone may read it with [`WorkerMetrics::poll_started_at`] to see how
-//! long a worker has been inside one poll: the multi-thread scheduler
-//! steals the LIFO slot of a worker stuck longer than a grace
-//! (`multi_thread/watch.rs`), and a blocked-poll watchdog can report it.
-//! The stamp is a hint: a reader may see a poll that just ended as still
+//! are one relaxed store each at the two ends of a poll, with no clock
+//! read (a vDSO clock read is about 20 ns, twice a whole `yield_many`
+//! poll). The time is read lazily, by whoever first needs it:
+//! [`WorkerMetrics::stamp_poll`], called from any thread, CASes "unread"
+//! to its own [`clock_nanos`] reading, so the stamp is a time at which the
+//! worker was already inside this poll (the LIFO thieves of
+//! `multi_thread/watch.rs` stamp a poll when they first see its slot
+//! occupied, a blocked-poll watchdog can stamp on each of its looks).
+//! [`WorkerMetrics::poll_started_at`] reads it. A reader racing the poll's
+//! end may stamp the next poll with a reading taken just before it began
+//! (by the width of the race), so the stamp is a hint: a reader may see a poll that just ended as still
 //! running (it must then re-check whatever it acts on, as the LIFO thief
 //! does with its `swap`).
 
@@ -34,6 +39,10 @@ pub(crate) fn clock_nanos() -> u64 {
     let epoch = *EPOCH.get_or_init(Instant::now);
     epoch.elapsed().as_nanos() as u64 + 1
 }
+
+/// The poll stamp of a poll whose time is not read yet (`clock_nanos` is
+/// far below it: 2^64 ns is 584 years).
+const POLL_UNSTAMPED: u64 = u64::MAX;
 
 /// Per-worker counters.
 #[derive(Default)]
@@ -55,7 +64,8 @@ pub(crate) struct WorkerMetrics {
     /// Tasks this worker put in its own LIFO slot, ever (the LIFO watch
     /// reads it to tell a busy message-passing worker from a quiet one).
     pub(crate) lifo_fills: AtomicU64,
-    /// [`clock_nanos`] when the current poll started; 0 when not polling.
+    /// 0 when not polling, [`POLL_UNSTAMPED`] in a poll whose time is not
+    /// read yet, else a [`clock_nanos`] within the current poll.
     poll_started_at: AtomicU64,
 }
 
@@ -72,10 +82,19 @@ impl WorkerMetrics {
         counter.load(Ordering::Relaxed)
     }
 
-    /// The owning worker starts a poll at `now` (a [`clock_nanos`] value).
+    /// The owning worker starts a poll (its time not yet read).
     #[inline]
-    pub(crate) fn poll_started(&self, now: u64) {
-        self.poll_started_at.store(now, Ordering::Relaxed);
+    pub(crate) fn poll_started(&self) {
+        self.poll_started_at.store(POLL_UNSTAMPED, Ordering::Relaxed);
+    }
+
+    /// Stamps the current poll with `now` (a [`clock_nanos`] value) if it
+    /// has no time yet; a no-op outside a poll or once stamped.
+    #[inline]
+    pub(crate) fn stamp_poll(&self, now: impl FnOnce() -> u64) {
+        if self.poll_started_at.load(Ordering::Relaxed) == POLL_UNSTAMPED {
+            let _ = self.poll_started_at.compare_exchange(POLL_UNSTAMPED, now(), Ordering::Relaxed, Ordering::Relaxed);
+        }
     }
 
     /// The owning worker's poll returned.
@@ -84,12 +103,13 @@ impl WorkerMetrics {
         self.poll_started_at.store(0, Ordering::Relaxed);
     }
 
-    /// When the worker's current poll started ([`clock_nanos`]), or `None`
-    /// if it is not inside a poll.
+    /// A [`clock_nanos`] time at which the worker was already inside its
+    /// current poll, or `None` if it is not polling or the poll has no
+    /// stamp yet (see [`WorkerMetrics::stamp_poll`]).
     #[inline]
     pub(crate) fn poll_started_at(&self) -> Option<u64> {
         match self.poll_started_at.load(Ordering::Relaxed) {
-            0 => None,
+            0 | POLL_UNSTAMPED => None,
             at => Some(at),
         }
     }

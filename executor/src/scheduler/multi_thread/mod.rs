@@ -26,8 +26,9 @@
 //! The slot is an `AtomicPtr` in [`Remote`]; the owner fills and empties it
 //! with a `swap` on a cache line nobody else writes in the common case, so
 //! message passing keeps its locality at the cost of one uncontended atomic.
-//! Each worker stamps the start of every poll (`WorkerMetrics::poll_started`,
-//! one relaxed store at each end of a poll). A worker that searches or is
+//! Each worker marks every poll (`WorkerMetrics::poll_started`, one relaxed
+//! store at each end of a poll) and stamps it with the clock when the poll
+//! fills its slot (`WorkerMetrics::stamp_poll`). A worker that searches or is
 //! about to park takes the slot's task of a worker that has been inside the
 //! same poll for longer than [`watch::GRACE`]; when all other workers sleep,
 //! the one keeping the watch (`watch.rs`) does, woken by the fill itself if

@@ -6,7 +6,11 @@
 //!
 //! Any worker that is searching, or about to park, takes another worker's
 //! LIFO task if that worker has been inside the same poll for longer than
-//! [`GRACE`] (read from its poll stamp, `WorkerMetrics::poll_started_at`).
+//! [`GRACE`] (its poll stamp, `WorkerMetrics::poll_started_at`). The fill
+//! reads no clock: the first thief to see an occupied slot in an unstamped
+//! poll stamps the poll with its own clock reading (`stamp_poll`), and
+//! steals once that stamp is [`GRACE`] old, so the task has waited at
+//! least the grace inside one poll.
 //! The take is the slot's `swap`, so a task is run exactly once, by its
 //! owner or by one thief (`loom-tests/tests/lifo_watch.rs`).
 //!
@@ -33,15 +37,16 @@
 //!
 //! # No fill is missed by a deep watcher
 //!
-//! The filler swaps the slot, issues a `SeqCst` fence, then loads the
-//! state; the watcher stores DEEP, issues a `SeqCst` fence, then loads
-//! every slot (a store-buffering pair: `SeqCst` accesses alone do not order
-//! it in loom's model, fences do). Either the filler's load comes after the
-//! DEEP store (it sees DEEP and wakes the watcher; the unpark is sticky),
-//! or the watcher's re-check comes after the fill (it sees the occupied
-//! slot and stays timed). On x86 the fence follows the slot's locked
-//! `swap`, whose store buffer is already drained. Model-checked with the `WatchMissesFill` mutant
-//! (the watcher skips the re-check).
+//! The filler's slot `swap` and its load of the state are `SeqCst`; the
+//! watcher stores DEEP (`SeqCst`), issues a `SeqCst` fence, then loads
+//! every slot. If the filler's load misses DEEP, it precedes the DEEP
+//! store in the single total order S, so the swap precedes the watcher's
+//! fence in S, and a load sequenced after that fence sees the swap (C++20
+//! [atomics.order] p4): the watcher's re-check sees the occupied slot and
+//! it stays timed. Otherwise the filler sees DEEP and wakes the watcher
+//! (the unpark is sticky). Loom models `SeqCst` accesses as acquire/release
+//! only, so under loom the filler adds a fence of its own; real builds need
+//! none (on x86 the swap is a locked instruction anyway).
 //!
 //! # Bounds
 //!
@@ -109,11 +114,12 @@ impl Watch {
         }
     }
 
-    /// Called after every fill of a LIFO slot (a `SeqCst` fence, then a
-    /// load): returns the worker to unpark
+    /// Called after every fill of a LIFO slot (one `SeqCst` load): returns the worker to unpark
     /// if the watch was deep (it is timed again from here).
     #[inline]
     pub(crate) fn on_fill(&self) -> Option<usize> {
+        // See "No fill is missed by a deep watcher".
+        #[cfg(spindle_loom)]
         fence(Ordering::SeqCst);
         let state = self.state.load(Ordering::SeqCst);
         if state & DEEP == 0 {

@@ -322,8 +322,9 @@ impl Worker<'_> {
             if victim == core.index || !remote.lifo.is_occupied() {
                 continue;
             }
-            let Some(started) = remote.metrics.poll_started_at() else { continue };
             let now = *now.get_or_insert_with(clock_nanos);
+            remote.metrics.stamp_poll(|| now);
+            let Some(started) = remote.metrics.poll_started_at() else { continue };
             if now.saturating_sub(started) < GRACE_NANOS {
                 continue;
             }
@@ -345,7 +346,7 @@ impl Worker<'_> {
         }
         let metrics = self.metrics(&core);
         WorkerMetrics::add(&metrics.polls, 1);
-        metrics.poll_started(clock_nanos());
+        metrics.poll_started();
         *self.cx.core.borrow_mut() = Some(core);
         task.run();
         let core = self.cx.core.borrow_mut().take().expect("worker core is back after a poll");
@@ -438,7 +439,10 @@ impl Worker<'_> {
                 .remotes
                 .iter()
                 .filter(|r| r.lifo.is_occupied())
-                .filter_map(|r| r.metrics.poll_started_at())
+                .filter_map(|r| {
+                    r.metrics.stamp_poll(|| now);
+                    r.metrics.poll_started_at()
+                })
                 .map(|started| (started + GRACE_NANOS).saturating_sub(now))
                 .min();
             if let Some(wait) = wait {
