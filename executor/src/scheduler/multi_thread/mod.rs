@@ -188,7 +188,7 @@ impl Shared {
                 unparker: parker.unparker(),
                 metrics: WorkerMetrics::default(),
             }));
-            cores.push(Core::new(index, queue, parker, config.seed));
+            cores.push(Core::new(index, queue, parker, config.global_queue_interval, config.seed));
         }
         let shared = Arc::new(Shared {
             remotes: remotes.into_boxed_slice(),

@@ -65,6 +65,13 @@ pub(crate) struct Core {
     lifo_polls: u32,
     is_searching: bool,
     rng: FastRand,
+    /// The global queue interval in use (tuned unless the builder set it).
+    global_interval: u32,
+    /// `clock_nanos` when the current batch of `global_interval` ticks
+    /// began; 0 after a park (that batch is not measured).
+    batch_started: u64,
+    /// Mean poll time, an exponentially weighted average over batches.
+    mean_poll_nanos: u64,
     /// The LIFO watch's last look at the other workers' fill counts.
     seen_fills: u64,
     /// The watcher's current timed park (`watch.rs`: from GRACE, doubling
@@ -73,7 +80,7 @@ pub(crate) struct Core {
 }
 
 impl Core {
-    pub(crate) fn new(index: usize, queue: LocalQueue, parker: WorkerParker, seed: u64) -> Core {
+    pub(crate) fn new(index: usize, queue: LocalQueue, parker: WorkerParker, global_interval: u32, seed: u64) -> Core {
         Core {
             index,
             queue,
@@ -83,6 +90,9 @@ impl Core {
             lifo_polls: 0,
             is_searching: false,
             rng: FastRand::new(seed ^ (index as u64).wrapping_mul(0x9E37_79B9)),
+            global_interval,
+            batch_started: 0,
+            mean_poll_nanos: 0,
             seen_fills: 0,
             watch_period: GRACE,
         }
@@ -226,6 +236,19 @@ pub(crate) fn run_worker(shared: Arc<Shared>, core: Core) {
     cx.release_batch(&shared);
 }
 
+/// At the end of each batch of `global_interval` ticks: folds the batch's
+/// mean poll time into the average and re-derives the interval (one clock
+/// read per batch). A batch cut by a park is skipped.
+fn tune_global_interval(core: &mut Core) {
+    let now = clock_nanos();
+    if core.batch_started != 0 {
+        let sample = (now - core.batch_started) / u64::from(core.global_interval);
+        core.mean_poll_nanos = if core.mean_poll_nanos == 0 { sample } else { (core.mean_poll_nanos * 3 + sample) / 4 };
+        core.global_interval = crate::config::tuned_global_queue_interval(core.mean_poll_nanos);
+    }
+    core.batch_started = now;
+}
+
 struct Worker<'a> {
     shared: &'a Shared,
     cx: &'a WorkerCx,
@@ -258,6 +281,7 @@ impl Worker<'_> {
             }
             WorkerMetrics::add(&self.metrics(&core).busy_nanos, busy_since.elapsed().as_nanos() as u64);
             core = self.park(core);
+            core.batch_started = 0;
             busy_since = Instant::now();
         }
         core
@@ -267,7 +291,10 @@ impl Worker<'_> {
         let shared = self.shared;
         core.until_global -= 1;
         if core.until_global == 0 {
-            core.until_global = shared.config.global_queue_interval;
+            if shared.config.tune_global_queue {
+                tune_global_interval(core);
+            }
+            core.until_global = core.global_interval;
             if let Some(task) = shared.injector.pop() {
                 return Some(task);
             }
