@@ -166,6 +166,10 @@ pub const ROWS: &[Row] = &[
     workloads::sync_rows::ROWS[8],
     workloads::sync_rows::ROWS[9],
     workloads::sync_rows::ROWS[10],
+    // A worker stuck in a long poll: the delay of the task it woke, and the
+    // CPU its idle peers burn beside it (issue 12).
+    workloads::blocked_worker::ROWS[0],
+    workloads::blocked_worker::ROWS[1],
     // Seconds per `block_on` of a ready future (one sample: 100,000).
     Row { name: "block_on_overhead", unit: Unit::Seconds, max_rounds: usize::MAX, sample: block_on_overhead },
 ];

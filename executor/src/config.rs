@@ -14,6 +14,18 @@ use std::time::Duration;
 /// Default interval, in ticks, between checks of the global queue (Go's
 /// and tokio's 61).
 pub const DEFAULT_GLOBAL_QUEUE_INTERVAL: u32 = 61;
+/// What the multi-thread workers tune their global queue interval for: a
+/// task scheduled from outside waits about this long behind a busy worker
+/// (tokio's 200 µs, since 1.31).
+pub(crate) const GLOBAL_QUEUE_LATENCY_NANOS: u64 = 200_000;
+
+/// The global queue interval for a mean poll time of `mean_poll_nanos`:
+/// [`GLOBAL_QUEUE_LATENCY_NANOS`] divided by it, clamped to 2..=127
+/// (tokio's rule).
+pub(crate) fn tuned_global_queue_interval(mean_poll_nanos: u64) -> u32 {
+    (GLOBAL_QUEUE_LATENCY_NANOS / mean_poll_nanos.max(1)).clamp(2, 127) as u32
+}
+
 /// Default interval, in ticks, between non-blocking driver polls (tokio's 61).
 pub const DEFAULT_EVENT_INTERVAL: u32 = 61;
 /// Default cap on blocking threads (tokio's 512).
@@ -25,6 +37,10 @@ pub const DEFAULT_THREAD_KEEP_ALIVE: Duration = Duration::from_secs(10);
 #[derive(Clone, Debug)]
 pub(crate) struct Config {
     pub(crate) global_queue_interval: u32,
+    /// Whether multi-thread workers tune the interval themselves (from
+    /// `global_queue_interval`, see [`tuned_global_queue_interval`]); off
+    /// when the builder set a value.
+    pub(crate) tune_global_queue: bool,
     pub(crate) event_interval: u32,
     pub(crate) lifo_enabled: bool,
     /// Whether one parked worker watches the busy ones (LIFO rescue and
@@ -41,6 +57,7 @@ impl Config {
     pub(crate) fn with_seed(seed: u64) -> Config {
         Config {
             global_queue_interval: DEFAULT_GLOBAL_QUEUE_INTERVAL,
+            tune_global_queue: true,
             event_interval: DEFAULT_EVENT_INTERVAL,
             lifo_enabled: true,
             monitor: true,
@@ -95,5 +112,18 @@ impl ThreadHooks {
                 f();
             }
         })
+    }
+}
+
+#[cfg(all(test, not(spindle_loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tuned_interval_follows_the_mean_poll_and_is_clamped() {
+        assert_eq!(tuned_global_queue_interval(50_000), 4, "50 us polls: check every 4 ticks");
+        assert_eq!(tuned_global_queue_interval(10_000_000), 2, "long polls: at least every 2 ticks");
+        assert_eq!(tuned_global_queue_interval(100), 127, "short polls: at most every 127 ticks");
+        assert_eq!(tuned_global_queue_interval(0), 127);
     }
 }

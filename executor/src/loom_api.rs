@@ -5,6 +5,8 @@
 //!   hand (task state, JoinHandle, abort, wakers, shutdown).
 //! * [`LoomRuntime`]: the real multi-thread scheduler, its workers running
 //!   the real worker loop on loom threads (parking, idle accounting).
+//! * [`LoomLifo`]: one worker's stealable LIFO slot and the LIFO watch
+//!   (`scheduler/multi_thread/watch.rs`), driven by hand.
 //! * [`block_on`] and [`Parker`](crate::park::Parker): the thread parker.
 //! * [`with_mutant`]: runs a model with one of the executor's protocols
 //!   deliberately broken (the timer and the reactor have their own).
@@ -116,6 +118,73 @@ impl Schedule for Arc<TestScheduler> {
     unsafe fn release(&self, task: NonNull<Header>) -> bool {
         // SAFETY: our caller's contract is the registry's.
         unsafe { self.registry.release(task) }
+    }
+}
+
+/// One stealable LIFO slot and the LIFO watch, for the models of
+/// `loom-tests/tests/lifo_watch.rs`. Tasks come from a [`TestScheduler`].
+#[derive(Default)]
+pub struct LoomLifo {
+    slot: multi_thread::LifoSlot,
+    watch: multi_thread::Watch,
+}
+
+impl Default for multi_thread::LifoSlot {
+    fn default() -> Self {
+        multi_thread::LifoSlot::new()
+    }
+}
+
+impl Default for multi_thread::Watch {
+    fn default() -> Self {
+        multi_thread::Watch::new()
+    }
+}
+
+impl std::fmt::Debug for LoomLifo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoomLifo").field("occupied", &self.slot.is_occupied()).finish()
+    }
+}
+
+impl LoomLifo {
+    /// The owner fills the slot with `sched`'s first queued task, then
+    /// wakes the watcher if it sleeps deep (`schedule_local`). Returns the
+    /// watcher to unpark, if any.
+    ///
+    /// # Panics
+    /// If `sched` has no queued task.
+    pub fn fill(&self, sched: &TestScheduler) -> Option<usize> {
+        let task = sched.queue.lock().pop_front().expect("a queued task to put in the slot");
+        assert!(self.slot.push(task).is_none(), "the model fills an empty slot");
+        self.watch.on_fill()
+    }
+
+    /// The owner takes its slot and runs the task: whether it got one.
+    pub fn owner_take_and_run(&self) -> bool {
+        self.slot.take().map(Notified::run).is_some()
+    }
+
+    /// A thief takes the slot and runs the task: whether it got one.
+    pub fn steal_and_run(&self) -> bool {
+        self.slot.steal().map(Notified::run).is_some()
+    }
+
+    /// Worker `index` becomes the watcher.
+    pub fn become_watcher(&self, index: usize) -> bool {
+        self.watch.try_become(index)
+    }
+
+    /// The watcher's decision to sleep deep (`worker::watch_timeout`):
+    /// `true` if it may park without a timeout, `false` if the re-check saw
+    /// the slot filled.
+    pub fn go_deep(&self, index: usize) -> bool {
+        self.watch.set_deep(index);
+        if !crate::sync::mutant(Mutant::WatchMissesFill) && self.slot.is_occupied() {
+            self.watch.set_timed(index);
+            return false;
+        }
+        true
     }
 }
 

@@ -179,6 +179,11 @@ pub enum Mutant {
     BatchReleasesClosedTask,
     /// Unparking a worker asleep in the driver forgets to wake the driver.
     UnparkSkipsDriver,
+    /// The LIFO watcher goes deep without re-checking the slots.
+    WatchMissesFill,
+    /// A LIFO thief empties the slot with a load and a store instead of a
+    /// `swap`.
+    LifoStealNotAtomic,
 }
 // (The reactor's mutant is the reactor's own: `spindle_reactor::loom_api::Mutant`.)
 

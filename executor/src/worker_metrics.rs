@@ -6,11 +6,44 @@
 //! store (no read-modify-write), so counting costs the hot loop nothing;
 //! anyone may read them. Values are monotonic, but not a consistent
 //! snapshot across workers or counters.
+//!
+//! # The poll stamp
+//!
+//! Per worker, whether it is inside a poll and since when:
+//! [`WorkerMetrics::poll_started`] and [`WorkerMetrics::poll_finished`]
+//! are one relaxed store each at the two ends of a poll, with no clock
+//! read (a vDSO clock read is about 20 ns, twice a whole `yield_many`
+//! poll). The time is read lazily, by whoever first needs it:
+//! [`WorkerMetrics::stamp_poll`], called from any thread, CASes "unread"
+//! to its own [`clock_nanos`] reading, so the stamp is a time at which the
+//! worker was already inside this poll (the LIFO thieves of
+//! `multi_thread/watch.rs` stamp a poll when they first see its slot
+//! occupied, a blocked-poll watchdog can stamp on each of its looks).
+//! [`WorkerMetrics::poll_started_at`] reads it. A reader racing the poll's
+//! end may stamp the next poll with a reading taken just before it began
+//! (by the width of the race), so the stamp is a hint: a reader may see a poll that just ended as still
+//! running (it must then re-check whatever it acts on, as the LIFO thief
+//! does with its `swap`).
 
 use std::sync::{Arc, OnceLock};
+use std::time::Instant;
 
 use crate::sync::{AtomicBool, AtomicU64, Ordering};
 use crate::task::TaskId;
+
+/// Nanoseconds since this process first asked, from the monotonic clock
+/// (`Instant`, a vDSO read on Linux: about 20 ns with the TSC clocksource).
+/// Never 0 after the first call returns, so 0 can mean "no stamp".
+#[inline]
+pub(crate) fn clock_nanos() -> u64 {
+    static EPOCH: OnceLock<Instant> = OnceLock::new();
+    let epoch = *EPOCH.get_or_init(Instant::now);
+    epoch.elapsed().as_nanos() as u64 + 1
+}
+
+/// The poll stamp of a poll whose time is not read yet (`clock_nanos` is
+/// far below it: 2^64 ns is 584 years).
+const POLL_UNSTAMPED: u64 = u64::MAX;
 
 /// Per-worker counters.
 #[derive(Default)]
@@ -37,6 +70,12 @@ pub(crate) struct WorkerMetrics {
     /// `wake_watchdog`.
     watchdog_asleep: AtomicBool,
     wake_watchdog: OnceLock<Arc<dyn Fn() + Send + Sync>>,
+    /// Tasks this worker put in its own LIFO slot, ever (the LIFO watch
+    /// reads it to tell a busy message-passing worker from a quiet one).
+    pub(crate) lifo_fills: AtomicU64,
+    /// 0 when not polling, [`POLL_UNSTAMPED`] in a poll whose time is not
+    /// read yet, else a [`clock_nanos`] within the current poll.
+    poll_started_at: AtomicU64,
 }
 
 impl WorkerMetrics {
@@ -52,14 +91,15 @@ impl WorkerMetrics {
         counter.load(Ordering::Relaxed)
     }
 
-    /// Notes that this worker starts polling `task`: one relaxed store.
-    /// Only the owning worker calls this, right before `Notified::run`.
-    /// Dumps read it to say which worker runs a task ("running on worker
-    /// N"). The exec branch (issue 12) keeps a time stamp here for its LIFO
-    /// rescue; the two stamps are meant to become one.
+    /// Notes that this worker starts polling `task`: two relaxed stores,
+    /// the task's id (dumps and the watchdog read it: "running on worker
+    /// N") and the unread time stamp (the LIFO watch reads it, see
+    /// [`WorkerMetrics::stamp_poll`]). Only the owning worker calls this,
+    /// right before `Notified::run`.
     #[inline]
     pub(crate) fn poll_started(&self, task: TaskId) {
         self.polling.store(task.as_u64(), Ordering::Relaxed);
+        self.poll_started_at.store(POLL_UNSTAMPED, Ordering::Relaxed);
         if self.watchdog_asleep.load(Ordering::Relaxed) {
             self.wake_watchdog();
         }
@@ -89,6 +129,27 @@ impl WorkerMetrics {
     #[inline]
     pub(crate) fn poll_finished(&self) {
         self.polling.store(0, Ordering::Relaxed);
+        self.poll_started_at.store(0, Ordering::Relaxed);
+    }
+
+    /// Stamps the current poll with `now` (a [`clock_nanos`] value) if it
+    /// has no time yet; a no-op outside a poll or once stamped.
+    #[inline]
+    pub(crate) fn stamp_poll(&self, now: impl FnOnce() -> u64) {
+        if self.poll_started_at.load(Ordering::Relaxed) == POLL_UNSTAMPED {
+            let _ = self.poll_started_at.compare_exchange(POLL_UNSTAMPED, now(), Ordering::Relaxed, Ordering::Relaxed);
+        }
+    }
+
+    /// A [`clock_nanos`] time at which the worker was already inside its
+    /// current poll, or `None` if it is not polling or the poll has no
+    /// stamp yet (see [`WorkerMetrics::stamp_poll`]).
+    #[inline]
+    pub(crate) fn poll_started_at(&self) -> Option<u64> {
+        match self.poll_started_at.load(Ordering::Relaxed) {
+            0 | POLL_UNSTAMPED => None,
+            at => Some(at),
+        }
     }
 
     /// The id of the task this worker is polling now, if any (a relaxed

@@ -25,6 +25,7 @@
 //! | `tests/abort.rs` | `abort_racing_poll_and_completion`, `abort_before_first_poll` | 3 | 0.7 s |
 //! | `tests/waker.rs` | `wakers_from_several_threads` (clone / drop / wake) | 3 | 0.3 s |
 //! | `tests/worker_park.rs` | `one_worker_external_spawn_is_run`, `two_workers_external_spawn_is_run` (the real worker loop), `one_worker_in_the_driver_external_spawn_is_run`, `two_workers_one_in_the_driver_external_spawn_is_run` (a worker asleep in the driver, woken through it), `searching_is_zero_when_all_parked`; mutants: `mutant_skip_park_recheck_is_caught`, `mutant_unpark_skips_driver_is_caught` | `LOOM_MAX_PREEMPTIONS` (CI: 2) | 33 s (at 3: minutes) |
+//! | `tests/lifo_watch.rs` | `lifo_task_runs_exactly_once` (owner and thief race for the stealable LIFO slot), `deep_watcher_never_misses_a_fill` (a fill racing the watcher's decision to sleep without a timeout); mutants: `mutant_lifo_steal_not_atomic_is_caught`, `mutant_watch_misses_fill_is_caught` | `LOOM_MAX_PREEMPTIONS` (CI: 2) | < 0.2 s |
 //! | `tests/shutdown.rs` | `shutdown_racing_wake`, `shutdown_racing_spawn` (every future dropped once, no task leaked), `shutdown_racing_a_worker_releasing_its_batch`; mutant: `mutant_batch_releases_closed_task_is_caught` | 3 | 4 s |
 //! | `tests/timer.rs` | `cancel_racing_fire_wakes_at_most_once_and_never_after_cancel`, `reset_racing_fire_fires_once_per_arming`, `two_threads_firing_fire_each_deadline_once`, `earlier_deadline_while_parked_unparks_the_driver` | 3 | < 0.1 s |
 //! | `tests/reactor.rs` | `readiness_racing_waker_registration`; mutant: `mutant_reactor_skips_recheck_is_caught` (the reactor's own `Mutant`) | 3 | < 0.1 s |
@@ -35,8 +36,10 @@
 //! | `tests/sync_notify.rs` | S5. `Notify::notify_one` racing `notified()` (permit stored); `notify_waiters` racing an enabled waiter; mutant: `NotifyOneDropsPermit` | 3 | < 0.1 s |
 //! | `tests/sync_watch.rs` | S6. `watch` `changed()` racing `send` and the sender's drop (last value seen, receiver woken) | 3 | < 0.1 s |
 //!
-//! Not modelled (see the README's Layout section): the LIFO slot and its
-//! monitor (the worker-loop models run with both off), the blocking pool,
+//! Not modelled (see the README's Layout section): the LIFO slot inside the
+//! real worker loop and the LIFO watch's timed parks (the worker-loop models
+//! run with both off; `tests/lifo_watch.rs` drives the slot and the watch by
+//! hand), the blocking pool,
 //! the current-thread core hand-off between `block_on` callers, worker
 //! exits, the driver's event dispatch into a parked worker's queues (the
 //! stand-in driver, a loom `Parker`, has no events), the reactor's

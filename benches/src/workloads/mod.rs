@@ -12,6 +12,7 @@
 //! time; `timers_cancel` is timed like the others. See [`timers`].
 
 mod block_on;
+pub mod blocked_worker;
 mod chained_spawn;
 mod idle_task;
 mod join_set;

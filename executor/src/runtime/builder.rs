@@ -39,6 +39,7 @@ pub struct Builder<D = NoDriver> {
     on_thread_start: Option<Arc<dyn Fn() + Send + Sync>>,
     on_thread_stop: Option<Arc<dyn Fn() + Send + Sync>>,
     global_queue_interval: u32,
+    tune_global_queue: bool,
     event_interval: u32,
     max_blocking_threads: usize,
     thread_keep_alive: Duration,
@@ -140,6 +141,7 @@ impl<D: DriverFactory> Builder<D> {
             on_thread_start: None,
             on_thread_stop: None,
             global_queue_interval: DEFAULT_GLOBAL_QUEUE_INTERVAL,
+            tune_global_queue: true,
             event_interval: DEFAULT_EVENT_INTERVAL,
             max_blocking_threads: DEFAULT_MAX_BLOCKING_THREADS,
             thread_keep_alive: DEFAULT_THREAD_KEEP_ALIVE,
@@ -196,13 +198,18 @@ impl<D: DriverFactory> Builder<D> {
     }
 
     /// A worker takes from the global queue first every `n` ticks, so tasks
-    /// scheduled from outside cannot starve (default 61).
+    /// scheduled from outside cannot starve. By default multi-thread workers
+    /// tune it themselves, starting at 61: 200 µs divided by their mean poll
+    /// time, clamped to 2..=127 (tokio's rule); setting a value turns the
+    /// tuning off (the current-thread flavor always uses the value, 61 by
+    /// default).
     ///
     /// # Panics
     /// If `n` is zero.
     pub fn global_queue_interval(&mut self, n: u32) -> &mut Builder<D> {
         assert!(n > 0, "global_queue_interval must be at least 1");
         self.global_queue_interval = n;
+        self.tune_global_queue = false;
         self
     }
 
@@ -506,6 +513,7 @@ impl<D: DriverFactory> Builder<D> {
         };
         let config = Config {
             global_queue_interval: self.global_queue_interval,
+            tune_global_queue: self.tune_global_queue,
             event_interval: self.event_interval,
             lifo_enabled: self.lifo_enabled,
             task_hooks: (!self.task_hooks.is_empty()).then(|| Arc::new(self.task_hooks.clone())),

@@ -26,18 +26,19 @@
 //! The slot is an `AtomicPtr` in [`Remote`]; the owner fills and empties it
 //! with a `swap` on a cache line nobody else writes in the common case, so
 //! message passing keeps its locality at the cost of one uncontended atomic.
-//! If the owner is stuck in a long poll, the task in its slot would wait: to
-//! prevent that, one parked worker (the *monitor*, elected with a CAS) parks
-//! with a timeout of [`LIFO_STEAL_AFTER`] whenever another worker is awake.
-//! When it wakes, it looks at every awake worker whose slot is occupied; if
-//! that worker's poll counter has not moved since the monitor's previous look
-//! (so the same poll has been running for a whole period), it takes the
-//! slot's task and runs it. The monitor is also the backstop of the cheap
-//! notify rule (a push onto a non-empty deque wakes nobody, see
-//! `worker::schedule_local`): if it finds stealable work in any deque or
-//! the injector, it wakes up and steals. A fully idle runtime has no monitor
-//! timeout, so it uses no CPU; a runtime with one busy worker pays one
-//! wake-up per period. `tests/starvation.rs` checks the guarantee.
+//! Each worker marks every poll (`WorkerMetrics::poll_started`, one relaxed
+//! store at each end of a poll) and stamps it with the clock when the poll
+//! fills its slot (`WorkerMetrics::stamp_poll`). A worker that searches or is
+//! about to park takes the slot's task of a worker that has been inside the
+//! same poll for longer than [`watch::GRACE`]; when all other workers sleep,
+//! the one keeping the watch (`watch.rs`) does, woken by the fill itself if
+//! it slept without a timeout. A fill wakes nobody otherwise. The watcher's
+//! timed looks are also the backstop of the cheap notify rule (a push onto
+//! a non-empty deque wakes nobody, see `worker::schedule_local`): if it finds
+//! stealable work in any deque or the injector, it wakes up and steals. A
+//! fully idle runtime has no watcher timeout, so it uses no CPU, and neither
+//! does a worker stuck in polls that fill nothing. `tests/starvation.rs`
+//! checks the guarantee.
 //!
 //! # Shutdown
 //!
@@ -70,14 +71,13 @@
 
 mod idle;
 mod park;
+mod watch;
 mod worker;
 
+use crossbeam_utils::CachePadded;
 use std::future::Future;
 use std::ptr::NonNull;
 use std::sync::Arc as StdArc;
-use std::time::Duration;
-
-use crossbeam_utils::CachePadded;
 
 use crate::config::Config;
 use crate::park::Park;
@@ -90,11 +90,9 @@ use crate::worker_metrics::WorkerMetrics;
 
 pub(crate) use idle::Idle;
 pub(crate) use park::{DriverSlot, WorkerParker, WorkerUnparker};
+#[cfg(spindle_loom)]
+pub(crate) use watch::Watch;
 pub(crate) use worker::{run_worker, Core};
-
-/// How long a task may sit in the LIFO slot of a worker stuck in one poll
-/// before the monitor steals it.
-pub(crate) const LIFO_STEAL_AFTER: Duration = Duration::from_millis(1);
 
 /// Most consecutive polls taken from the LIFO slot before the deque gets a
 /// turn (tokio's `MAX_LIFO_POLLS_PER_TICK`).
@@ -108,8 +106,8 @@ pub(crate) struct Shared {
     pub(crate) registry: Registry,
     pub(crate) driver: StdArc<DriverSlot>,
     pub(crate) shutdown: AtomicBool,
-    /// Set while one parked worker is the LIFO monitor.
-    pub(crate) monitor: AtomicBool,
+    /// Which parked worker keeps the LIFO watch, and how (`watch.rs`).
+    pub(crate) watch: watch::Watch,
     pub(crate) config: Config,
 }
 
@@ -122,11 +120,11 @@ pub(crate) struct Remote {
 }
 
 /// A one-task slot, filled and emptied by its worker, stealable by the
-/// monitor. Holds a `Notified` as a raw pointer (null = empty).
+/// others (see `watch.rs`). Holds a `Notified` as a raw pointer (null = empty).
 pub(crate) struct LifoSlot(AtomicPtr<Header>);
 
 impl LifoSlot {
-    fn new() -> LifoSlot {
+    pub(crate) fn new() -> LifoSlot {
         LifoSlot(AtomicPtr::new(std::ptr::null_mut()))
     }
 
@@ -134,7 +132,9 @@ impl LifoSlot {
     pub(crate) fn push(&self, task: Notified) -> Option<Notified> {
         let ptr = task.header().as_ptr();
         std::mem::forget(task);
-        let prev = self.0.swap(ptr, Ordering::AcqRel);
+        // SeqCst: the filler then loads the watch's state (`watch.rs`, "No
+        // fill is missed by a deep watcher").
+        let prev = self.0.swap(ptr, Ordering::SeqCst);
         // SAFETY: every non-null pointer in the slot carries a Notified's
         // reference, moved in by `push`; the swap moved it out to us.
         NonNull::new(prev).map(|p| unsafe { Notified::from_raw(p) })
@@ -150,8 +150,21 @@ impl LifoSlot {
         NonNull::new(prev).map(|p| unsafe { Notified::from_raw(p) })
     }
 
+    /// Empties another worker's slot (a thief's take, `watch.rs`): the
+    /// same `swap` as the owner's, so the task goes to exactly one of them.
+    pub(crate) fn steal(&self) -> Option<Notified> {
+        if crate::sync::mutant(crate::sync::Mutant::LifoStealNotAtomic) {
+            let prev = self.0.load(Ordering::SeqCst);
+            self.0.store(std::ptr::null_mut(), Ordering::SeqCst);
+            // SAFETY: none: this is the broken protocol the loom model must
+            // catch (two takers may both get the same reference).
+            return NonNull::new(prev).map(|p| unsafe { Notified::from_raw(p) });
+        }
+        self.take()
+    }
+
     pub(crate) fn is_occupied(&self) -> bool {
-        !self.0.load(Ordering::Acquire).is_null()
+        !self.0.load(Ordering::SeqCst).is_null()
     }
 }
 
@@ -176,7 +189,7 @@ impl Shared {
                 unparker: parker.unparker(),
                 metrics: WorkerMetrics::default(),
             }));
-            cores.push(Core::new(index, queue, parker, num_workers, config.seed));
+            cores.push(Core::new(index, queue, parker, config.global_queue_interval, config.seed));
         }
         let shared = Arc::new(Shared {
             remotes: remotes.into_boxed_slice(),
@@ -185,7 +198,7 @@ impl Shared {
             registry: Registry::new(num_workers * 4),
             driver,
             shutdown: AtomicBool::new(false),
-            monitor: AtomicBool::new(false),
+            watch: watch::Watch::new(),
             config,
         });
         (shared, cores)
@@ -275,6 +288,14 @@ impl Shared {
             return;
         }
         self.notify_parked();
+    }
+
+    /// After a fill of a LIFO slot: wakes the watcher if it sleeps deep.
+    #[inline]
+    pub(crate) fn notify_watcher(&self) {
+        if let Some(index) = self.watch.on_fill() {
+            self.remotes[index].unparker.unpark();
+        }
     }
 
     /// Wakes one parked worker if nobody is searching.

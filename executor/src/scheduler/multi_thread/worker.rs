@@ -9,11 +9,14 @@
 //!                                 a batch from the injector
 //!       or steal_work()           become a searcher (at most half of the
 //!                                 workers), steal half of a random victim's
-//!                                 deque, then from the injector
+//!                                 deque, then from the injector, then the
+//!                                 LIFO task of a worker stuck in a poll
 //!       or park()                 release the batch of completed tasks,
 //!                                 publish "parked", re-check the queues if
 //!                                 last searcher, sleep (in the driver if
-//!                                 free), come back searching if notified
+//!                                 free; with a timeout if keeping the
+//!                                 LIFO watch), come back searching if
+//!                                 notified
 //!   run_task(task)                leave searching first (waking one more
 //!                                 worker if we were the last searcher)
 //! ```
@@ -32,16 +35,17 @@
 
 use std::cell::{Cell, RefCell};
 use std::ptr::{self, NonNull};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use super::{Shared, WorkerParker, LIFO_STEAL_AFTER, MAX_LIFO_POLLS};
+use super::watch::{GRACE, GRACE_NANOS, MAX_PERIOD};
+use super::{Shared, WorkerParker, MAX_LIFO_POLLS};
 use crate::queue::LocalQueue;
 use crate::rng::FastRand;
 use crate::scheduler::{on_scheduler, ThreadCx};
 use crate::sync::{fence, mutant, Arc, Mutant, Ordering};
 use crate::task::registry::Deferred;
 use crate::task::{Header, Notified};
-use crate::worker_metrics::WorkerMetrics;
+use crate::worker_metrics::{clock_nanos, WorkerMetrics};
 
 /// Completed tasks a worker holds before removing them from the registry
 /// together. Each keeps its cell (as large as its future, 80 bytes for the
@@ -61,12 +65,22 @@ pub(crate) struct Core {
     lifo_polls: u32,
     is_searching: bool,
     rng: FastRand,
-    /// The monitor's last look at each worker's poll counter.
-    seen_polls: Vec<u64>,
+    /// The global queue interval in use (tuned unless the builder set it).
+    global_interval: u32,
+    /// `clock_nanos` when the current batch of `global_interval` ticks
+    /// began; 0 after a park (that batch is not measured).
+    batch_started: u64,
+    /// Mean poll time, an exponentially weighted average over batches.
+    mean_poll_nanos: u64,
+    /// The LIFO watch's last look at the other workers' fill counts.
+    seen_fills: u64,
+    /// The watcher's current timed park (`watch.rs`: from GRACE, doubling
+    /// to MAX_PERIOD while fills are served by their owners).
+    watch_period: Duration,
 }
 
 impl Core {
-    pub(crate) fn new(index: usize, queue: LocalQueue, parker: WorkerParker, num_workers: usize, seed: u64) -> Core {
+    pub(crate) fn new(index: usize, queue: LocalQueue, parker: WorkerParker, global_interval: u32, seed: u64) -> Core {
         Core {
             index,
             queue,
@@ -76,7 +90,11 @@ impl Core {
             lifo_polls: 0,
             is_searching: false,
             rng: FastRand::new(seed ^ (index as u64).wrapping_mul(0x9E37_79B9)),
-            seen_polls: vec![u64::MAX; num_workers],
+            global_interval,
+            batch_started: 0,
+            mean_poll_nanos: 0,
+            seen_fills: 0,
+            watch_period: GRACE,
         }
     }
 }
@@ -143,8 +161,13 @@ pub(crate) fn schedule_local(shared: &Shared, task: Notified, is_yield: bool) ->
         let task = if is_yield || !shared.config.lifo_enabled {
             task
         } else {
-            match shared.remotes[core.index].lifo.push(task) {
-                // An empty slot was filled: nobody to wake, we run it next.
+            let remote = &shared.remotes[core.index];
+            let prev = remote.lifo.push(task);
+            WorkerMetrics::add(&remote.metrics.lifo_fills, 1);
+            // Nobody to wake unless the watcher sleeps deep: we run the task
+            // next, or a thief does if this poll lasts (`watch.rs`).
+            shared.notify_watcher();
+            match prev {
                 None => return Ok(()),
                 Some(prev) => prev,
             }
@@ -157,8 +180,10 @@ pub(crate) fn schedule_local(shared: &Shared, task: Notified, is_yield: bool) ->
             // re-checked the deques as the last searcher (`idle.rs`). The
             // length is read without a fence, so in the store-buffer race
             // (a thief empties the deque, re-checks and parks while this push
-            // is still in flight) it can look longer than it is: the monitor
-            // (see `park`) bounds that case to one monitor period.
+            // is still in flight) it can look longer than it is: the LIFO
+            // watcher's timed looks (see `park`) bound that case while it
+            // is timed; a deep watcher is woken by the fill that displaced
+            // the task into the deque.
             fence(Ordering::SeqCst);
             shared.notify_parked();
         }
@@ -211,6 +236,19 @@ pub(crate) fn run_worker(shared: Arc<Shared>, core: Core) {
     cx.release_batch(&shared);
 }
 
+/// At the end of each batch of `global_interval` ticks: folds the batch's
+/// mean poll time into the average and re-derives the interval (one clock
+/// read per batch). A batch cut by a park is skipped.
+fn tune_global_interval(core: &mut Core) {
+    let now = clock_nanos();
+    if core.batch_started != 0 {
+        let sample = (now - core.batch_started) / u64::from(core.global_interval);
+        core.mean_poll_nanos = if core.mean_poll_nanos == 0 { sample } else { (core.mean_poll_nanos * 3 + sample) / 4 };
+        core.global_interval = crate::config::tuned_global_queue_interval(core.mean_poll_nanos);
+    }
+    core.batch_started = now;
+}
+
 struct Worker<'a> {
     shared: &'a Shared,
     cx: &'a WorkerCx,
@@ -243,6 +281,7 @@ impl Worker<'_> {
             }
             WorkerMetrics::add(&self.metrics(&core).busy_nanos, busy_since.elapsed().as_nanos() as u64);
             core = self.park(core);
+            core.batch_started = 0;
             busy_since = Instant::now();
         }
         core
@@ -252,7 +291,10 @@ impl Worker<'_> {
         let shared = self.shared;
         core.until_global -= 1;
         if core.until_global == 0 {
-            core.until_global = shared.config.global_queue_interval;
+            if shared.config.tune_global_queue {
+                tune_global_interval(core);
+            }
+            core.until_global = core.global_interval;
             if let Some(task) = shared.injector.pop() {
                 return Some(task);
             }
@@ -295,7 +337,30 @@ impl Worker<'_> {
                 return Some(task);
             }
         }
-        shared.injector.steal_batch_and_pop(&core.queue)
+        shared.injector.steal_batch_and_pop(&core.queue).or_else(|| self.steal_lifo(core))
+    }
+
+    /// Takes the LIFO task of a worker that has been inside one poll for
+    /// longer than the grace (`watch.rs`).
+    fn steal_lifo(&self, core: &Core) -> Option<Notified> {
+        let shared = self.shared;
+        let mut now = None;
+        for (victim, remote) in shared.remotes.iter().enumerate() {
+            if victim == core.index || !remote.lifo.is_occupied() {
+                continue;
+            }
+            let now = *now.get_or_insert_with(clock_nanos);
+            remote.metrics.stamp_poll(|| now);
+            let Some(started) = remote.metrics.poll_started_at() else { continue };
+            if now.saturating_sub(started) < GRACE_NANOS {
+                continue;
+            }
+            if let Some(task) = remote.lifo.steal() {
+                WorkerMetrics::add(&self.metrics(core).lifo_rescues, 1);
+                return Some(task);
+            }
+        }
+        None
     }
 
     fn run_task(&self, mut core: Box<Core>, task: Notified) -> Box<Core> {
@@ -347,25 +412,21 @@ impl Worker<'_> {
         WorkerMetrics::add(&self.metrics(&core).parks, 1);
         let mut parker = core.parker.take().expect("worker parker present");
         loop {
-            let monitor = self.become_monitor();
-            let timeout = monitor.then_some(LIFO_STEAL_AFTER);
+            let timeout = self.watch_timeout(&mut core);
             *self.cx.core.borrow_mut() = Some(core);
             let hooks = shared.config.task_hooks.as_deref();
             hooks.inspect(|h| h.parking());
             parker.park(timeout);
             hooks.inspect(|h| h.unparked());
             core = self.cx.core.borrow_mut().take().expect("worker core is back after parking");
-            if monitor {
-                shared.monitor.store(false, Ordering::Release);
-            }
             if shared.is_shutdown() {
                 break;
             }
             if self.transition_from_parked(&mut core) {
                 break;
             }
-            if monitor {
-                if let Some(task) = self.rescue_lifo(&mut core) {
+            if shared.watch.is_watcher(index) {
+                if let Some(task) = self.steal_lifo(&core) {
                     // Wake up for real, then run the rescued task.
                     core.is_searching = !shared.idle.unpark_worker_by_id(index);
                     core.queue.push(task);
@@ -380,18 +441,60 @@ impl Worker<'_> {
                 WorkerMetrics::add(&self.metrics(&core).noop_unparks, 1);
             }
         }
+        shared.watch.leave(index);
         core.parker = Some(parker);
         core
     }
 
-    /// Becomes the LIFO monitor if another worker is awake and no one else
-    /// is monitoring.
-    fn become_monitor(&self) -> bool {
+    /// Keeps the LIFO watch (`watch.rs`) if another worker is awake, and
+    /// says how long to park: `None` when not watching or watching deep.
+    fn watch_timeout(&self, core: &mut Core) -> Option<Duration> {
         let shared = self.shared;
-        shared.remotes.len() > 1
+        let index = core.index;
+        let watching = shared.remotes.len() > 1
             && shared.config.monitor
             && shared.idle.load().num_unparked() > 0
-            && shared.monitor.compare_exchange(false, true, Ordering::AcqRel, Ordering::Relaxed).is_ok()
+            && (shared.watch.is_watcher(index) || shared.watch.try_become(index));
+        if !watching {
+            shared.watch.leave(index);
+            return None;
+        }
+        let fills: u64 = shared.remotes.iter().map(|r| WorkerMetrics::get(&r.metrics.lifo_fills)).sum();
+        let filled = std::mem::replace(&mut core.seen_fills, fills) != fills;
+        if core.watch_period == GRACE {
+            // Alert (just woken by a fill, or just elected): look again when
+            // the oldest occupied slot's poll has run for the grace.
+            let now = clock_nanos();
+            let wait = shared
+                .remotes
+                .iter()
+                .filter(|r| r.lifo.is_occupied())
+                .filter_map(|r| {
+                    r.metrics.stamp_poll(|| now);
+                    r.metrics.poll_started_at()
+                })
+                .map(|started| (started + GRACE_NANOS).saturating_sub(now))
+                .min();
+            if let Some(wait) = wait {
+                core.watch_period = GRACE * 2;
+                return Some(Duration::from_nanos(wait.max(1_000)));
+            }
+        }
+        if filled {
+            core.watch_period = (core.watch_period * 2).min(MAX_PERIOD);
+            return Some(core.watch_period);
+        }
+        // No fill since the last look: sleep deep, unless a slot was filled
+        // after all (see "No fill is missed by a deep watcher").
+        shared.watch.set_deep(index);
+        core.watch_period = GRACE;
+        let missed = !mutant(Mutant::WatchMissesFill)
+            && shared.remotes.iter().enumerate().any(|(i, r)| i != index && r.lifo.is_occupied());
+        if missed {
+            shared.watch.set_timed(index);
+            return Some(GRACE);
+        }
+        None
     }
 
     /// After a wake-up: decides whether to leave the parked state.
@@ -411,26 +514,6 @@ impl Worker<'_> {
         // Woken by `notify_parked`, which counted us as searching.
         core.is_searching = true;
         true
-    }
-
-    /// The monitor's check: takes the LIFO task of a worker whose poll
-    /// counter has not moved since the previous check.
-    fn rescue_lifo(&self, core: &mut Core) -> Option<Notified> {
-        let shared = self.shared;
-        for (victim, remote) in shared.remotes.iter().enumerate() {
-            if victim == core.index {
-                continue;
-            }
-            let polls = remote.metrics.polls.load(Ordering::Relaxed);
-            let seen = std::mem::replace(&mut core.seen_polls[victim], polls);
-            if polls == seen && remote.lifo.is_occupied() {
-                if let Some(task) = remote.lifo.take() {
-                    WorkerMetrics::add(&self.metrics(core).lifo_rescues, 1);
-                    return Some(task);
-                }
-            }
-        }
-        None
     }
 
     /// Shutdown step 2: drop the references this worker still queues.
