@@ -93,7 +93,11 @@ fn through_the_futures_io_wrapper() {
 fn five_hundred_concurrent_connections() {
     const CONNS: usize = 500;
     rt().block_on(async {
-        let listener = spindle::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        // A backlog for all 500 connects at once (std's `bind` listens with
+        // 128; on a loaded machine the accept queue can overflow).
+        let socket = spindle::net::TcpSocket::new_v4().unwrap();
+        socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        let listener = socket.listen(1024).unwrap();
         let addr = listener.local_addr().unwrap();
         // The HTTP/1 connections sit idle until all 500 have answered: a
         // header timeout long enough for a loaded machine.
