@@ -288,7 +288,13 @@ impl<D> Runtime<D> {
     ///
     /// ```
     /// let rt = spindle_executor::Runtime::new().unwrap();
-    /// rt.spawn_blocking(|| std::thread::sleep(std::time::Duration::from_secs(2)));
+    /// let (started, wait_started) = std::sync::mpsc::channel();
+    /// rt.spawn_blocking(move || {
+    ///     started.send(()).unwrap();
+    ///     std::thread::sleep(std::time::Duration::from_secs(2))
+    /// });
+    /// // A closure still queued is dropped, not "running": wait for it to start.
+    /// wait_started.recv().unwrap();
     /// let start = std::time::Instant::now();
     /// let report = rt.shutdown_timeout(std::time::Duration::from_millis(50));
     /// assert!(start.elapsed() < std::time::Duration::from_secs(2));
