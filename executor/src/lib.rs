@@ -30,6 +30,7 @@
 //! | [`task`] | the task cell (`state`, `raw`, `harness`, `waker`), `JoinHandle`, the registry |
 //! | `blocking` | the blocking pool |
 //! | `queue` | crossbeam deques (or their loom stand-ins) |
+//! | `rng` | leaf: the per-worker random number generator (steal victims) |
 //! | `config` | leaf: `Config`, the `DEFAULT_*` constants, `ThreadHooks` |
 //! | `worker_metrics` | leaf: per-worker counters |
 //! | [`park`] | leaf: the `Park`/`Unpark` traits, the condvar `Parker`, `ThreadWaker` |
