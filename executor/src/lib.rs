@@ -59,7 +59,8 @@ mod worker_metrics;
 pub mod loom_api;
 
 pub use config::{
-    DEFAULT_EVENT_INTERVAL, DEFAULT_GLOBAL_QUEUE_INTERVAL, DEFAULT_MAX_BLOCKING_THREADS, DEFAULT_THREAD_KEEP_ALIVE,
+    default_worker_threads, DEFAULT_EVENT_INTERVAL, DEFAULT_GLOBAL_QUEUE_INTERVAL, DEFAULT_MAX_BLOCKING_THREADS,
+    DEFAULT_THREAD_KEEP_ALIVE,
 };
 pub use runtime::{context, EnterGuard, Handle, RuntimeFlavor, RuntimeMetrics, TryCurrentError};
 
