@@ -16,9 +16,24 @@
 //!
 //! | crate | what it brings |
 //! |---|---|
-//! | `spindle-executor` | tasks, workers, stealing, parking, blocking pool, coop budget |
-//! | `spindle-timer` | the timing wheel and `sleep` / `timeout` / `interval` |
-//! | `spindle-reactor` | I/O readiness through `polling`, sockets |
+//! | `spindle-executor` | tasks, workers, stealing, parking, blocking pool, coop budget, the runtime context |
+//! | `spindle-timer` | the timing wheel, `sleep` / `timeout` / `interval`, `Pacer` |
+//! | `spindle-reactor` | I/O readiness through `polling`, sockets, the platform seam |
+//!
+//! What this crate adds on top (one module each):
+//!
+//! | module | owns |
+//! |---|---|
+//! | [`runtime`] | the executor's `Builder` / `Runtime` / `Handle` with the reactor-and-timer driver factory; [`PerCore`](runtime::PerCore) (`per_core.rs`) |
+//! | `default_runtime.rs` | [`block_on`] on a lazily started default runtime |
+//! | [`task`] | spawning, `JoinSet` (`join_set.rs`), `LocalSet` / `spawn_local` (`local_set.rs`) |
+//! | [`time`], [`net`] | the timer's and the reactor's types, re-exported |
+//! | [`io`] | futures-io traits and helpers, `duplex`, `copy_bidirectional`, `TokioIo` (feature `tokio-io`) |
+//! | [`sync`] | channels, `Mutex`, `RwLock`, `Semaphore`, `Notify`, `Barrier`, on one loom-switchable facade |
+//! | [`signal`] | `ctrl_c`, and `unix::signal` on Unix (one platform seam: `signal/{unix,windows}.rs`) |
+//! | `hyper` | hyper 1.x's runtime traits on spindle (feature `hyper`) |
+//! | `criterion` | criterion's `AsyncExecutor` (feature `criterion`) |
+//! | `macros` | `join!`, `try_join!`, `pin!`, `select!`; `#[main]` / `#[test]` come from `spindle-macros` (feature `macros`, on by default) |
 // The rest of the lint set is `[workspace.lints]` (root Cargo.toml).
 #![warn(missing_docs, missing_debug_implementations)]
 #![doc(test(attr(deny(warnings))))]

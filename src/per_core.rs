@@ -152,7 +152,7 @@ impl PerCore {
     {
         let core_ids = if self.pin { core_affinity::get_core_ids().unwrap_or_default() } else { Vec::new() };
         let n = self.cores.unwrap_or_else(|| match core_ids.len() {
-            0 => thread::available_parallelism().map_or(1, |n| n.get()),
+            0 => spindle_executor::default_worker_threads(),
             len => len,
         });
         let f = &f;

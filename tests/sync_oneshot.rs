@@ -101,3 +101,59 @@ fn works_on_a_foreign_executor() {
     assert_eq!(futures_executor::block_on(rx), Ok("hi"));
     t.join().unwrap();
 }
+
+#[test]
+fn a_closed_receiver_ends_after_its_error() {
+    let (mut tx, mut rx) = oneshot::channel::<u8>();
+    rx.close();
+    let mut cx = Context::from_waker(Waker::noop());
+    assert!(matches!(pin!(&mut rx).poll(&mut cx), Poll::Ready(Err(_))));
+    assert!(rx.is_terminated());
+    // The receiver's end is let go at once; the sender still reads closed.
+    assert!(tx.poll_closed(&mut cx).is_ready());
+    drop(rx);
+    assert!(tx.is_closed());
+    assert_eq!(tx.send(1), Err(1));
+}
+
+#[test]
+fn terminated_receiver_keeps_answering() {
+    let (tx, mut rx) = oneshot::channel();
+    tx.send(7u8).unwrap();
+    let mut cx = Context::from_waker(Waker::noop());
+    assert_eq!(pin!(&mut rx).poll(&mut cx), Poll::Ready(Ok(7)));
+    assert!(rx.is_terminated());
+    rx.close();
+    assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
+    assert!(matches!(pin!(&mut rx).poll(&mut cx), Poll::Ready(Err(_))));
+}
+
+/// A receive that takes the value spends one unit of the task's coop
+/// budget (so it yields once the budget is gone); one that finds nothing
+/// spends none.
+#[test]
+fn only_a_receive_that_takes_the_value_spends_budget() {
+    let rt = spindle::Builder::new_current_thread().build().unwrap();
+    rt.block_on(async {
+        let (_tx, mut empty) = oneshot::channel::<u8>();
+        let (tx, mut full) = oneshot::channel::<u8>();
+        tx.send(1).unwrap();
+        std::future::poll_fn(|cx| {
+            while spindle::coop::has_budget_remaining() {
+                // An empty receiver never runs the budget down.
+                for _ in 0..200 {
+                    assert!(pin!(&mut empty).poll(cx).is_pending());
+                }
+                assert!(spindle::coop::has_budget_remaining());
+                // Spend one unit the way a leaf does.
+                let _ = pin!(spindle::coop::consume_budget()).poll(cx);
+            }
+            // Out of budget: the value waits for the next poll.
+            assert!(pin!(&mut full).poll(cx).is_pending());
+            assert!(!full.is_terminated());
+            Poll::Ready(())
+        })
+        .await;
+        assert_eq!((&mut full).await, Ok(1));
+    });
+}

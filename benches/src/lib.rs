@@ -4,12 +4,18 @@
 //!
 //! - [`rt`]: the three runtimes behind [`rt::BenchRuntime`], built once.
 //! - [`workloads`]: each benchmark, written once, generic over the runtime.
-//! - [`net`]: the socket rows (`tcp_echo`, `http_hello`) and their runtimes.
+//! - [`net`]: the socket rows (`tcp_echo`, `http_hello`, `hyper_hello`) and
+//!   their runtimes.
 //! - [`rows`]: the registry of table rows that the `compare` binary runs.
 //! - [`report`]: medians, percentiles, the markdown table.
 //! - [`alloc`]: the counting allocator behind `bytes_per_idle_task`.
+//! - [`soak`]: the `soak` binary's client (connections churning against
+//!   `hyper_server`, every byte checked) and its RSS / fd sampling.
 //!
-//! The criterion benches (`benches/executor.rs`) run the same workloads.
+//! Binaries: `compare` (the interleaved tables), `soak`, `syscalls` (system
+//! calls and context switches per request, per runtime). The criterion
+//! benches (`benches/executor.rs`) run the same workloads;
+//! `benches/criterion_async.rs` shows `b.to_async(&rt)` on spindle.
 //!
 //! ```
 //! use spindle_benches::rt::Runtimes;
@@ -20,7 +26,8 @@
 //! SpawnManyRemote::run(&rts.tokio);
 //! SpawnManyRemote::run(&rts.async_executor);
 //! ```
-#![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
+// The rest of the lint set is `[workspace.lints]` (root Cargo.toml).
+#![warn(missing_docs, missing_debug_implementations)]
 
 pub mod alloc;
 pub mod net;

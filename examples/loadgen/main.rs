@@ -81,6 +81,23 @@ const USAGE: &str = "usage: loadgen URL [--connections C] [--rate R] [--duration
 [--precise] [--spin-us US] [--workers N] [--per-core] [--timeout-ms MS] [--json] [--floor]
   URL: http://HOST:PORT/PATH or echo://HOST:PORT";
 
+/// `--help`: the usage line and what each option does (stdout, status 0).
+const HELP: &str = "
+  --connections, -c C   connections (default 10); closed loop: one request in flight on each
+  --rate, -R R          open loop: R requests per second over all connections, latency from
+                        each request's intended start (default: closed loop)
+  --duration, -d SECS   how long to send (default 5)
+  --requests, -n N      stop after N requests as well
+  --precise             spin the last 50 us before each send (open loop)
+  --spin-us US          spin the last US microseconds instead
+  --workers, -t N       worker threads of one work-stealing runtime (default: one per CPU)
+  --per-core            one pinned current-thread runtime per worker instead
+  --timeout-ms MS       a request unanswered after MS counts as an error (default 2000)
+  --json                print one JSON object instead of the summary
+  --floor               open loop: also measure the OS floor (a bare thread sleeping toward the
+                        same instants)
+";
+
 impl Config {
     fn parse(args: impl IntoIterator<Item = String>) -> io::Result<Config> {
         let bad = |why: String| io::Error::new(io::ErrorKind::InvalidInput, format!("{why}\n{USAGE}"));
@@ -405,6 +422,10 @@ fn summary(cfg: &Config, report: &Report) -> String {
 }
 
 fn main() {
+    if std::env::args().skip(1).any(|a| a == "--help" || a == "-h") {
+        println!("{USAGE}{HELP}");
+        return;
+    }
     let cfg = match Config::parse(std::env::args().skip(1)) {
         Ok(cfg) => cfg,
         Err(e) => {

@@ -68,9 +68,15 @@ impl Config {
 }
 
 /// Default number of worker threads: one per CPU. The one source of the
-/// CPU count for the whole runtime (the facade's timer shards follow the
-/// worker count the builder resolves from it).
-pub(crate) fn default_worker_threads() -> usize {
+/// CPU count for the whole runtime: the builder's default worker count (the
+/// facade's timer shards follow the count it resolves), a standalone
+/// `TimerDriver::new`'s shard count, and `PerCore`'s core count when the
+/// cores cannot be listed.
+///
+/// ```
+/// assert!(spindle_executor::default_worker_threads() >= 1);
+/// ```
+pub fn default_worker_threads() -> usize {
     num_cpus::get().max(1)
 }
 

@@ -30,6 +30,7 @@
 //! | [`task`] | the task cell (`state`, `raw`, `harness`, `waker`), `JoinHandle`, the registry |
 //! | `blocking` | the blocking pool |
 //! | `queue` | crossbeam deques (or their loom stand-ins) |
+//! | `rng` | leaf: the per-worker random number generator (steal victims) |
 //! | `config` | leaf: `Config`, the `DEFAULT_*` constants, `ThreadHooks` |
 //! | `worker_metrics` | leaf: per-worker counters |
 //! | [`park`] | leaf: the `Park`/`Unpark` traits, the condvar `Parker`, `ThreadWaker` |
@@ -58,7 +59,8 @@ mod worker_metrics;
 pub mod loom_api;
 
 pub use config::{
-    DEFAULT_EVENT_INTERVAL, DEFAULT_GLOBAL_QUEUE_INTERVAL, DEFAULT_MAX_BLOCKING_THREADS, DEFAULT_THREAD_KEEP_ALIVE,
+    default_worker_threads, DEFAULT_EVENT_INTERVAL, DEFAULT_GLOBAL_QUEUE_INTERVAL, DEFAULT_MAX_BLOCKING_THREADS,
+    DEFAULT_THREAD_KEEP_ALIVE,
 };
 pub use runtime::{context, EnterGuard, Handle, RuntimeFlavor, RuntimeMetrics, TryCurrentError};
 

@@ -11,7 +11,7 @@
 //! * [`with_mutant`]: runs a model with one of the executor's protocols
 //!   deliberately broken (the timer and the reactor have their own).
 //! * [`Mutex`]: loom's mutex behind parking_lot's API, shared with the
-//!   timer's and the reactor's `sync.rs`.
+//!   timer's and the reactor's `sync.rs` and the facade's `sync/facade.rs`.
 
 use std::collections::VecDeque;
 use std::future::Future;

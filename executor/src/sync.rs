@@ -16,8 +16,8 @@
 //! unparker) or is never raced on.
 //!
 //! Under loom the [`Mutex`] wrapper (loom's mutex behind parking_lot's API)
-//! is also what the timer and the reactor use, through `loom_api::Mutex`:
-//! it exists once.
+//! is also what the timer, the reactor and the facade's `spindle::sync` use,
+//! through `loom_api::Mutex`: it exists once.
 
 pub(crate) use imp::*;
 #[cfg(spindle_loom)]

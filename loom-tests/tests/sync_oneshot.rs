@@ -1,7 +1,8 @@
 //! Sync model 1: `oneshot` send racing the receiver's drop (the value is
 //! dropped exactly once, by one side), and send racing a waiting receiver
 //! (always woken), the sender's drop racing a waiting receiver, and
-//! `closed()` racing the receiver's drop; mutant: `OneshotSendSkipsWake`.
+//! `closed()` racing the receiver's drop, a received value dropped once as
+//! both sides let go of the channel; mutant: `OneshotSendSkipsWake`.
 #![cfg(spindle_loom)]
 
 mod sync_common;
@@ -39,6 +40,23 @@ fn send_wakes_waiting_receiver() {
 #[test]
 fn send_races_waiting_receiver() {
     send_wakes_waiting_receiver();
+}
+
+#[test]
+fn received_value_dropped_once_as_both_sides_let_go() {
+    sync_common::model(|| {
+        let drops = DropCounter::default();
+        let (tx, rx) = oneshot::channel();
+        let value = drops.track();
+        // The sender lets go of the channel after its send, while the
+        // receiver takes the value and lets go of the channel at once.
+        let t = loom::thread::spawn(move || tx.send(value).is_ok());
+        let got = block_on(rx).ok();
+        assert!(t.join().unwrap());
+        assert_eq!(drops.count(), 0);
+        drop(got);
+        assert_eq!(drops.count(), 1);
+    });
 }
 
 #[test]

@@ -4,7 +4,8 @@
 //!
 //! Use them through `spindle`, not this crate: the expansions name
 //! `::spindle` (or the path given with `crate = "..."`).
-#![warn(missing_docs, missing_debug_implementations, rust_2018_idioms)]
+// The rest of the lint set is `[workspace.lints]` (root Cargo.toml).
+#![warn(missing_docs, missing_debug_implementations)]
 
 mod entry;
 mod select;

@@ -1,11 +1,10 @@
-//! Blocking work that must not run on a worker thread: name lookup and
-//! `connect`.
+//! Blocking work that must not run on a worker thread: name lookup and the
+//! Unix-domain `connect`.
 //!
-//! `std` offers neither a non-blocking resolver nor a non-blocking
-//! `connect` (that needs `socket(2)` with `SOCK_NONBLOCK` and an
-//! `EINPROGRESS` dance, which `std` hides and the crates that expose it are
-//! not dependencies of this crate). So both run as a blocking job, awaited
-//! through a one-shot slot:
+//! `std` has no non-blocking resolver, and a Unix-domain `connect` to a
+//! listener whose backlog is full waits. So both run as a blocking job,
+//! awaited through a one-shot slot (a TCP `connect` does not come here: it
+//! is a non-blocking connect on the reactor, `net/tcp/socket.rs`):
 //!
 //! * by default a job runs on a fresh thread named `spindle-blocking`;
 //! * the runtime facade routes jobs to its blocking pool by calling

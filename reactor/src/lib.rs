@@ -5,8 +5,10 @@
 //! poller and dispatches events), installs its [`Handle`] among the
 //! runtime's driver handles (the executor's one runtime context, current on
 //! every runtime thread), and calls [`set_blocking_spawner`] so that name
-//! lookup and `connect` run on its blocking pool. Sockets in [`net`] and the
-//! generic [`Async<T>`] capture the current handle when they are created.
+//! lookup and the Unix-domain `connect` run on its blocking pool (a TCP
+//! `connect` is a non-blocking connect on the reactor). Sockets in [`net`]
+//! and the generic [`Async<T>`] capture the current handle when they are
+//! created.
 //!
 //! | module | owns |
 //! |---|---|
@@ -15,8 +17,8 @@
 //! | `driver.rs` | [`IoDriver`]: the `Park` that waits in the poller and dispatches |
 //! | `handle.rs` | [`Handle`], and how a thread finds the current one |
 //! | `async_io.rs` | [`Async<T>`] |
-//! | `blocking.rs` | the blocking-job slot (name lookup, connect) |
-//! | `net/` | TCP, UDP and (on Unix) Unix-domain sockets |
+//! | `blocking.rs` | the blocking-job slot (name lookup, Unix-domain connect) |
+//! | `net/` | TCP (`tcp/`: listener, stream, split halves, the `TcpSocket` builder over socket2), UDP and (on Unix) Unix-domain sockets |
 //! | `sys/` | the platform seam: `unix.rs` (fds; epoll, kqueue) or `windows.rs` (sockets; IOCP) |
 //!
 //! # Examples

@@ -56,36 +56,9 @@ mod imp {
 
     use std::ops::{Deref, DerefMut};
 
-    /// loom's mutex behind parking_lot's API (`lock()` returns the guard).
-    #[derive(Debug)]
-    pub(crate) struct Mutex<T>(loom::sync::Mutex<T>);
-
-    /// The guard of [`Mutex`].
-    #[derive(Debug)]
-    pub(crate) struct MutexGuard<'a, T>(loom::sync::MutexGuard<'a, T>);
-
-    impl<T> Mutex<T> {
-        pub(crate) fn new(value: T) -> Mutex<T> {
-            Mutex(loom::sync::Mutex::new(value))
-        }
-
-        pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
-            MutexGuard(self.0.lock().unwrap())
-        }
-    }
-
-    impl<T> Deref for MutexGuard<'_, T> {
-        type Target = T;
-        fn deref(&self) -> &T {
-            &self.0
-        }
-    }
-
-    impl<T> DerefMut for MutexGuard<'_, T> {
-        fn deref_mut(&mut self) -> &mut T {
-            &mut self.0
-        }
-    }
+    /// loom's mutex behind parking_lot's API: the executor's wrapper, the
+    /// one the whole runtime uses under loom.
+    pub(crate) use spindle_executor::loom_api::{Mutex, MutexGuard};
 
     /// loom's reader-writer lock behind parking_lot's API.
     #[derive(Debug)]

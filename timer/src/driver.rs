@@ -60,7 +60,8 @@ pub struct TimerDriver<P: Park> {
 }
 
 impl<P: Park> TimerDriver<P> {
-    /// A driver over `park` with one shard per available CPU (at most 64).
+    /// A driver over `park` with one shard per CPU (at most 64; the
+    /// runtime's one CPU count, `spindle_executor::default_worker_threads`).
     ///
     /// ```
     /// use spindle_executor::park::Parker;
@@ -68,7 +69,7 @@ impl<P: Park> TimerDriver<P> {
     /// # drop(driver);
     /// ```
     pub fn new(park: P) -> TimerDriver<P> {
-        let shards = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 64);
+        let shards = spindle_executor::default_worker_threads().clamp(1, 64);
         TimerDriver::with_shards(park, shards)
     }
 

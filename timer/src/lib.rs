@@ -1,6 +1,7 @@
 //! spindle's timer: a hierarchical timing wheel behind a [`Park`] layer,
 //! and the timer futures built on it — [`sleep()`], [`sleep_until()`],
-//! [`timeout()`], [`timeout_at()`], [`interval()`], [`interval_at()`].
+//! [`timeout()`], [`timeout_at()`], [`interval()`], [`interval_at()`] —
+//! and [`Pacer`], open-loop pacing for load generators.
 //!
 //! The runtime wraps the `Park` it sleeps in with a [`TimerDriver`]. The
 //! thread that parks in the driver sleeps until the earliest timer deadline
@@ -20,6 +21,9 @@
 //! | `driver.rs` | [`TimerDriver`]: the `Park` layer that sleeps until the earliest deadline |
 //! | `entry.rs` | one timer's registration, shared by the futures |
 //! | `sleep.rs`, `timeout.rs`, `interval.rs` | the futures |
+//! | `pacer.rs` | [`Pacer`]: a fixed schedule of intended starts, and [`Tick`] |
+//! | `error.rs` | [`Elapsed`] |
+//! | `sync.rs` | std or loom primitives |
 //!
 //! # Examples
 //!

@@ -22,6 +22,12 @@
 //!
 //! So a value is dropped exactly once: by the receiver (taken, or dropped
 //! with the receiver) or, returned in the error, by the sender.
+//!
+//! The receiver lets go of the channel as soon as it has returned the value
+//! or the error (tokio's shape): by then no sender is left to read `CLOSED`
+//! (it saw `COMPLETE`), or its own `close` set it, so only a receiver that
+//! never finished publishes `CLOSED` when dropped. A poll that finds
+//! nothing to take spends no coop budget.
 
 mod state;
 
@@ -51,7 +57,7 @@ pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
         rx_task: UnsafeCell::new(None),
         tx_task: UnsafeCell::new(None),
     });
-    (Sender { inner: Some(inner.clone()) }, Receiver { inner, terminated: false })
+    (Sender { inner: Some(inner.clone()) }, Receiver { inner: Some(inner) })
 }
 
 /// # Invariant
@@ -111,9 +117,9 @@ pub struct Sender<T> {
 /// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct Receiver<T> {
-    inner: Arc<Inner<T>>,
-    /// The value or the error was returned.
-    terminated: bool,
+    /// `None` once the value or the error was returned (`.await` or
+    /// `try_recv`): the channel is then let go at once, as tokio's is.
+    inner: Option<Arc<Inner<T>>>,
 }
 
 /// The sender was dropped without sending.
@@ -242,12 +248,12 @@ impl<T> Drop for Sender<T> {
 }
 
 impl<T> Receiver<T> {
-    /// Takes the value after `COMPLETE` was seen.
+    /// Takes the value after `COMPLETE` was seen, and lets the channel go.
     fn take_value(&mut self) -> Option<T> {
-        self.terminated = true;
+        let inner = self.inner.take()?;
         // SAFETY: `COMPLETE` was seen (acquire), so the cell is the
         // receiver's, and `&mut self` makes this the only access.
-        self.inner.value.with_mut(|p| unsafe { (*p).take() })
+        inner.value.with_mut(|p| unsafe { (*p).take() })
     }
 
     /// Closes the channel without dropping the receiver: a later `send`
@@ -259,10 +265,11 @@ impl<T> Receiver<T> {
     /// assert_eq!(tx.send(1), Err(1));
     /// ```
     pub fn close(&mut self) {
-        let prev = self.inner.state.transition_to_closed();
+        let Some(inner) = &self.inner else { return };
+        let prev = inner.state.transition_to_closed();
         if prev.is_tx_task_set() && !prev.is_complete() && !prev.is_closed() {
             // SAFETY: this transition set `CLOSED` and found the bit set.
-            unsafe { self.inner.wake_tx() };
+            unsafe { inner.wake_tx() };
         }
     }
 
@@ -277,7 +284,7 @@ impl<T> Receiver<T> {
     /// assert!(rx.is_terminated());
     /// ```
     pub fn is_terminated(&self) -> bool {
-        self.terminated
+        self.inner.is_none()
     }
 
     /// Takes the value if it was sent.
@@ -296,33 +303,35 @@ impl<T> Receiver<T> {
     /// assert_eq!(rx.try_recv(), Err(TryRecvError::Closed));
     /// ```
     pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
-        let state = self.inner.state.load();
+        let Some(inner) = &self.inner else { return Err(TryRecvError::Closed) };
+        let state = inner.state.load();
         if state.is_complete() {
             return self.take_value().ok_or(TryRecvError::Closed);
         }
         if state.is_closed() {
-            self.terminated = true;
+            self.inner = None;
             return Err(TryRecvError::Closed);
         }
         Err(TryRecvError::Empty)
     }
 
     fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, RecvError>> {
-        let mut state = self.inner.state.load();
+        let Some(inner) = &self.inner else { return Poll::Ready(Err(RecvError(()))) };
+        let mut state = inner.state.load();
         if state.is_complete() {
             return Poll::Ready(self.take_value().ok_or(RecvError(())));
         }
         if state.is_closed() {
-            self.terminated = true;
+            self.inner = None;
             return Poll::Ready(Err(RecvError(())));
         }
         if state.is_rx_task_set() {
             // SAFETY: the receiver is the cell's only writer, and this is it.
-            let same = self.inner.rx_task.with(|p| unsafe { (*p).as_ref() }.is_some_and(|w| w.will_wake(cx.waker())));
+            let same = inner.rx_task.with(|p| unsafe { (*p).as_ref() }.is_some_and(|w| w.will_wake(cx.waker())));
             if same {
                 return Poll::Pending;
             }
-            state = self.inner.state.unset_rx_task();
+            state = inner.state.unset_rx_task();
             if state.is_complete() {
                 // The sender may be reading the cell: leave it.
                 return Poll::Ready(self.take_value().ok_or(RecvError(())));
@@ -330,8 +339,8 @@ impl<T> Receiver<T> {
         }
         // SAFETY: `RX_TASK_SET` is clear and `COMPLETE` was not set when it
         // was cleared (or loaded), so the sender does not read the cell.
-        self.inner.rx_task.with_mut(|p| unsafe { *p = Some(cx.waker().clone()) });
-        if self.inner.state.set_rx_task().is_complete() {
+        inner.rx_task.with_mut(|p| unsafe { *p = Some(cx.waker().clone()) });
+        if inner.state.set_rx_task().is_complete() {
             return Poll::Ready(self.take_value().ok_or(RecvError(())));
         }
         Poll::Pending
@@ -342,25 +351,37 @@ impl<T> Future for Receiver<T> {
     type Output = Result<T, RecvError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<T, RecvError>> {
-        let coop = std::task::ready!(spindle_executor::coop::poll_proceed(cx));
-        let out = self.get_mut().poll_recv(cx);
-        if out.is_ready() {
-            coop.made_progress();
+        let this = self.get_mut();
+        let ready = this.inner.as_ref().is_none_or(|inner| {
+            let state = inner.state.load();
+            state.is_complete() || state.is_closed()
+        });
+        if ready {
+            std::task::ready!(spindle_executor::coop::poll_proceed(cx)).made_progress();
         }
-        out
+        // Nothing to take yet: wait without touching the coop budget (a
+        // poll that returns `Pending` gives its unit back anyway). A value
+        // that races in while the waker is stored is taken without spending
+        // a unit: there is one value, once.
+        this.poll_recv(cx)
     }
 }
 
 impl<T> Drop for Receiver<T> {
     fn drop(&mut self) {
-        let prev = self.inner.state.transition_to_closed();
+        // `None`: the value or the error was returned, so no sender is left
+        // to read `CLOSED` (it saw `COMPLETE`), or this receiver's own
+        // `close` already set it and woke the sender.
+        let Some(inner) = self.inner.take() else { return };
+        let prev = inner.state.transition_to_closed();
         if prev.is_tx_task_set() && !prev.is_complete() && !prev.is_closed() {
             // SAFETY: this transition set `CLOSED` and found the bit set.
-            unsafe { self.inner.wake_tx() };
+            unsafe { inner.wake_tx() };
         }
         if prev.is_complete() {
-            // The value's destructor runs here, once.
-            drop(self.take_value());
+            // SAFETY: `COMPLETE` was seen (acquire), so the cell is the
+            // receiver's; the value's destructor runs here, once.
+            drop(inner.value.with_mut(|p| unsafe { (*p).take() }));
         }
     }
 }
