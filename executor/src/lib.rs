@@ -68,7 +68,7 @@ pub type Builder = runtime::Builder<runtime::NoDriver>;
 
 /// The executor's runtime: [`runtime::Runtime`] with no driver.
 pub type Runtime = runtime::Runtime<runtime::NoDriver>;
-pub use task::{spawn, spawn_blocking, JoinError, JoinHandle};
+pub use task::{spawn, spawn_blocking, spawn_blocking_bounded, try_spawn_blocking, JoinError, JoinHandle};
 
 /// What the `spindle` facade's `LocalSet` (its own executor for `!Send`
 /// tasks) needs from the task module: task ids, join errors and the coop

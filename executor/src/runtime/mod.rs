@@ -55,7 +55,7 @@ use std::sync::Arc as StdArc;
 use std::time::{Duration, Instant};
 
 use crate::blocking::BlockingPool;
-use crate::config::{Config, ThreadHooks};
+use crate::config::{BlockingConfig, Config, ThreadHooks};
 use crate::park::Park;
 use crate::scheduler::{current_thread, multi_thread, Scheduler};
 use crate::task::JoinHandle;
@@ -109,8 +109,7 @@ pub(crate) struct Parts {
     pub(crate) drivers: DriverHandles,
     pub(crate) config: Config,
     pub(crate) hooks: ThreadHooks,
-    pub(crate) max_blocking: usize,
-    pub(crate) keep_alive: Duration,
+    pub(crate) blocking: BlockingConfig,
     pub(crate) name: Option<String>,
     pub(crate) watchdog: watchdog::Settings,
 }
@@ -129,7 +128,7 @@ impl<D> Runtime<D> {
     /// Starts the scheduler `parts` describe (the multi-thread workers'
     /// threads, or nothing for the current-thread flavor).
     pub(crate) fn start(parts: Parts) -> io::Result<Runtime<D>> {
-        let Parts { flavor, driver, drivers, config, hooks, max_blocking, keep_alive, name, watchdog } = parts;
+        let Parts { flavor, driver, drivers, config, hooks, blocking, name, watchdog } = parts;
         let (scheduler, cores) = match flavor {
             Flavor::MultiThread { workers } => {
                 let (shared, cores) = multi_thread::Shared::new(workers, driver, config);
@@ -139,7 +138,7 @@ impl<D> Runtime<D> {
                 (Scheduler::CurrentThread(current_thread::Shared::new(driver, config)), Vec::new())
             }
         };
-        let handle = Runtime::<D>::make_handle(scheduler, drivers, &hooks, (max_blocking, keep_alive), name);
+        let handle = Runtime::<D>::make_handle(scheduler, drivers, &hooks, blocking, name);
         let mut rt = Runtime {
             handle,
             workers: Vec::with_capacity(cores.len()),
@@ -179,7 +178,7 @@ impl<D> Runtime<D> {
         scheduler: Scheduler,
         drivers: DriverHandles,
         hooks: &ThreadHooks,
-        (max_blocking, keep_alive): (usize, Duration),
+        blocking: BlockingConfig,
         name: Option<String>,
     ) -> Handle {
         // Blocking threads enter the runtime too, through a weak reference
@@ -192,7 +191,7 @@ impl<D> Runtime<D> {
                     None => Box::new(()),
                 }
             });
-            let blocking = BlockingPool::new(max_blocking, keep_alive, hooks.clone(), enter);
+            let blocking = BlockingPool::new(blocking, hooks.clone(), enter);
             HandleInner { scheduler, blocking, drivers, id: handle::Id::next(), name }
         });
         Handle { inner }
@@ -243,6 +242,44 @@ impl<D> Runtime<D> {
         R: Send + 'static,
     {
         self.handle.spawn_blocking(f)
+    }
+
+    /// Runs a blocking closure if the blocking pool has room within
+    /// `max_blocking_queue` (see [`Handle::try_spawn_blocking`]).
+    ///
+    /// # Errors
+    /// [`TrySpawnBlockingError`](crate::task::TrySpawnBlockingError): the
+    /// queue is full, or the runtime is shut down.
+    ///
+    /// ```
+    /// let rt = spindle_executor::Runtime::new().unwrap();
+    /// let h = rt.try_spawn_blocking(|| 2 + 2).unwrap();
+    /// assert_eq!(rt.block_on(h).unwrap(), 4);
+    /// ```
+    #[track_caller]
+    pub fn try_spawn_blocking<F, R>(&self, f: F) -> Result<JoinHandle<R>, crate::task::TrySpawnBlockingError<F>>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.handle.try_spawn_blocking(f)
+    }
+
+    /// Waits for room within `max_blocking_queue`, then runs a blocking
+    /// closure (see [`Handle::spawn_blocking_bounded`]).
+    ///
+    /// ```
+    /// let rt = spindle_executor::Runtime::new().unwrap();
+    /// let fut = rt.spawn_blocking_bounded(|| 2 + 2);
+    /// assert_eq!(rt.block_on(async { fut.await.await.unwrap() }), 4);
+    /// ```
+    #[track_caller]
+    pub fn spawn_blocking_bounded<F, R>(&self, f: F) -> impl Future<Output = JoinHandle<R>> + Send + 'static
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.handle.spawn_blocking_bounded(f)
     }
 
     /// The runtime's handle.

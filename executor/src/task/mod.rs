@@ -74,7 +74,8 @@ pub use error::JoinError;
 pub use hooks::{TaskMeta, UnhandledPanic};
 pub use id::Id;
 pub use join::{AbortHandle, JoinHandle};
-pub use spawn::{spawn, spawn_blocking};
+pub use crate::blocking::TrySpawnBlockingError;
+pub use spawn::{spawn, spawn_blocking, spawn_blocking_bounded, try_spawn_blocking};
 pub use waker::wake_quietly;
 pub use yield_now::yield_now;
 
