@@ -31,6 +31,8 @@ pub struct Handle {
 pub(crate) struct HandleInner {
     pub(crate) scheduler: Scheduler,
     pub(crate) blocking: BlockingPool,
+    /// The threads that run the multi-thread flavor's worker loops.
+    pub(crate) worker_threads: super::worker_threads::WorkerThreads,
     /// The driver handles entered with the runtime (see `context`).
     pub(crate) drivers: super::context::DriverHandles,
     pub(crate) id: Id,

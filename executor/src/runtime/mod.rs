@@ -37,6 +37,7 @@ mod metrics;
 mod report;
 mod watchdog;
 mod worker_exits;
+mod worker_threads;
 
 pub use crate::task::UnhandledPanic;
 pub use builder::{Builder, DriverFactory, NoDriver};
@@ -61,7 +62,7 @@ use crate::scheduler::{current_thread, multi_thread, Scheduler};
 use crate::task::JoinHandle;
 use context::DriverHandles;
 use handle::HandleInner;
-use worker_exits::WorkerExits;
+use worker_threads::WorkerThreads;
 
 /// A spindle runtime: worker threads (or the calling thread, for the
 /// current-thread flavor), a blocking pool, and the driver they park in.
@@ -87,9 +88,6 @@ use worker_exits::WorkerExits;
 /// ```
 pub struct Runtime<D = NoDriver> {
     handle: Handle,
-    workers: Vec<std::thread::JoinHandle<()>>,
-    /// Counts finished workers, for a shutdown with a deadline.
-    worker_exits: StdArc<WorkerExits>,
     shut_down: bool,
     /// Stopped (by its drop) after the shutdown above.
     watchdog: Option<watchdog::Watchdog>,
@@ -139,36 +137,20 @@ impl<D> Runtime<D> {
             }
         };
         let handle = Runtime::<D>::make_handle(scheduler, drivers, &hooks, blocking, name);
-        let mut rt = Runtime {
-            handle,
-            workers: Vec::with_capacity(cores.len()),
-            worker_exits: StdArc::new(WorkerExits::default()),
-            shut_down: false,
-            watchdog: None,
-            _driver: PhantomData,
-        };
+        let mut rt = Runtime { handle, shut_down: false, watchdog: None, _driver: PhantomData };
         rt.watchdog = watchdog::Watchdog::start(&rt.handle, watchdog)
             .map_err(|e| io::Error::new(e.kind(), format!("failed to start the watchdog thread: {e}")))?;
         let Scheduler::MultiThread(shared) = &rt.handle.inner.scheduler else { return Ok(rt) };
-        let shared = shared.clone();
+        let threads = &rt.handle.inner.worker_threads;
+        if shared.starter.set(threads.starter()).is_err() {
+            unreachable!("a new scheduler has no thread starter yet");
+        }
         for (index, core) in cores.into_iter().enumerate() {
             let shared = shared.clone();
-            let handle = rt.handle.clone();
-            let exit_signal = WorkerExits::signal(&rt.worker_exits);
-            let spawned = hooks.spawn_thread(
-                move || {
-                    // Dropped in this order after the stop hook: the worker
-                    // counts as exited once all of it has run.
-                    (context::enter(handle), context::enter_driving(), exit_signal)
-                },
-                move || multi_thread::run_worker(shared, core),
-            );
-            match spawned {
-                Ok(thread) => rt.workers.push(thread),
-                Err(err) => {
-                    // Dropping `rt` shuts down the workers already started.
-                    return Err(io::Error::new(err.kind(), format!("failed to start worker thread {index}: {err}")));
-                }
+            if let Err((_, err)) = threads.start(Box::new(move || multi_thread::run_worker(shared, core))) {
+                // Dropping `rt` shuts down the workers already started.
+                let err = err.unwrap_or_else(|| io::Error::other("the runtime shut down while starting"));
+                return Err(io::Error::new(err.kind(), format!("failed to start worker thread {index}: {err}")));
             }
         }
         Ok(rt)
@@ -181,18 +163,22 @@ impl<D> Runtime<D> {
         blocking: BlockingConfig,
         name: Option<String>,
     ) -> Handle {
-        // Blocking threads enter the runtime too, through a weak reference
-        // (the pool is part of what the handle owns).
+        // Blocking and worker threads enter the runtime through a weak
+        // reference (the pool and the thread set are part of what the
+        // handle owns).
         let inner = StdArc::new_cyclic(|weak: &std::sync::Weak<HandleInner>| {
-            let weak = weak.clone();
-            let enter = Box::new(move || -> Box<dyn std::any::Any> {
-                match weak.upgrade() {
-                    Some(inner) => Box::new(context::enter(Handle { inner })),
-                    None => Box::new(()),
-                }
-            });
-            let blocking = BlockingPool::new(blocking, hooks.clone(), enter);
-            HandleInner { scheduler, blocking, drivers, id: handle::Id::next(), name }
+            let enter = || {
+                let weak = weak.clone();
+                Box::new(move || -> Box<dyn std::any::Any> {
+                    match weak.upgrade() {
+                        Some(inner) => Box::new(context::enter(Handle { inner })),
+                        None => Box::new(()),
+                    }
+                })
+            };
+            let worker_threads = WorkerThreads::new(hooks.clone(), blocking.keep_alive, enter());
+            let blocking = BlockingPool::new(blocking, hooks.clone(), enter());
+            HandleInner { scheduler, blocking, worker_threads, drivers, id: handle::Id::next(), name }
         });
         Handle { inner }
     }
@@ -377,25 +363,15 @@ impl<D> Runtime<D> {
         ShutdownReport::new(unfinished, blocking, started.elapsed())
     }
 
-    /// Joins the workers (but not the calling thread, if it is one), or with
-    /// a deadline joins those that finished by then and detaches the rest.
-    /// A detached worker keeps the scheduler's shared state alive, finds the
-    /// shutdown flag when its poll returns, and exits; everything the rest of
-    /// the shutdown touches tolerates it running meanwhile (see
-    /// `multi_thread`'s shutdown notes).
+    /// Joins the worker threads (but not the calling thread, if it is one;
+    /// spares and threads that gave their core to `block_in_place`
+    /// included), or with a deadline joins those that finished by then and
+    /// detaches the rest. A detached worker keeps the scheduler's shared
+    /// state alive, finds the shutdown flag when its poll returns, and
+    /// exits; everything the rest of the shutdown touches tolerates it
+    /// running meanwhile (see `multi_thread`'s shutdown notes).
     fn join_workers(&mut self, deadline: Option<Instant>) -> bool {
-        let current = std::thread::current().id();
-        let workers: Vec<_> = self.workers.drain(..).filter(|w| w.thread().id() != current).collect();
-        let all_exited = match deadline {
-            None => true,
-            Some(deadline) => self.worker_exits.wait_until(workers.len(), deadline),
-        };
-        for worker in workers {
-            if all_exited || worker.is_finished() {
-                let _ = worker.join();
-            }
-        }
-        all_exited
+        self.handle.inner.worker_threads.shutdown_and_join(deadline)
     }
 }
 
@@ -427,6 +403,6 @@ impl<D> Drop for Runtime<D> {
 
 impl<D> fmt::Debug for Runtime<D> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Runtime").field("handle", &self.handle).field("workers", &self.workers.len()).finish()
+        f.debug_struct("Runtime").field("handle", &self.handle).field("threads", &self.handle.inner.worker_threads).finish()
     }
 }

@@ -69,6 +69,7 @@
 //!
 //! The runtime then shuts the blocking pool down.
 
+mod handoff;
 mod idle;
 mod park;
 mod watch;
@@ -77,7 +78,7 @@ mod worker;
 use crossbeam_utils::CachePadded;
 use std::future::Future;
 use std::ptr::NonNull;
-use std::sync::Arc as StdArc;
+use std::sync::{Arc as StdArc, OnceLock};
 
 use crate::config::Config;
 use crate::park::Park;
@@ -92,6 +93,7 @@ pub(crate) use idle::Idle;
 pub(crate) use park::{DriverSlot, WorkerParker, WorkerUnparker};
 #[cfg(spindle_loom)]
 pub(crate) use watch::Watch;
+pub(crate) use handoff::{hand_off, is_worker_thread, StartWorker, WorkerJob};
 pub(crate) use worker::{run_worker, Core};
 
 /// Most consecutive polls taken from the LIFO slot before the deque gets a
@@ -109,6 +111,10 @@ pub(crate) struct Shared {
     /// Which parked worker keeps the LIFO watch, and how (`watch.rs`).
     pub(crate) watch: watch::Watch,
     pub(crate) config: Config,
+    /// Starts the threads that run worker loops, set once by the runtime
+    /// before the workers start; `block_in_place` asks it for a
+    /// replacement (`handoff.rs`). Unset in loom models: no hand-off.
+    pub(crate) starter: OnceLock<StdArc<dyn StartWorker>>,
 }
 
 /// The parts of a worker that other threads reach.
@@ -176,7 +182,11 @@ impl Drop for LifoSlot {
 
 impl Shared {
     /// Builds the shared state and the cores the worker threads will own.
-    pub(crate) fn new(num_workers: usize, driver: Option<Box<dyn Park>>, config: Config) -> (Arc<Shared>, Vec<Core>) {
+    pub(crate) fn new(
+        num_workers: usize,
+        driver: Option<Box<dyn Park>>,
+        config: Config,
+    ) -> (Arc<Shared>, Vec<Box<Core>>) {
         let driver = StdArc::new(DriverSlot::new(driver));
         let mut remotes = Vec::with_capacity(num_workers);
         let mut cores = Vec::with_capacity(num_workers);
@@ -189,7 +199,7 @@ impl Shared {
                 unparker: parker.unparker(),
                 metrics: WorkerMetrics::default(),
             }));
-            cores.push(Core::new(index, queue, parker, config.global_queue_interval, config.seed));
+            cores.push(Box::new(Core::new(index, queue, parker, config.global_queue_interval, config.seed)));
         }
         let shared = Arc::new(Shared {
             remotes: remotes.into_boxed_slice(),
@@ -200,6 +210,7 @@ impl Shared {
             shutdown: AtomicBool::new(false),
             watch: watch::Watch::new(),
             config,
+            starter: OnceLock::new(),
         });
         (shared, cores)
     }
