@@ -16,6 +16,28 @@ fn multi(workers: usize) -> Runtime {
     Builder::new_multi_thread().worker_threads(workers).build().unwrap()
 }
 
+/// Runs `fut` as a task of `rt` and returns its output.
+fn in_task<F>(rt: &Runtime, fut: F) -> F::Output
+where
+    F: std::future::Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    rt.block_on(rt.spawn(fut)).unwrap()
+}
+
+/// The runtime still runs tasks: 100 spawned from inside, all joined.
+fn assert_runtime_whole(rt: &Runtime) {
+    let n = rt.block_on(async {
+        let hs: Vec<_> = (0..100u64).map(|i| spindle_executor::spawn(async move { i })).collect();
+        let mut s = 0;
+        for h in hs {
+            s += h.await.unwrap();
+        }
+        s
+    });
+    assert_eq!(n, 4950);
+}
+
 /// With one worker, a task blocked in `block_in_place` on something only
 /// another task can provide: deadlocks unless the core moved.
 #[test]
@@ -38,17 +60,13 @@ fn smoke_other_tasks_run_while_one_blocks() {
 #[test]
 fn lifo_task_runs_while_one_blocks() {
     let rt = multi(1);
-    let out = rt.block_on(async {
-        spindle_executor::spawn(async {
-            let (tx, rx) = mpsc::channel();
-            // From inside the worker: into its LIFO slot.
-            let sender = spindle_executor::spawn(async move { tx.send(5).unwrap() });
-            let v = block_in_place(|| rx.recv_timeout(Duration::from_secs(20)).expect("the LIFO task ran"));
-            sender.await.unwrap();
-            v
-        })
-        .await
-        .unwrap()
+    let out = in_task(&rt, async {
+        let (tx, rx) = mpsc::channel();
+        // From inside the worker: into its LIFO slot.
+        let sender = spindle_executor::spawn(async move { tx.send(5).unwrap() });
+        let v = block_in_place(|| rx.recv_timeout(Duration::from_secs(20)).expect("the LIFO task ran"));
+        sender.await.unwrap();
+        v
     });
     assert_eq!(out, 5);
 }
@@ -110,33 +128,20 @@ fn stress_many_tasks_block_at_once() {
     let m = rt.metrics();
     assert_eq!(m.num_workers(), 2);
     assert!(wait_until(Duration::from_secs(10), || m.num_alive_tasks() == 0), "{} alive", m.num_alive_tasks());
-    // The runtime is whole: both workers still take tasks.
-    let n = rt.block_on(async {
-        let hs: Vec<_> = (0..100u64).map(|i| spindle_executor::spawn(async move { i })).collect();
-        let mut s = 0;
-        for h in hs {
-            s += h.await.unwrap();
-        }
-        s
-    });
-    assert_eq!(n, 4950);
+    assert_runtime_whole(&rt);
 }
 
 #[test]
 fn nested_block_in_place() {
     let rt = multi(2);
-    let out = rt.block_on(async {
-        spindle_executor::spawn(async {
-            let outer = std::thread::current().id();
+    let out = in_task(&rt, async {
+        let outer = std::thread::current().id();
+        block_in_place(|| {
             block_in_place(|| {
-                block_in_place(|| {
-                    assert_eq!(std::thread::current().id(), outer, "runs on the calling thread");
-                    3
-                }) + 1
-            })
+                assert_eq!(std::thread::current().id(), outer, "runs on the calling thread");
+                3
+            }) + 1
         })
-        .await
-        .unwrap()
     });
     assert_eq!(out, 4);
 }
@@ -146,17 +151,13 @@ fn nested_block_in_place() {
 #[test]
 fn twice_in_one_poll() {
     let rt = multi(2);
-    let out = rt.block_on(async {
-        spindle_executor::spawn(async {
-            let a = block_in_place(|| {
-                std::thread::sleep(Duration::from_millis(20));
-                1
-            });
-            let b = block_in_place(|| 2);
-            a + b
-        })
-        .await
-        .unwrap()
+    let out = in_task(&rt, async {
+        let a = block_in_place(|| {
+            std::thread::sleep(Duration::from_millis(20));
+            1
+        });
+        let b = block_in_place(|| 2);
+        a + b
     });
     assert_eq!(out, 3);
 }
@@ -166,14 +167,10 @@ fn twice_in_one_poll() {
 #[test]
 fn block_on_inside_block_in_place() {
     let rt = multi(2);
-    let in_task = rt.block_on(async {
-        spindle_executor::spawn(async {
-            block_in_place(|| Handle::current().block_on(spindle_executor::spawn(async { 10 })).unwrap())
-        })
-        .await
-        .unwrap()
+    let from_task = in_task(&rt, async {
+        block_in_place(|| Handle::current().block_on(spindle_executor::spawn(async { 10 })).unwrap())
     });
-    assert_eq!(in_task, 10);
+    assert_eq!(from_task, 10);
     let in_block_on = rt.block_on(async {
         let v = block_in_place(|| Handle::current().block_on(async { 20 }));
         // Driving again afterwards: block_on here still panics.
@@ -227,15 +224,7 @@ fn panic_inside_block_in_place() {
             }))
             .unwrap_err();
         assert!(err.is_panic());
-        let n = rt.block_on(async {
-            let hs: Vec<_> = (0..50u32).map(|i| spindle_executor::spawn(async move { i })).collect();
-            let mut s = 0;
-            for h in hs {
-                s += h.await.unwrap();
-            }
-            s
-        });
-        assert_eq!(n, 1225);
+        assert_runtime_whole(&rt);
     }
 }
 

@@ -52,7 +52,10 @@ fn try_spawn_is_refused_at_the_bound_and_gives_the_closure_back() {
         let c = rt.spawn_blocking(|| 4);
         assert_eq!(rt.metrics().blocking_queue_depth(), 3);
         release.send(()).unwrap();
-        let sum = rt.block_on(async { busy.await.unwrap(); a.await.unwrap() + b.await.unwrap() + c.await.unwrap() });
+        let sum = rt.block_on(async {
+            busy.await.unwrap();
+            a.await.unwrap() + b.await.unwrap() + c.await.unwrap()
+        });
         assert_eq!(sum, 7);
         // Room again once the queue drained.
         assert!(wait_until(Duration::from_secs(5), || rt.try_spawn_blocking(|| ()).is_ok()));
@@ -190,7 +193,13 @@ fn waiter_resumes_when_room_appears() {
         release.send(()).unwrap();
         assert!(wait_until(Duration::from_secs(10), || waker.wakes.load(Ordering::SeqCst) > 0), "never woken");
         let Poll::Ready(join) = poll_once(&mut fut, &w) else { panic!("woken for room, but still pending") };
-        assert_eq!(rt.block_on(async { busy.await.unwrap(); join.await.unwrap() }), 9);
+        assert_eq!(
+            rt.block_on(async {
+                busy.await.unwrap();
+                join.await.unwrap()
+            }),
+            9
+        );
     }
 }
 
@@ -247,7 +256,13 @@ fn cancel_dropped_waiter_frees_its_place() {
         }
         assert!(wait_until(Duration::from_secs(10), || wb.wakes.load(Ordering::SeqCst) > 0), "b never woken");
         let Poll::Ready(join) = poll_once(&mut b, &wb_w) else { panic!("b woken but not admitted") };
-        assert_eq!(rt.block_on(async { busy.await.unwrap(); join.await.unwrap() }), 2);
+        assert_eq!(
+            rt.block_on(async {
+                busy.await.unwrap();
+                join.await.unwrap()
+            }),
+            2
+        );
         assert!(!ran_a.load(Ordering::SeqCst), "a dropped waiter's closure never runs");
     }
 }

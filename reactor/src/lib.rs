@@ -74,6 +74,7 @@ mod driver;
 mod handle;
 pub mod net;
 mod reactor;
+mod readiness;
 mod source;
 mod sync;
 // The one platform seam: raw source types and the few platform calls.

@@ -166,8 +166,7 @@ where
         let meta = this.meta.take().expect("the spawn site is kept until the spawn");
         let (notified, join) = pool.new_task(f, meta);
         // Room was checked under this lock hold.
-        let pushed =
-            if shutdown { Err((notified, Refused::Shutdown)) } else { pool.push_locked(&mut state, notified) };
+        let pushed = if shutdown { Err((notified, Refused::Shutdown)) } else { pool.push_locked(&mut state, notified) };
         let next = if state.has_room(pool.config()) { state.waiters.first_waker() } else { None };
         drop(state);
         if let Some(next) = next {

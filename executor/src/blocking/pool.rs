@@ -150,7 +150,13 @@ impl BlockingPool {
     ) -> BlockingPool {
         let config = BlockingConfig { max_threads: config.max_threads.max(1), ..config };
         BlockingPool {
-            inner: Arc::new(Inner { state: Mutex::new(State::default()), condvar: Condvar::new(), config, hooks, enter }),
+            inner: Arc::new(Inner {
+                state: Mutex::new(State::default()),
+                condvar: Condvar::new(),
+                config,
+                hooks,
+                enter,
+            }),
         }
     }
 

@@ -403,6 +403,9 @@ impl<D> Drop for Runtime<D> {
 
 impl<D> fmt::Debug for Runtime<D> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Runtime").field("handle", &self.handle).field("threads", &self.handle.inner.worker_threads).finish()
+        f.debug_struct("Runtime")
+            .field("handle", &self.handle)
+            .field("threads", &self.handle.inner.worker_threads)
+            .finish()
     }
 }

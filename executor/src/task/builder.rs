@@ -121,7 +121,7 @@ impl<'a> Builder<'a> {
         R: Send + 'static,
     {
         let meta = self.meta();
-        context::with_current(|h| h.map(|h| h.inner.blocking.spawn(f, meta))).ok_or_else(outside)
+        Ok(current_pool()?.spawn(f, meta))
     }
 
     /// Runs a blocking closure on the current runtime's blocking pool if it
@@ -147,8 +147,7 @@ impl<'a> Builder<'a> {
         R: Send + 'static,
     {
         let meta = self.meta();
-        let pool = context::with_current(|h| h.map(|h| h.inner.blocking.clone())).ok_or_else(outside)?;
-        Ok(pool.try_spawn(f, meta)?)
+        Ok(current_pool()?.try_spawn(f, meta)?)
     }
 
     /// Returns a future that waits for room within `max_blocking_queue`,
@@ -168,18 +167,19 @@ impl<'a> Builder<'a> {
     /// assert_eq!(n.unwrap(), 42);
     /// ```
     #[track_caller]
-    pub fn spawn_blocking_bounded<F, R>(
-        self,
-        f: F,
-    ) -> io::Result<impl Future<Output = JoinHandle<R>> + Send + 'static>
+    pub fn spawn_blocking_bounded<F, R>(self, f: F) -> io::Result<impl Future<Output = JoinHandle<R>> + Send + 'static>
     where
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
         let meta = self.meta();
-        let pool = context::with_current(|h| h.map(|h| h.inner.blocking.clone())).ok_or_else(outside)?;
-        Ok(pool.spawn_bounded(f, meta))
+        Ok(current_pool()?.spawn_bounded(f, meta))
     }
+}
+
+/// The current runtime's blocking pool, or the error outside one.
+fn current_pool() -> io::Result<crate::blocking::BlockingPool> {
+    context::with_current(|h| h.map(|h| h.inner.blocking.clone())).ok_or_else(outside)
 }
 
 fn outside() -> io::Error {

@@ -70,6 +70,7 @@ pub(crate) mod state;
 mod waker;
 mod yield_now;
 
+pub use crate::blocking::TrySpawnBlockingError;
 pub use block_in_place::block_in_place;
 pub use builder::Builder;
 pub use current::{id, try_id};
@@ -77,7 +78,6 @@ pub use error::JoinError;
 pub use hooks::{TaskMeta, UnhandledPanic};
 pub use id::Id;
 pub use join::{AbortHandle, JoinHandle};
-pub use crate::blocking::TrySpawnBlockingError;
 pub use spawn::{spawn, spawn_blocking, spawn_blocking_bounded, try_spawn_blocking};
 pub use waker::wake_quietly;
 pub use yield_now::yield_now;

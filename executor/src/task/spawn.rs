@@ -5,7 +5,7 @@ use std::future::Future;
 
 use super::meta::Meta;
 use super::{Id, JoinHandle};
-use crate::blocking::TrySpawnBlockingError;
+use crate::blocking::{BlockingPool, TrySpawnBlockingError};
 use crate::runtime::context;
 
 /// Spawns a task on the current runtime and returns its [`JoinHandle`].
@@ -67,13 +67,7 @@ where
     R: Send + 'static,
 {
     let meta = Meta::caller();
-    match context::with_current(|h| h.map(|h| h.inner.blocking.spawn(f, meta))) {
-        Some(join) => join,
-        None => panic!(
-            "`spawn_blocking` called outside a spindle runtime: call it from inside `block_on`, a \
-             task, or a runtime thread, or enter a runtime first with `Runtime::enter`"
-        ),
-    }
+    current_pool("spawn_blocking").spawn(f, meta)
 }
 
 /// Runs a blocking closure on the current runtime's blocking pool if it
@@ -107,13 +101,7 @@ where
     R: Send + 'static,
 {
     let meta = Meta::caller();
-    match context::with_current(|h| h.map(|h| h.inner.blocking.clone())) {
-        Some(pool) => pool.try_spawn(f, meta),
-        None => panic!(
-            "`try_spawn_blocking` called outside a spindle runtime: call it from inside `block_on`, a \
-             task, or a runtime thread, or enter a runtime first with `Runtime::enter`"
-        ),
-    }
+    current_pool("try_spawn_blocking").try_spawn(f, meta)
 }
 
 /// Runs a blocking closure on the current runtime's blocking pool once
@@ -163,11 +151,20 @@ where
     R: Send + 'static,
 {
     let meta = Meta::caller();
+    current_pool("spawn_blocking_bounded").spawn_bounded(f, meta)
+}
+
+/// The current runtime's blocking pool.
+///
+/// # Panics
+/// Outside a runtime, naming `caller`.
+#[track_caller]
+fn current_pool(caller: &str) -> BlockingPool {
     match context::with_current(|h| h.map(|h| h.inner.blocking.clone())) {
-        Some(pool) => pool.spawn_bounded(f, meta),
+        Some(pool) => pool,
         None => panic!(
-            "`spawn_blocking_bounded` called outside a spindle runtime: call it from inside `block_on`, \
-             a task, or a runtime thread, or enter a runtime first with `Runtime::enter`"
+            "`{caller}` called outside a spindle runtime: call it from inside `block_on`, a task, or a runtime \
+             thread, or enter a runtime first with `Runtime::enter`"
         ),
     }
 }

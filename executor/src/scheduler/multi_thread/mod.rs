@@ -89,11 +89,11 @@ use crate::task::registry::Registry;
 use crate::task::{Header, JoinHandle, Notified, Schedule, TaskId};
 use crate::worker_metrics::WorkerMetrics;
 
+pub(crate) use handoff::{hand_off, is_worker_thread, StartWorker, WorkerJob};
 pub(crate) use idle::Idle;
 pub(crate) use park::{DriverSlot, WorkerParker, WorkerUnparker};
 #[cfg(spindle_loom)]
 pub(crate) use watch::Watch;
-pub(crate) use handoff::{hand_off, is_worker_thread, StartWorker, WorkerJob};
 pub(crate) use worker::{run_worker, Core};
 
 /// Most consecutive polls taken from the LIFO slot before the deque gets a
