@@ -330,11 +330,11 @@ fn unbounded_by_default() {
     let rt = Builder::new_multi_thread().worker_threads(1).max_blocking_threads(1).build().unwrap();
     let (release, busy) = occupy(&rt);
     let joins: Vec<_> = (0..100).map(|i| rt.try_spawn_blocking(move || i).unwrap()).collect();
-    let fut = rt.block_on(async { rt.handle().spawn_blocking_bounded(|| 1).await });
+    let one = rt.block_on(rt.handle().spawn_blocking_bounded(|| 1));
     release.send(()).unwrap();
     let sum = rt.block_on(async {
         busy.await.unwrap();
-        let mut s = fut.await.unwrap();
+        let mut s = one.await.unwrap();
         for j in joins {
             s += j.await.unwrap();
         }

@@ -155,7 +155,8 @@ where
         let pool = &this.pool;
         let mut state = pool.inner.state.lock();
         let shutdown = state.shutdown;
-        if !shutdown && !(state.waiters.is_first(this.id) && state.has_room(pool.config())) {
+        let admitted = shutdown || (state.waiters.is_first(this.id) && state.has_room(pool.config()));
+        if !admitted {
             this.id = Some(state.waiters.register(this.id, cx.waker()));
             return Poll::Pending;
         }

@@ -147,7 +147,7 @@ impl<D> Runtime<D> {
         }
         for (index, core) in cores.into_iter().enumerate() {
             let shared = shared.clone();
-            if let Err((_, err)) = threads.start(Box::new(move || multi_thread::run_worker(shared, core))) {
+            if let Err((_, err)) = threads.start(Box::new(move || multi_thread::run_worker(shared, Box::new(core)))) {
                 // Dropping `rt` shuts down the workers already started.
                 let err = err.unwrap_or_else(|| io::Error::other("the runtime shut down while starting"));
                 return Err(io::Error::new(err.kind(), format!("failed to start worker thread {index}: {err}")));

@@ -182,11 +182,7 @@ impl Drop for LifoSlot {
 
 impl Shared {
     /// Builds the shared state and the cores the worker threads will own.
-    pub(crate) fn new(
-        num_workers: usize,
-        driver: Option<Box<dyn Park>>,
-        config: Config,
-    ) -> (Arc<Shared>, Vec<Box<Core>>) {
+    pub(crate) fn new(num_workers: usize, driver: Option<Box<dyn Park>>, config: Config) -> (Arc<Shared>, Vec<Core>) {
         let driver = StdArc::new(DriverSlot::new(driver));
         let mut remotes = Vec::with_capacity(num_workers);
         let mut cores = Vec::with_capacity(num_workers);
@@ -199,7 +195,7 @@ impl Shared {
                 unparker: parker.unparker(),
                 metrics: WorkerMetrics::default(),
             }));
-            cores.push(Box::new(Core::new(index, queue, parker, config.global_queue_interval, config.seed)));
+            cores.push(Core::new(index, queue, parker, config.global_queue_interval, config.seed));
         }
         let shared = Arc::new(Shared {
             remotes: remotes.into_boxed_slice(),
