@@ -28,7 +28,7 @@
 //! | [`context`] | the one runtime context: current runtime, its driver handles, "already driving" |
 //! | `scheduler` | `Scheduler` (spawn, metric questions); `multi_thread` (workers, LIFO slots, stealing, idle accounting, parking), `current_thread`, `block_on` |
 //! | [`task`] | the task cell (`state`, `raw`, `harness`, `waker`), `JoinHandle`, the registry |
-//! | `blocking` | the blocking pool |
+//! | `blocking` | the blocking pool, and the back-pressure of its queue (`try_spawn_blocking`, `spawn_blocking_bounded`) |
 //! | `queue` | crossbeam deques (or their loom stand-ins) |
 //! | `config` | leaf: `Config`, the `DEFAULT_*` constants, `ThreadHooks` |
 //! | `worker_metrics` | leaf: per-worker counters |

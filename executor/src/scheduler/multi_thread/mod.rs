@@ -8,6 +8,10 @@
 //!   idle accounting, the task registry, the driver, the shutdown flag.
 //! * `worker::Core`: what only the owning worker touches (its deque's push
 //!   end, tick counter, RNG, searching flag). See `worker.rs` for the loop.
+//! * A worker *thread* runs a core; `block_in_place` can move a core to
+//!   another thread mid-poll (`handoff.rs`), so "worker *i*" means the
+//!   core and its `Remote`, whichever thread holds it. The threads are the
+//!   runtime's (`runtime/worker_threads.rs`, through [`StartWorker`]).
 //!
 //! # Where a scheduled task goes
 //!
@@ -46,7 +50,8 @@
 //! 2. Each worker finishes its current poll, leaves its loop, drops the
 //!    `Notified`s in its LIFO slot and deque (only references; the tasks
 //!    stay in the registry) and releases its batch of completed tasks.
-//! 3. The runtime joins the workers, then closes the registry and cancels
+//! 3. The runtime joins the worker threads (spares and threads that gave
+//!    their core away included), then closes the registry and cancels
 //!    every task in it: futures are dropped, `JoinHandle`s see cancelled.
 //!    With a deadline (`shutdown_timeout`), a worker still inside one poll
 //!    when it passes is left detached, and steps 3 to 5 run while it may
