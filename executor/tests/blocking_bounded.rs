@@ -203,28 +203,43 @@ fn waiter_resumes_when_room_appears() {
     }
 }
 
+/// Waiters join the line in the order of their first poll and are
+/// admitted in that order, whatever order they are polled in afterwards.
 #[test]
 fn waiters_are_served_in_order() {
     let rt = rt(1, 0, false);
     let (release, busy) = occupy(&rt);
     let order = Arc::new(parking_lot::Mutex::new(Vec::new()));
-    let tasks: Vec<_> = (0..4)
+    let mut waiters: Vec<_> = (0..4)
         .map(|i| {
             let order = order.clone();
-            let t = rt.spawn(async move {
-                let join = spindle_executor::spawn_blocking_bounded(move || order.lock().push(i)).await;
-                join.await.unwrap();
-            });
-            // Each joins the line before the next is spawned.
-            std::thread::sleep(Duration::from_millis(30));
-            t
+            Box::pin(rt.handle().spawn_blocking_bounded(move || order.lock().push(i)))
         })
         .collect();
+    let (w, _) = counting_waker();
+    let w = Waker::from(w);
+    for fut in waiters.iter_mut() {
+        assert!(poll_once(fut, &w).is_pending(), "no room yet: joins the line");
+    }
     release.send(()).unwrap();
+    // Poll the line back to front until everyone is in.
+    let mut joins: Vec<Option<spindle_executor::JoinHandle<()>>> = (0..4).map(|_| None).collect();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while joins.iter().any(Option::is_none) {
+        assert!(Instant::now() < deadline, "the line never drained");
+        for (i, fut) in waiters.iter_mut().enumerate().rev() {
+            if joins[i].is_none() {
+                if let Poll::Ready(join) = poll_once(fut, &w) {
+                    joins[i] = Some(join);
+                }
+            }
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
     rt.block_on(async {
         busy.await.unwrap();
-        for t in tasks {
-            t.await.unwrap();
+        for join in joins.into_iter().flatten() {
+            join.await.unwrap();
         }
     });
     assert_eq!(*order.lock(), vec![0, 1, 2, 3]);
@@ -360,4 +375,32 @@ fn task_builder_bounded_spawns() {
     drop(_guard);
     let outside = spindle_executor::task::Builder::new().try_spawn_blocking(|| ()).unwrap_err();
     assert!(outside.to_string().contains("outside a spindle runtime"));
+}
+
+/// A waiter admitted by the thread that just went idle runs at once, not
+/// after that thread's keep-alive (a notify sent while the thread was
+/// between "idle" and its wait must not be lost).
+#[test]
+fn admitted_waiter_runs_without_waiting_for_keep_alive() {
+    let rt = Builder::new_multi_thread()
+        .worker_threads(1)
+        .max_blocking_threads(1)
+        .max_blocking_queue(0)
+        .thread_keep_alive(Duration::from_secs(60))
+        .build()
+        .unwrap();
+    for _ in 0..if cfg!(miri) { 2 } else { 30 } {
+        let (release, busy) = occupy(&rt);
+        let fut = rt.handle().spawn_blocking_bounded(|| 5);
+        release.send(()).unwrap();
+        // 20 s: far below the keep-alive, far above any scheduling delay.
+        let n = block_on_plain(
+            async {
+                busy.await.unwrap();
+                fut.await.await.unwrap()
+            },
+            Duration::from_secs(20),
+        );
+        assert_eq!(n, 5);
+    }
 }

@@ -276,13 +276,9 @@ impl BlockingPool {
                 MutexGuard::unlocked(&mut state, || waiter.wake());
             }
             loop {
-                let timed_out = match deadline {
-                    Some(deadline) => inner.condvar.wait_until(&mut state, deadline).timed_out(),
-                    None => {
-                        inner.condvar.wait(&mut state);
-                        false
-                    }
-                };
+                // Checked before each wait, not only after: the wake-up above
+                // ran with the lock released, and a push it let in may have
+                // notified before this thread waits.
                 if state.num_notify > 0 {
                     state.num_notify -= 1;
                     state.num_idle -= 1;
@@ -292,7 +288,14 @@ impl BlockingPool {
                     state.num_idle -= 1;
                     continue 'outer;
                 }
-                if timed_out {
+                let timed_out = match deadline {
+                    Some(deadline) => inner.condvar.wait_until(&mut state, deadline).timed_out(),
+                    None => {
+                        inner.condvar.wait(&mut state);
+                        false
+                    }
+                };
+                if timed_out && state.num_notify == 0 && !state.shutdown {
                     state.num_idle -= 1;
                     if !state.queue.is_empty() {
                         // Queued while we were counted busy: take it.
