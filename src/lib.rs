@@ -61,4 +61,4 @@ pub use runtime::{Builder, Handle, Runtime};
 pub use spindle_executor::coop;
 #[cfg(feature = "macros")]
 pub use spindle_macros::{main, test};
-pub use task::{spawn, spawn_blocking, JoinError, JoinHandle};
+pub use task::{spawn, spawn_blocking, spawn_blocking_bounded, try_spawn_blocking, JoinError, JoinHandle};

@@ -170,6 +170,14 @@ pub const ROWS: &[Row] = &[
     // CPU its idle peers burn beside it (issue 12).
     workloads::blocked_worker::ROWS[0],
     workloads::blocked_worker::ROWS[1],
+    // Tasks injected from outside beside workers running ~50 µs polls: the
+    // injected tasks' start delay and the busy tasks' time, with the
+    // self-tuned global queue interval and (`_fixed61`, spindle and tokio)
+    // with it fixed at 61 (issue 12).
+    workloads::inject_beside_busy::ROWS[0],
+    workloads::inject_beside_busy::ROWS[1],
+    workloads::inject_beside_busy::ROWS[2],
+    workloads::inject_beside_busy::ROWS[3],
     // Seconds per `block_on` of a ready future (one sample: 100,000).
     Row { name: "block_on_overhead", unit: Unit::Seconds, max_rounds: usize::MAX, sample: block_on_overhead },
 ];

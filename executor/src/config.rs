@@ -33,6 +33,28 @@ pub const DEFAULT_MAX_BLOCKING_THREADS: usize = 512;
 /// Default keep-alive of an idle blocking thread (tokio's 10 s).
 pub const DEFAULT_THREAD_KEEP_ALIVE: Duration = Duration::from_secs(10);
 
+/// The blocking pool's settings.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct BlockingConfig {
+    /// Cap on blocking threads ([`DEFAULT_MAX_BLOCKING_THREADS`]).
+    pub(crate) max_threads: usize,
+    /// Cap on closures waiting for a thread, for the bounded spawns
+    /// (`None`: unbounded, the default).
+    pub(crate) max_queue: Option<usize>,
+    /// How long an idle blocking thread waits for work before exiting.
+    pub(crate) keep_alive: Duration,
+}
+
+impl Default for BlockingConfig {
+    fn default() -> BlockingConfig {
+        BlockingConfig {
+            max_threads: DEFAULT_MAX_BLOCKING_THREADS,
+            max_queue: None,
+            keep_alive: DEFAULT_THREAD_KEEP_ALIVE,
+        }
+    }
+}
+
 /// Scheduler settings shared by both flavors.
 #[derive(Clone, Debug)]
 pub(crate) struct Config {

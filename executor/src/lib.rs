@@ -28,7 +28,7 @@
 //! | [`context`] | the one runtime context: current runtime, its driver handles, "already driving" |
 //! | `scheduler` | `Scheduler` (spawn, metric questions); `multi_thread` (workers, LIFO slots, stealing, idle accounting, parking), `current_thread`, `block_on` |
 //! | [`task`] | the task cell (`state`, `raw`, `harness`, `waker`), `JoinHandle`, the registry |
-//! | `blocking` | the blocking pool |
+//! | `blocking` | the blocking pool, and the back-pressure of its queue (`try_spawn_blocking`, `spawn_blocking_bounded`) |
 //! | `queue` | crossbeam deques (or their loom stand-ins) |
 //! | `rng` | leaf: the per-worker random number generator (steal victims) |
 //! | `config` | leaf: `Config`, the `DEFAULT_*` constants, `ThreadHooks` |
@@ -70,7 +70,7 @@ pub type Builder = runtime::Builder<runtime::NoDriver>;
 
 /// The executor's runtime: [`runtime::Runtime`] with no driver.
 pub type Runtime = runtime::Runtime<runtime::NoDriver>;
-pub use task::{spawn, spawn_blocking, JoinError, JoinHandle};
+pub use task::{spawn, spawn_blocking, spawn_blocking_bounded, try_spawn_blocking, JoinError, JoinHandle};
 
 /// What the `spindle` facade's `LocalSet` (its own executor for `!Send`
 /// tasks) needs from the task module: task ids, join errors and the coop

@@ -222,7 +222,7 @@ impl LoomRuntime {
             .into_iter()
             .map(|core| {
                 let shared = shared.clone();
-                loom::thread::spawn(move || multi_thread::run_worker(shared, core))
+                loom::thread::spawn(move || multi_thread::run_worker(shared, Box::new(core)))
             })
             .collect();
         LoomRuntime { shared, threads }

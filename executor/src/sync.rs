@@ -10,7 +10,8 @@
 //!
 //! Two kinds of code name `parking_lot` or `std` directly on purpose, being
 //! real OS-thread bookkeeping that no model runs: the blocking pool
-//! (`blocking.rs`, whose threads and timed waits loom cannot model) and
+//! (`blocking/`, whose threads and timed waits loom cannot model),
+//! `runtime/worker_threads.rs` (worker threads kept as spares) and
 //! `runtime/worker_exits.rs` (the timed join of worker threads). `Arc`
 //! appears as `std::sync::Arc` where it crosses the public API (`Park`'s
 //! unparker) or is never raced on.

@@ -76,6 +76,7 @@ mod driver;
 mod handle;
 pub mod net;
 mod reactor;
+mod readiness;
 mod source;
 mod sync;
 // The one platform seam: raw source types and the few platform calls.

@@ -9,9 +9,10 @@
 //! `use tokio::io::...` does.
 //!
 //! With the `tokio-io` feature, tokio's `AsyncRead` / `AsyncWrite` are also
-//! implemented, on [`DuplexStream`] directly and on any futures-io stream
-//! through [`TokioIo`], so tokio-util codecs and other tokio-io crates run
-//! on spindle's streams.
+//! implemented: on the socket streams themselves (`net::TcpStream`, its
+//! halves, `net::UnixStream`), on [`DuplexStream`], and on any other
+//! futures-io stream through [`TokioIo`], so tokio-util codecs and other
+//! tokio-io crates run on spindle's streams as they are.
 //!
 //! ```
 //! use spindle::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};

@@ -3,15 +3,16 @@
 //! io traits run on spindle without a tokio runtime (tokio is built with no
 //! features: only its trait definitions and `ReadBuf`).
 //!
-//! * [`DuplexStream`] implements them directly, reading straight into the
-//!   (possibly uninitialised) `ReadBuf`.
-//! * Any futures-io stream (a `TcpStream`, a `UnixStream`, a `BufReader`,
-//!   ...) is wrapped in [`TokioIo`]: the Rust orphan rule keeps this crate
-//!   from implementing tokio's traits on `spindle-reactor`'s socket types
-//!   themselves. Its reads zero the part of the `ReadBuf` tokio has not
-//!   initialised yet (`ReadBuf::initialize_unfilled`) before handing it to
-//!   futures-io's `&mut [u8]` read: one `memset` of the buffer's
-//!   uninitialised tail per read, the cost of the mapping.
+//! * The socket streams (`TcpStream`, its halves, `UnixStream`) implement
+//!   them themselves, in `spindle-reactor` (its `tokio-io` feature, turned
+//!   on by this one: the orphan rule puts those impls there), reading
+//!   straight into the (possibly uninitialised) `ReadBuf`.
+//! * [`DuplexStream`] implements them directly, the same way.
+//! * Any other futures-io stream (a `BufReader`, a compression stream,
+//!   ...) is wrapped in [`TokioIo`]. Its reads zero the part of the
+//!   `ReadBuf` tokio has not initialised yet (`ReadBuf::initialize_unfilled`)
+//!   before handing it to futures-io's `&mut [u8]` read: one `memset` of
+//!   the buffer's uninitialised tail per read, the cost of the mapping.
 //!
 //! Shutdown maps to `poll_close`; flush to `poll_flush`; vectored writes
 //! pass through.
@@ -47,6 +48,8 @@ impl tokio::io::AsyncWrite for DuplexStream {
 
 /// A futures-io stream seen through tokio's io traits (and still through
 /// futures-io's); what tokio-util's `compat` does, without tokio-util.
+/// spindle's own streams need no wrapper (see the module docs); it still
+/// works on them, as below.
 ///
 /// ```
 /// use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};

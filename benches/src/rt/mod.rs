@@ -108,6 +108,8 @@ pub struct Runtimes {
     pub tokio: TokioRt,
     /// async-executor.
     pub async_executor: AsyncExecutorRt,
+    /// Worker threads of each.
+    pub workers: usize,
 }
 
 impl Runtimes {
@@ -120,6 +122,7 @@ impl Runtimes {
             spindle: SpindleRt::new(workers)?,
             tokio: TokioRt::new(workers)?,
             async_executor: AsyncExecutorRt::new(workers)?,
+            workers,
         })
     }
 }

@@ -23,6 +23,20 @@ impl SpindleRt {
         Ok(SpindleRt { rt })
     }
 
+    /// The same with the global queue interval fixed at `interval` (the
+    /// tuning off), for the `_fixed61` rows.
+    ///
+    /// # Errors
+    /// If a worker thread cannot be started.
+    pub fn with_global_queue_interval(workers: usize, interval: u32) -> io::Result<SpindleRt> {
+        let rt = spindle::Builder::new_multi_thread()
+            .worker_threads(workers)
+            .thread_name("spindle-worker-fixed")
+            .global_queue_interval(interval)
+            .build()?;
+        Ok(SpindleRt { rt })
+    }
+
     /// The runtime itself, for metrics.
     pub fn runtime(&self) -> &spindle::Runtime {
         &self.rt

@@ -27,6 +27,21 @@ impl TokioRt {
             .build()?;
         Ok(TokioRt { rt })
     }
+
+    /// The same with the global queue interval fixed at `interval` (which
+    /// turns tokio's tuning off), for the `_fixed61` rows.
+    ///
+    /// # Errors
+    /// If a worker thread cannot be started.
+    pub fn with_global_queue_interval(workers: usize, interval: u32) -> io::Result<TokioRt> {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(workers)
+            .thread_name("tokio-worker-fixed")
+            .global_queue_interval(interval)
+            .enable_time()
+            .build()?;
+        Ok(TokioRt { rt })
+    }
 }
 
 /// Spawns through the worker's thread context (`tokio::spawn`).

@@ -15,6 +15,7 @@ mod block_on;
 pub mod blocked_worker;
 mod chained_spawn;
 mod idle_task;
+pub mod inject_beside_busy;
 mod join_set;
 mod pacer;
 mod ping_pong;

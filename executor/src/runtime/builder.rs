@@ -10,8 +10,7 @@ use std::time::Duration;
 use super::context::DriverHandles;
 use super::{Flavor, Parts, Runtime};
 use crate::config::{
-    default_worker_threads, Config, ThreadHooks, DEFAULT_EVENT_INTERVAL, DEFAULT_GLOBAL_QUEUE_INTERVAL,
-    DEFAULT_MAX_BLOCKING_THREADS, DEFAULT_THREAD_KEEP_ALIVE,
+    default_worker_threads, BlockingConfig, Config, ThreadHooks, DEFAULT_EVENT_INTERVAL, DEFAULT_GLOBAL_QUEUE_INTERVAL,
 };
 use crate::park::Park;
 
@@ -41,8 +40,7 @@ pub struct Builder<D = NoDriver> {
     global_queue_interval: u32,
     tune_global_queue: bool,
     event_interval: u32,
-    max_blocking_threads: usize,
-    thread_keep_alive: Duration,
+    blocking: BlockingConfig,
     lifo_enabled: bool,
     rng_seed: Option<u64>,
     /// The runtime's name ([`Handle::name`](crate::Handle::name)).
@@ -143,8 +141,7 @@ impl<D: DriverFactory> Builder<D> {
             global_queue_interval: DEFAULT_GLOBAL_QUEUE_INTERVAL,
             tune_global_queue: true,
             event_interval: DEFAULT_EVENT_INTERVAL,
-            max_blocking_threads: DEFAULT_MAX_BLOCKING_THREADS,
-            thread_keep_alive: DEFAULT_THREAD_KEEP_ALIVE,
+            blocking: BlockingConfig::default(),
             lifo_enabled: true,
             rng_seed: None,
             name: None,
@@ -230,14 +227,46 @@ impl<D: DriverFactory> Builder<D> {
     /// If `n` is zero.
     pub fn max_blocking_threads(&mut self, n: usize) -> &mut Builder<D> {
         assert!(n > 0, "max_blocking_threads must be at least 1");
-        self.max_blocking_threads = n;
+        self.blocking.max_threads = n;
+        self
+    }
+
+    /// Bounds the blocking pool's queue: at most `n` closures wait for a
+    /// busy thread (beyond those an idle or new thread is about to take).
+    /// Unbounded by default, as tokio's.
+    ///
+    /// The bound is what the bounded spawns honour:
+    /// [`try_spawn_blocking`](crate::task::try_spawn_blocking) is refused at
+    /// once when it is reached, and
+    /// [`spawn_blocking_bounded`](crate::task::spawn_blocking_bounded)
+    /// waits for room. Plain [`spawn_blocking`](crate::spawn_blocking)
+    /// ignores it and queues past it (it keeps tokio's contract: it never
+    /// fails and never waits), so the queue stays within `n` only while
+    /// every spawn is a bounded one. `n = 0` admits a bounded spawn only
+    /// when a thread can take it at once.
+    ///
+    /// ```
+    /// let rt = spindle_executor::Builder::new_multi_thread()
+    ///     .worker_threads(1)
+    ///     .max_blocking_threads(2)
+    ///     .max_blocking_queue(8)
+    ///     .build()
+    ///     .unwrap();
+    /// let n = rt.block_on(async {
+    ///     let join = spindle_executor::task::spawn_blocking_bounded(|| 6 * 7).await;
+    ///     join.await.unwrap()
+    /// });
+    /// assert_eq!(n, 42);
+    /// ```
+    pub fn max_blocking_queue(&mut self, n: usize) -> &mut Builder<D> {
+        self.blocking.max_queue = Some(n);
         self
     }
 
     /// How long an idle blocking thread waits for work before exiting
     /// (default 10 s).
     pub fn thread_keep_alive(&mut self, d: Duration) -> &mut Builder<D> {
-        self.thread_keep_alive = d;
+        self.blocking.keep_alive = d;
         self
     }
 
@@ -531,8 +560,7 @@ impl<D: DriverFactory> Builder<D> {
             drivers,
             config,
             hooks,
-            max_blocking: self.max_blocking_threads,
-            keep_alive: self.thread_keep_alive,
+            blocking: self.blocking,
             name: self.name.clone(),
             watchdog: self.watchdog.clone(),
         })
@@ -546,8 +574,9 @@ impl<D> fmt::Debug for Builder<D> {
             .field("worker_threads", &self.worker_threads)
             .field("global_queue_interval", &self.global_queue_interval)
             .field("event_interval", &self.event_interval)
-            .field("max_blocking_threads", &self.max_blocking_threads)
-            .field("thread_keep_alive", &self.thread_keep_alive)
+            .field("max_blocking_threads", &self.blocking.max_threads)
+            .field("max_blocking_queue", &self.blocking.max_queue)
+            .field("thread_keep_alive", &self.blocking.keep_alive)
             .field("lifo_enabled", &self.lifo_enabled)
             .finish_non_exhaustive()
     }

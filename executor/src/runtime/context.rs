@@ -328,6 +328,12 @@ pub(crate) fn enter_driving() -> DrivingGuard {
     DrivingGuard(false)
 }
 
+/// Marks this thread as not driving until the guard drops (the closure of
+/// `block_in_place`, which may call `block_on`), then restores the mark.
+pub(crate) fn leave_driving() -> DrivingGuard {
+    DrivingGuard(CONTEXT.try_with(|cx| cx.driving.replace(false)).unwrap_or(false))
+}
+
 impl Drop for DrivingGuard {
     fn drop(&mut self) {
         let _ = CONTEXT.try_with(|cx| cx.driving.set(self.0));

@@ -9,7 +9,7 @@ use std::sync::Arc as StdArc;
 
 use super::context::{self, EnterGuard};
 use super::metrics::RuntimeMetrics;
-use crate::blocking::BlockingPool;
+use crate::blocking::{BlockingPool, TrySpawnBlockingError};
 use crate::scheduler::Scheduler;
 use crate::task::meta::Meta;
 use crate::task::{Id as TaskId, JoinHandle};
@@ -31,6 +31,8 @@ pub struct Handle {
 pub(crate) struct HandleInner {
     pub(crate) scheduler: Scheduler,
     pub(crate) blocking: BlockingPool,
+    /// The threads that run the multi-thread flavor's worker loops.
+    pub(crate) worker_threads: super::worker_threads::WorkerThreads,
     /// The driver handles entered with the runtime (see `context`).
     pub(crate) drivers: super::context::DriverHandles,
     pub(crate) id: Id,
@@ -156,6 +158,47 @@ impl Handle {
         R: Send + 'static,
     {
         self.inner.blocking.spawn(f, Meta::caller())
+    }
+
+    /// Runs a blocking closure on the blocking pool if it can start now or
+    /// wait within `max_blocking_queue`; otherwise gives it back (see
+    /// [`try_spawn_blocking`](crate::task::try_spawn_blocking)).
+    ///
+    /// # Errors
+    /// [`TrySpawnBlockingError`]: the queue is full, or the runtime is shut
+    /// down.
+    ///
+    /// ```
+    /// let rt = spindle_executor::Runtime::new().unwrap();
+    /// let join = rt.handle().try_spawn_blocking(|| 2 + 2).unwrap();
+    /// assert_eq!(rt.block_on(join).unwrap(), 4);
+    /// ```
+    #[track_caller]
+    pub fn try_spawn_blocking<F, R>(&self, f: F) -> Result<JoinHandle<R>, TrySpawnBlockingError<F>>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.inner.blocking.try_spawn(f, Meta::caller())
+    }
+
+    /// Waits for room within `max_blocking_queue`, then runs a blocking
+    /// closure on the blocking pool (see
+    /// [`spawn_blocking_bounded`](crate::task::spawn_blocking_bounded), and
+    /// its cancel safety).
+    ///
+    /// ```
+    /// let rt = spindle_executor::Builder::new_multi_thread().max_blocking_queue(4).build().unwrap();
+    /// let fut = rt.handle().spawn_blocking_bounded(|| 2 + 2);
+    /// assert_eq!(rt.block_on(async { fut.await.await.unwrap() }), 4);
+    /// ```
+    #[track_caller]
+    pub fn spawn_blocking_bounded<F, R>(&self, f: F) -> impl Future<Output = JoinHandle<R>> + Send + 'static
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.inner.blocking.spawn_bounded(f, Meta::caller())
     }
 
     /// Runs a future to completion on the current thread, with this runtime

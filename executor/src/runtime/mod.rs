@@ -37,6 +37,7 @@ mod metrics;
 mod report;
 mod watchdog;
 mod worker_exits;
+mod worker_threads;
 
 pub use crate::task::UnhandledPanic;
 pub use builder::{Builder, DriverFactory, NoDriver};
@@ -55,13 +56,13 @@ use std::sync::Arc as StdArc;
 use std::time::{Duration, Instant};
 
 use crate::blocking::BlockingPool;
-use crate::config::{Config, ThreadHooks};
+use crate::config::{BlockingConfig, Config, ThreadHooks};
 use crate::park::Park;
 use crate::scheduler::{current_thread, multi_thread, Scheduler};
 use crate::task::JoinHandle;
 use context::DriverHandles;
 use handle::HandleInner;
-use worker_exits::WorkerExits;
+use worker_threads::WorkerThreads;
 
 /// A spindle runtime: worker threads (or the calling thread, for the
 /// current-thread flavor), a blocking pool, and the driver they park in.
@@ -87,9 +88,6 @@ use worker_exits::WorkerExits;
 /// ```
 pub struct Runtime<D = NoDriver> {
     handle: Handle,
-    workers: Vec<std::thread::JoinHandle<()>>,
-    /// Counts finished workers, for a shutdown with a deadline.
-    worker_exits: StdArc<WorkerExits>,
     shut_down: bool,
     /// Stopped (by its drop) after the shutdown above.
     watchdog: Option<watchdog::Watchdog>,
@@ -109,8 +107,7 @@ pub(crate) struct Parts {
     pub(crate) drivers: DriverHandles,
     pub(crate) config: Config,
     pub(crate) hooks: ThreadHooks,
-    pub(crate) max_blocking: usize,
-    pub(crate) keep_alive: Duration,
+    pub(crate) blocking: BlockingConfig,
     pub(crate) name: Option<String>,
     pub(crate) watchdog: watchdog::Settings,
 }
@@ -129,7 +126,7 @@ impl<D> Runtime<D> {
     /// Starts the scheduler `parts` describe (the multi-thread workers'
     /// threads, or nothing for the current-thread flavor).
     pub(crate) fn start(parts: Parts) -> io::Result<Runtime<D>> {
-        let Parts { flavor, driver, drivers, config, hooks, max_blocking, keep_alive, name, watchdog } = parts;
+        let Parts { flavor, driver, drivers, config, hooks, blocking, name, watchdog } = parts;
         let (scheduler, cores) = match flavor {
             Flavor::MultiThread { workers } => {
                 let (shared, cores) = multi_thread::Shared::new(workers, driver, config);
@@ -139,37 +136,21 @@ impl<D> Runtime<D> {
                 (Scheduler::CurrentThread(current_thread::Shared::new(driver, config)), Vec::new())
             }
         };
-        let handle = Runtime::<D>::make_handle(scheduler, drivers, &hooks, (max_blocking, keep_alive), name);
-        let mut rt = Runtime {
-            handle,
-            workers: Vec::with_capacity(cores.len()),
-            worker_exits: StdArc::new(WorkerExits::default()),
-            shut_down: false,
-            watchdog: None,
-            _driver: PhantomData,
-        };
+        let handle = Runtime::<D>::make_handle(scheduler, drivers, &hooks, blocking, name);
+        let mut rt = Runtime { handle, shut_down: false, watchdog: None, _driver: PhantomData };
         rt.watchdog = watchdog::Watchdog::start(&rt.handle, watchdog)
             .map_err(|e| io::Error::new(e.kind(), format!("failed to start the watchdog thread: {e}")))?;
         let Scheduler::MultiThread(shared) = &rt.handle.inner.scheduler else { return Ok(rt) };
-        let shared = shared.clone();
+        let threads = &rt.handle.inner.worker_threads;
+        if shared.starter.set(threads.starter()).is_err() {
+            unreachable!("a new scheduler has no thread starter yet");
+        }
         for (index, core) in cores.into_iter().enumerate() {
             let shared = shared.clone();
-            let handle = rt.handle.clone();
-            let exit_signal = WorkerExits::signal(&rt.worker_exits);
-            let spawned = hooks.spawn_thread(
-                move || {
-                    // Dropped in this order after the stop hook: the worker
-                    // counts as exited once all of it has run.
-                    (context::enter(handle), context::enter_driving(), exit_signal)
-                },
-                move || multi_thread::run_worker(shared, core),
-            );
-            match spawned {
-                Ok(thread) => rt.workers.push(thread),
-                Err(err) => {
-                    // Dropping `rt` shuts down the workers already started.
-                    return Err(io::Error::new(err.kind(), format!("failed to start worker thread {index}: {err}")));
-                }
+            if let Err((_, err)) = threads.start(Box::new(move || multi_thread::run_worker(shared, Box::new(core)))) {
+                // Dropping `rt` shuts down the workers already started.
+                let err = err.unwrap_or_else(|| io::Error::other("the runtime shut down while starting"));
+                return Err(io::Error::new(err.kind(), format!("failed to start worker thread {index}: {err}")));
             }
         }
         Ok(rt)
@@ -179,21 +160,25 @@ impl<D> Runtime<D> {
         scheduler: Scheduler,
         drivers: DriverHandles,
         hooks: &ThreadHooks,
-        (max_blocking, keep_alive): (usize, Duration),
+        blocking: BlockingConfig,
         name: Option<String>,
     ) -> Handle {
-        // Blocking threads enter the runtime too, through a weak reference
-        // (the pool is part of what the handle owns).
+        // Blocking and worker threads enter the runtime through a weak
+        // reference (the pool and the thread set are part of what the
+        // handle owns).
         let inner = StdArc::new_cyclic(|weak: &std::sync::Weak<HandleInner>| {
-            let weak = weak.clone();
-            let enter = Box::new(move || -> Box<dyn std::any::Any> {
-                match weak.upgrade() {
-                    Some(inner) => Box::new(context::enter(Handle { inner })),
-                    None => Box::new(()),
-                }
-            });
-            let blocking = BlockingPool::new(max_blocking, keep_alive, hooks.clone(), enter);
-            HandleInner { scheduler, blocking, drivers, id: handle::Id::next(), name }
+            let enter = || {
+                let weak = weak.clone();
+                Box::new(move || -> Box<dyn std::any::Any> {
+                    match weak.upgrade() {
+                        Some(inner) => Box::new(context::enter(Handle { inner })),
+                        None => Box::new(()),
+                    }
+                })
+            };
+            let worker_threads = WorkerThreads::new(hooks.clone(), blocking.keep_alive, enter());
+            let blocking = BlockingPool::new(blocking, hooks.clone(), enter());
+            HandleInner { scheduler, blocking, worker_threads, drivers, id: handle::Id::next(), name }
         });
         Handle { inner }
     }
@@ -243,6 +228,44 @@ impl<D> Runtime<D> {
         R: Send + 'static,
     {
         self.handle.spawn_blocking(f)
+    }
+
+    /// Runs a blocking closure if the blocking pool has room within
+    /// `max_blocking_queue` (see [`Handle::try_spawn_blocking`]).
+    ///
+    /// # Errors
+    /// [`TrySpawnBlockingError`](crate::task::TrySpawnBlockingError): the
+    /// queue is full, or the runtime is shut down.
+    ///
+    /// ```
+    /// let rt = spindle_executor::Runtime::new().unwrap();
+    /// let h = rt.try_spawn_blocking(|| 2 + 2).unwrap();
+    /// assert_eq!(rt.block_on(h).unwrap(), 4);
+    /// ```
+    #[track_caller]
+    pub fn try_spawn_blocking<F, R>(&self, f: F) -> Result<JoinHandle<R>, crate::task::TrySpawnBlockingError<F>>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.handle.try_spawn_blocking(f)
+    }
+
+    /// Waits for room within `max_blocking_queue`, then runs a blocking
+    /// closure (see [`Handle::spawn_blocking_bounded`]).
+    ///
+    /// ```
+    /// let rt = spindle_executor::Runtime::new().unwrap();
+    /// let fut = rt.spawn_blocking_bounded(|| 2 + 2);
+    /// assert_eq!(rt.block_on(async { fut.await.await.unwrap() }), 4);
+    /// ```
+    #[track_caller]
+    pub fn spawn_blocking_bounded<F, R>(&self, f: F) -> impl Future<Output = JoinHandle<R>> + Send + 'static
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.handle.spawn_blocking_bounded(f)
     }
 
     /// The runtime's handle.
@@ -340,25 +363,15 @@ impl<D> Runtime<D> {
         ShutdownReport::new(unfinished, blocking, started.elapsed())
     }
 
-    /// Joins the workers (but not the calling thread, if it is one), or with
-    /// a deadline joins those that finished by then and detaches the rest.
-    /// A detached worker keeps the scheduler's shared state alive, finds the
-    /// shutdown flag when its poll returns, and exits; everything the rest of
-    /// the shutdown touches tolerates it running meanwhile (see
-    /// `multi_thread`'s shutdown notes).
+    /// Joins the worker threads (but not the calling thread, if it is one;
+    /// spares and threads that gave their core to `block_in_place`
+    /// included), or with a deadline joins those that finished by then and
+    /// detaches the rest. A detached worker keeps the scheduler's shared
+    /// state alive, finds the shutdown flag when its poll returns, and
+    /// exits; everything the rest of the shutdown touches tolerates it
+    /// running meanwhile (see `multi_thread`'s shutdown notes).
     fn join_workers(&mut self, deadline: Option<Instant>) -> bool {
-        let current = std::thread::current().id();
-        let workers: Vec<_> = self.workers.drain(..).filter(|w| w.thread().id() != current).collect();
-        let all_exited = match deadline {
-            None => true,
-            Some(deadline) => self.worker_exits.wait_until(workers.len(), deadline),
-        };
-        for worker in workers {
-            if all_exited || worker.is_finished() {
-                let _ = worker.join();
-            }
-        }
-        all_exited
+        self.handle.inner.worker_threads.shutdown_and_join(deadline)
     }
 }
 
@@ -390,6 +403,9 @@ impl<D> Drop for Runtime<D> {
 
 impl<D> fmt::Debug for Runtime<D> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Runtime").field("handle", &self.handle).field("workers", &self.workers.len()).finish()
+        f.debug_struct("Runtime")
+            .field("handle", &self.handle)
+            .field("threads", &self.handle.inner.worker_threads)
+            .finish()
     }
 }

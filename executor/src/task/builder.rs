@@ -121,8 +121,65 @@ impl<'a> Builder<'a> {
         R: Send + 'static,
     {
         let meta = self.meta();
-        context::with_current(|h| h.map(|h| h.inner.blocking.spawn(f, meta))).ok_or_else(outside)
+        Ok(current_pool()?.spawn(f, meta))
     }
+
+    /// Runs a blocking closure on the current runtime's blocking pool if it
+    /// has room within `max_blocking_queue` (see
+    /// [`try_spawn_blocking`](crate::task::try_spawn_blocking)).
+    ///
+    /// # Errors
+    /// `ErrorKind::Other` outside a runtime or after shutdown;
+    /// `ErrorKind::WouldBlock` when the queue is full (the closure is
+    /// dropped: use [`try_spawn_blocking`](crate::task::try_spawn_blocking)
+    /// to get it back).
+    ///
+    /// ```
+    /// let rt = spindle_executor::Runtime::new().unwrap();
+    /// let _guard = rt.enter();
+    /// let join = spindle_executor::task::Builder::new().name("hash").try_spawn_blocking(|| 6 * 7).unwrap();
+    /// assert_eq!(rt.block_on(join).unwrap(), 42);
+    /// ```
+    #[track_caller]
+    pub fn try_spawn_blocking<F, R>(self, f: F) -> io::Result<JoinHandle<R>>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        let meta = self.meta();
+        Ok(current_pool()?.try_spawn(f, meta)?)
+    }
+
+    /// Returns a future that waits for room within `max_blocking_queue`,
+    /// then runs a blocking closure on the current runtime's blocking pool
+    /// (see [`spawn_blocking_bounded`](crate::task::spawn_blocking_bounded),
+    /// and its cancel safety).
+    ///
+    /// # Errors
+    /// `ErrorKind::Other` outside a runtime (at the call).
+    ///
+    /// ```
+    /// let rt = spindle_executor::Builder::new_multi_thread().max_blocking_queue(4).build().unwrap();
+    /// let n = rt.block_on(async {
+    ///     let spawn = spindle_executor::task::Builder::new().name("hash").spawn_blocking_bounded(|| 6 * 7)?;
+    ///     std::io::Result::Ok(spawn.await.await.unwrap())
+    /// });
+    /// assert_eq!(n.unwrap(), 42);
+    /// ```
+    #[track_caller]
+    pub fn spawn_blocking_bounded<F, R>(self, f: F) -> io::Result<impl Future<Output = JoinHandle<R>> + Send + 'static>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        let meta = self.meta();
+        Ok(current_pool()?.spawn_bounded(f, meta))
+    }
+}
+
+/// The current runtime's blocking pool, or the error outside one.
+fn current_pool() -> io::Result<crate::blocking::BlockingPool> {
+    context::with_current(|h| h.map(|h| h.inner.blocking.clone())).ok_or_else(outside)
 }
 
 fn outside() -> io::Error {

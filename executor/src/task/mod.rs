@@ -35,6 +35,7 @@
 //! | `builder.rs` | `task::Builder`: named tasks |
 //! | `hooks.rs` | `TaskMeta` and the spawn/terminate hooks |
 //! | `current.rs` | `task::id()` / `try_id()`: the id of the task being polled |
+//! | `block_in_place.rs` | `block_in_place`: which case applies (the hand-off itself is the scheduler's) |
 //!
 //! # Fields and who may touch them
 //!
@@ -53,6 +54,7 @@
 //! from dropping the future (on completion or cancellation). A panic from
 //! dropping an output nobody reads is swallowed. The worker never unwinds.
 
+mod block_in_place;
 mod builder;
 mod current;
 mod error;
@@ -68,13 +70,15 @@ pub(crate) mod state;
 mod waker;
 mod yield_now;
 
+pub use crate::blocking::TrySpawnBlockingError;
+pub use block_in_place::block_in_place;
 pub use builder::Builder;
 pub use current::{id, try_id};
 pub use error::JoinError;
 pub use hooks::{TaskMeta, UnhandledPanic};
 pub use id::Id;
 pub use join::{AbortHandle, JoinHandle};
-pub use spawn::{spawn, spawn_blocking};
+pub use spawn::{spawn, spawn_blocking, spawn_blocking_bounded, try_spawn_blocking};
 pub use waker::wake_quietly;
 pub use yield_now::yield_now;
 

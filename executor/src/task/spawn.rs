@@ -1,9 +1,11 @@
-//! `spawn` and `spawn_blocking` on the current runtime.
+//! `spawn` and the blocking spawns (`spawn_blocking`, `try_spawn_blocking`,
+//! `spawn_blocking_bounded`) on the current runtime.
 
 use std::future::Future;
 
 use super::meta::Meta;
 use super::{Id, JoinHandle};
+use crate::blocking::{BlockingPool, TrySpawnBlockingError};
 use crate::runtime::context;
 
 /// Spawns a task on the current runtime and returns its [`JoinHandle`].
@@ -42,6 +44,12 @@ where
 
 /// Runs a blocking closure on the current runtime's blocking pool.
 ///
+/// It never fails and never waits, as tokio's: with a bounded queue
+/// ([`Builder::max_blocking_queue`](crate::runtime::Builder::max_blocking_queue))
+/// it queues past the bound; use [`try_spawn_blocking`] or
+/// [`spawn_blocking_bounded`] to honour it. After shutdown the
+/// `JoinHandle` reports the task cancelled.
+///
 /// # Panics
 /// When called outside a runtime.
 ///
@@ -59,11 +67,104 @@ where
     R: Send + 'static,
 {
     let meta = Meta::caller();
-    match context::with_current(|h| h.map(|h| h.inner.blocking.spawn(f, meta))) {
-        Some(join) => join,
+    current_pool("spawn_blocking").spawn(f, meta)
+}
+
+/// Runs a blocking closure on the current runtime's blocking pool if it
+/// can start now or wait within the queue's bound
+/// ([`Builder::max_blocking_queue`](crate::runtime::Builder::max_blocking_queue));
+/// otherwise gives the closure back at once. It never waits and never
+/// jumps the line of [`spawn_blocking_bounded`] futures waiting for room.
+/// Without a bound it fails only after shutdown.
+///
+/// # Errors
+/// [`TrySpawnBlockingError::Full`] when every thread is busy, no thread
+/// may be started and the bound is reached (or others wait for room);
+/// [`TrySpawnBlockingError::Shutdown`] after the runtime shut down.
+///
+/// # Panics
+/// When called outside a runtime.
+///
+/// ```
+/// let rt = spindle_executor::Builder::new_multi_thread().max_blocking_queue(16).build().unwrap();
+/// rt.block_on(async {
+///     match spindle_executor::task::try_spawn_blocking(|| 6 * 7) {
+///         Ok(join) => assert_eq!(join.await.unwrap(), 42),
+///         Err(busy) => panic!("an idle pool refused a closure: {busy}"),
+///     }
+/// });
+/// ```
+#[track_caller]
+pub fn try_spawn_blocking<F, R>(f: F) -> Result<JoinHandle<R>, TrySpawnBlockingError<F>>
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    let meta = Meta::caller();
+    current_pool("try_spawn_blocking").try_spawn(f, meta)
+}
+
+/// Runs a blocking closure on the current runtime's blocking pool once
+/// there is room within the queue's bound
+/// ([`Builder::max_blocking_queue`](crate::runtime::Builder::max_blocking_queue)):
+/// the returned future waits for room, queues the closure, and resolves
+/// to its [`JoinHandle`]. Waiters are served first come, first served.
+/// Without a bound it resolves on its first poll.
+///
+/// The name follows tokio's bounded channel: `try_send` fails when it is
+/// full and `send().await` waits for room; `spawn_blocking` itself is the
+/// unbounded spawn (it never waits, as tokio's), so its waiting twin is
+/// named for the bound it honours.
+///
+/// # Cancel safety
+/// Dropping the future before it resolves drops the closure unrun and
+/// gives its place in line to the next waiter. After shutdown it
+/// resolves to a `JoinHandle` that reports the task cancelled.
+///
+/// # Panics
+/// When called outside a runtime (at the call, not at the first poll).
+///
+/// ```
+/// let rt = spindle_executor::Builder::new_multi_thread()
+///     .max_blocking_threads(1)
+///     .max_blocking_queue(1)
+///     .build()
+///     .unwrap();
+/// let sum = rt.block_on(async {
+///     let mut joins = Vec::new();
+///     for i in 0..4u64 {
+///         // At most one closure waits for the one thread at any time.
+///         joins.push(spindle_executor::task::spawn_blocking_bounded(move || i * 10).await);
+///     }
+///     let mut sum = 0;
+///     for j in joins {
+///         sum += j.await.unwrap();
+///     }
+///     sum
+/// });
+/// assert_eq!(sum, 60);
+/// ```
+#[track_caller]
+pub fn spawn_blocking_bounded<F, R>(f: F) -> impl Future<Output = JoinHandle<R>> + Send + 'static
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    let meta = Meta::caller();
+    current_pool("spawn_blocking_bounded").spawn_bounded(f, meta)
+}
+
+/// The current runtime's blocking pool.
+///
+/// # Panics
+/// Outside a runtime, naming `caller`.
+#[track_caller]
+fn current_pool(caller: &str) -> BlockingPool {
+    match context::with_current(|h| h.map(|h| h.inner.blocking.clone())) {
+        Some(pool) => pool,
         None => panic!(
-            "`spawn_blocking` called outside a spindle runtime: call it from inside `block_on`, a \
-             task, or a runtime thread, or enter a runtime first with `Runtime::enter`"
+            "`{caller}` called outside a spindle runtime: call it from inside `block_on`, a task, or a runtime \
+             thread, or enter a runtime first with `Runtime::enter`"
         ),
     }
 }

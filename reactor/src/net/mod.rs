@@ -42,15 +42,21 @@ macro_rules! socket_traits {
     };
 }
 
+#[macro_use]
+mod stream_readiness;
+
 mod addr;
 mod tcp;
+#[cfg(feature = "tokio-io")]
+mod tokio_io;
 mod udp;
 #[cfg(unix)]
 mod unix;
 
+pub use crate::readiness::{Interest, Ready};
 pub use addr::{lookup_host, ToSocketAddrs};
 pub use tcp::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError, TcpListener, TcpSocket, TcpStream, WriteHalf};
-pub use udp::{Interest, Ready, UdpSocket};
+pub use udp::UdpSocket;
 #[cfg(unix)]
 pub use unix::{UnixDatagram, UnixListener, UnixStream};
 

@@ -5,123 +5,19 @@
 //! and the socket options tokio exposes (std's, plus `tos` and the bound
 //! device through socket2).
 //!
-//! Every operation goes through the socket's `Async` operation loop
-//! (readiness, syscall, clear the readiness on `WouldBlock`), so a `try_*`
-//! that fails with `WouldBlock` clears exactly the readiness it disproved
-//! and `readable().await` then waits for the next event. A `try_*` is that
-//! loop polled once with a no-op waker: `Pending` becomes `WouldBlock`.
-//! Readiness waits spend the task's coop budget as tokio's do, so a loop of
-//! `readable().await` and `try_recv` still yields to other tasks.
-//!
-//! `Interest` and `Ready` live here while UDP is their only user; they
-//! belong beside `Async` once the stream types gain the same family.
+//! The readiness waits, `try_*` forms, `try_io` and `async_io` are the
+//! shared ones of `crate::readiness` (what `WouldBlock` clears, the coop
+//! budget), as on the stream types.
 
 use std::future::poll_fn;
 use std::io;
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::ops::{BitOr, BitOrAssign};
-use std::task::{ready, Context, Poll, Waker};
-
-use spindle_executor::coop;
+use std::task::{Context, Poll};
 
 use super::{each_addr, lookup_host, ToSocketAddrs};
 use crate::async_io::Async;
 use crate::handle::Handle;
-
-/// What a readiness wait waits for; tokio's `io::Interest` (the readable
-/// and writable kinds).
-///
-/// ```
-/// use spindle_reactor::net::Interest;
-///
-/// let both = Interest::READABLE | Interest::WRITABLE;
-/// assert!(both.is_readable() && both.is_writable());
-/// assert!(!Interest::READABLE.is_writable());
-/// ```
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
-pub struct Interest(u8);
-
-impl Interest {
-    /// Interest in reading (receiving, peeking).
-    pub const READABLE: Interest = Interest(1);
-    /// Interest in writing (sending).
-    pub const WRITABLE: Interest = Interest(2);
-
-    /// Both interests; usable in constants.
-    pub const fn add(self, other: Interest) -> Interest {
-        Interest(self.0 | other.0)
-    }
-
-    /// Whether reading is included.
-    pub const fn is_readable(self) -> bool {
-        self.0 & 1 != 0
-    }
-
-    /// Whether writing is included.
-    pub const fn is_writable(self) -> bool {
-        self.0 & 2 != 0
-    }
-}
-
-impl BitOr for Interest {
-    type Output = Interest;
-
-    fn bitor(self, other: Interest) -> Interest {
-        self.add(other)
-    }
-}
-
-impl BitOrAssign for Interest {
-    fn bitor_assign(&mut self, other: Interest) {
-        *self = self.add(other);
-    }
-}
-
-/// The readiness a [`UdpSocket::ready`] wait found; tokio's `io::Ready`
-/// (the readable and writable bits).
-///
-/// ```
-/// use spindle_reactor::net::Ready;
-///
-/// assert!(Ready::ALL.is_readable() && Ready::ALL.is_writable());
-/// assert!(Ready::EMPTY.is_empty());
-/// ```
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default)]
-pub struct Ready(u8);
-
-impl Ready {
-    /// Nothing ready.
-    pub const EMPTY: Ready = Ready(0);
-    /// Readable.
-    pub const READABLE: Ready = Ready(1);
-    /// Writable.
-    pub const WRITABLE: Ready = Ready(2);
-    /// Both.
-    pub const ALL: Ready = Ready(3);
-
-    /// Whether nothing is ready.
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-
-    /// Whether the readable bit is set.
-    pub const fn is_readable(self) -> bool {
-        self.0 & 1 != 0
-    }
-
-    /// Whether the writable bit is set.
-    pub const fn is_writable(self) -> bool {
-        self.0 & 2 != 0
-    }
-}
-
-impl BitOr for Ready {
-    type Output = Ready;
-
-    fn bitor(self, other: Ready) -> Ready {
-        Ready(self.0 | other.0)
-    }
-}
+use crate::readiness::{noop_cx, try_poll, Interest, Ready};
 
 /// A UDP socket; tokio's `UdpSocket` API.
 ///
@@ -154,18 +50,6 @@ impl BitOr for Ready {
 /// ```
 pub struct UdpSocket {
     io: Async<std::net::UdpSocket>,
-}
-
-fn would_block() -> io::Error {
-    io::Error::from(io::ErrorKind::WouldBlock)
-}
-
-/// A `Pending` from one no-op-waker poll, as a `try_*` result.
-fn try_poll<R>(poll: Poll<io::Result<R>>) -> io::Result<R> {
-    match poll {
-        Poll::Ready(r) => r,
-        Poll::Pending => Err(would_block()),
-    }
 }
 
 impl UdpSocket {
@@ -266,23 +150,7 @@ impl UdpSocket {
     /// # std::io::Result::Ok(())
     /// ```
     pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
-        poll_fn(|cx| self.poll_ready(cx, interest)).await
-    }
-
-    fn poll_ready(&self, cx: &mut Context<'_>, interest: Interest) -> Poll<io::Result<Ready>> {
-        let budget = ready!(coop::poll_proceed(cx));
-        let mut found = Ready::EMPTY;
-        if interest.is_readable() && ready_or_err(self.io.poll_readable(cx))? {
-            found = found | Ready::READABLE;
-        }
-        if interest.is_writable() && ready_or_err(self.io.poll_writable(cx))? {
-            found = found | Ready::WRITABLE;
-        }
-        if found.is_empty() {
-            return Poll::Pending;
-        }
-        budget.made_progress();
-        Poll::Ready(Ok(found))
+        self.io.ready(interest).await
     }
 
     /// Waits until the socket may be readable (for `try_recv` and
@@ -343,7 +211,7 @@ impl UdpSocket {
     ///
     /// Fails once the reactor is shut down.
     pub fn poll_recv_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.poll_ready(cx, Interest::READABLE).map_ok(|_| ())
+        self.io.poll_ready(cx, Interest::READABLE).map_ok(|_| ())
     }
 
     /// Poll form of [`writable`](UdpSocket::writable).
@@ -352,7 +220,7 @@ impl UdpSocket {
     ///
     /// Fails once the reactor is shut down.
     pub fn poll_send_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.poll_ready(cx, Interest::WRITABLE).map_ok(|_| ())
+        self.io.poll_ready(cx, Interest::WRITABLE).map_ok(|_| ())
     }
 
     /// Sends `buf` to `target` (its first resolved address).
@@ -656,20 +524,7 @@ impl UdpSocket {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn try_io<R>(&self, interest: Interest, f: impl FnOnce() -> io::Result<R>) -> io::Result<R> {
-        let mut f = Some(f);
-        // The loop calls the op again only when an event came in between;
-        // `f` is spent then, so stop there without clearing anything.
-        let op = |_: &std::net::UdpSocket| match f.take() {
-            Some(f) => f().map(Some),
-            None => Ok(None),
-        };
-        let mut cx = noop_cx();
-        let poll = if interest.is_readable() {
-            self.io.poll_read_with(&mut cx, op)
-        } else {
-            self.io.poll_write_with(&mut cx, op)
-        };
-        try_poll(poll)?.ok_or_else(would_block)
+        self.io.try_io(interest, f)
     }
 
     /// Runs `f` until it stops returning `WouldBlock`, waiting for
@@ -697,12 +552,8 @@ impl UdpSocket {
     /// # std::io::Result::Ok(()) })?;
     /// # std::io::Result::Ok(())
     /// ```
-    pub async fn async_io<R>(&self, interest: Interest, mut f: impl FnMut() -> io::Result<R>) -> io::Result<R> {
-        if interest.is_readable() {
-            self.io.read_with(|_| f()).await
-        } else {
-            self.io.write_with(|_| f()).await
-        }
+    pub async fn async_io<R>(&self, interest: Interest, f: impl FnMut() -> io::Result<R>) -> io::Result<R> {
+        self.io.async_io(interest, f).await
     }
 
     /// The local address.
@@ -918,20 +769,6 @@ impl UdpSocket {
     pub fn bind_device(&self, interface: Option<&[u8]>) -> io::Result<()> {
         socket2::SockRef::from(self.get_ref()).bind_device(interface)
     }
-}
-
-/// `Ready(Ok(true))` ready, `Ok(false)` pending, `Err` shut down.
-fn ready_or_err(poll: Poll<io::Result<()>>) -> io::Result<bool> {
-    match poll {
-        Poll::Ready(Ok(())) => Ok(true),
-        Poll::Ready(Err(e)) => Err(e),
-        Poll::Pending => Ok(false),
-    }
-}
-
-/// A context whose waker does nothing: the `try_*` forms poll once.
-fn noop_cx() -> Context<'static> {
-    Context::from_waker(Waker::noop())
 }
 
 /// The next datagram's source, leaving it queued.

@@ -1,4 +1,5 @@
-//! Unix-domain sockets: [`UnixListener`], [`UnixStream`], [`UnixDatagram`].
+//! Unix-domain sockets: [`UnixListener`], [`UnixStream`] (with tokio's
+//! readiness family, `stream_readiness!`), [`UnixDatagram`].
 
 use std::future::poll_fn;
 use std::io::{self, IoSlice, Read, Write};
@@ -108,6 +109,29 @@ impl UnixListener {
 socket_traits!(UnixListener);
 
 /// A Unix-domain stream connection.
+///
+/// As [`TcpStream`](super::TcpStream): futures-io's traits (tokio's with the
+/// `tokio-io` feature) and tokio's readiness family
+/// ([`readable`](UnixStream::readable), [`try_read`](UnixStream::try_read),
+/// ...).
+///
+/// ```
+/// # let mut driver = spindle_reactor::IoDriver::new()?;
+/// # let handle = driver.handle();
+/// # std::thread::spawn(move || loop { spindle_executor::park::Park::park(&mut driver, None) });
+/// # let _guard = handle.enter();
+/// # futures_executor::block_on(async {
+/// let (a, b) = spindle_reactor::net::UnixStream::pair()?;
+/// a.write_all(b"hi").await?;
+/// let mut buf = [0u8; 2];
+/// let mut n = 0;
+/// while n < 2 {
+///     n += b.read(&mut buf[n..]).await?;
+/// }
+/// assert_eq!(&buf, b"hi");
+/// # std::io::Result::Ok(()) })?;
+/// # std::io::Result::Ok(())
+/// ```
 pub struct UnixStream {
     io: Async<std_unix::UnixStream>,
 }
@@ -251,10 +275,26 @@ impl UnixStream {
     }
 }
 
-fn poll_close(stream: &UnixStream) -> Poll<io::Result<()>> {
-    match stream.shutdown(Shutdown::Write) {
-        Err(e) if e.kind() == io::ErrorKind::NotConnected => Poll::Ready(Ok(())),
-        r => Poll::Ready(r),
+impl UnixStream {
+    pub(crate) fn poll_write_priv(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        self.io.poll_write_with(cx, |s| (&*s).write(buf))
+    }
+
+    pub(crate) fn poll_write_vectored_priv(
+        &self,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.io.poll_write_with(cx, |s| (&*s).write_vectored(bufs))
+    }
+
+    /// Shuts the write side down; a peer that is already gone is not an
+    /// error here (closing twice is fine).
+    pub(crate) fn close_write(&self) -> Poll<io::Result<()>> {
+        match self.shutdown(Shutdown::Write) {
+            Err(e) if e.kind() == io::ErrorKind::NotConnected => Poll::Ready(Ok(())),
+            r => Poll::Ready(r),
+        }
     }
 }
 
@@ -270,7 +310,7 @@ macro_rules! unix_stream_io {
 
         impl AsyncWrite for $ty {
             fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-                self.io.poll_write_with(cx, |s| (&*s).write(buf))
+                self.poll_write_priv(cx, buf)
             }
 
             fn poll_write_vectored(
@@ -278,7 +318,7 @@ macro_rules! unix_stream_io {
                 cx: &mut Context<'_>,
                 bufs: &[IoSlice<'_>],
             ) -> Poll<io::Result<usize>> {
-                self.io.poll_write_with(cx, |s| (&*s).write_vectored(bufs))
+                self.poll_write_vectored_priv(cx, bufs)
             }
 
             fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -286,7 +326,7 @@ macro_rules! unix_stream_io {
             }
 
             fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-                poll_close(&self)
+                self.close_write()
             }
         }
     };
@@ -296,6 +336,16 @@ unix_stream_io!(UnixStream);
 unix_stream_io!(&UnixStream);
 
 socket_traits!(UnixStream);
+
+stream_readiness!(
+    UnixStream,
+    "# let mut driver = spindle_reactor::IoDriver::new()?;
+# let handle = driver.handle();
+# std::thread::spawn(move || loop { spindle_executor::park::Park::park(&mut driver, None) });
+# let _guard = handle.enter();
+# futures_executor::block_on(async {
+# let (a, b) = spindle_reactor::net::UnixStream::pair()?;"
+);
 
 /// A Unix-domain datagram socket.
 pub struct UnixDatagram {

@@ -8,6 +8,10 @@
 //!   idle accounting, the task registry, the driver, the shutdown flag.
 //! * `worker::Core`: what only the owning worker touches (its deque's push
 //!   end, tick counter, RNG, searching flag). See `worker.rs` for the loop.
+//! * A worker *thread* runs a core; `block_in_place` can move a core to
+//!   another thread mid-poll (`handoff.rs`), so "worker *i*" means the
+//!   core and its `Remote`, whichever thread holds it. The threads are the
+//!   runtime's (`runtime/worker_threads.rs`, through [`StartWorker`]).
 //!
 //! # Where a scheduled task goes
 //!
@@ -46,7 +50,8 @@
 //! 2. Each worker finishes its current poll, leaves its loop, drops the
 //!    `Notified`s in its LIFO slot and deque (only references; the tasks
 //!    stay in the registry) and releases its batch of completed tasks.
-//! 3. The runtime joins the workers, then closes the registry and cancels
+//! 3. The runtime joins the worker threads (spares and threads that gave
+//!    their core away included), then closes the registry and cancels
 //!    every task in it: futures are dropped, `JoinHandle`s see cancelled.
 //!    With a deadline (`shutdown_timeout`), a worker still inside one poll
 //!    when it passes is left detached, and steps 3 to 5 run while it may
@@ -69,6 +74,7 @@
 //!
 //! The runtime then shuts the blocking pool down.
 
+mod handoff;
 mod idle;
 mod park;
 mod watch;
@@ -77,7 +83,7 @@ mod worker;
 use crossbeam_utils::CachePadded;
 use std::future::Future;
 use std::ptr::NonNull;
-use std::sync::Arc as StdArc;
+use std::sync::{Arc as StdArc, OnceLock};
 
 use crate::config::Config;
 use crate::park::Park;
@@ -88,6 +94,7 @@ use crate::task::registry::Registry;
 use crate::task::{Header, JoinHandle, Notified, Schedule, TaskId};
 use crate::worker_metrics::WorkerMetrics;
 
+pub(crate) use handoff::{hand_off, is_worker_thread, StartWorker, WorkerJob};
 pub(crate) use idle::Idle;
 pub(crate) use park::{DriverSlot, WorkerParker, WorkerUnparker};
 #[cfg(spindle_loom)]
@@ -109,6 +116,10 @@ pub(crate) struct Shared {
     /// Which parked worker keeps the LIFO watch, and how (`watch.rs`).
     pub(crate) watch: watch::Watch,
     pub(crate) config: Config,
+    /// Starts the threads that run worker loops, set once by the runtime
+    /// before the workers start; `block_in_place` asks it for a
+    /// replacement (`handoff.rs`). Unset in loom models: no hand-off.
+    pub(crate) starter: OnceLock<StdArc<dyn StartWorker>>,
 }
 
 /// The parts of a worker that other threads reach.
@@ -200,6 +211,7 @@ impl Shared {
             shutdown: AtomicBool::new(false),
             watch: watch::Watch::new(),
             config,
+            starter: OnceLock::new(),
         });
         (shared, cores)
     }

@@ -99,19 +99,48 @@ impl Core {
     }
 }
 
+impl Core {
+    /// `handoff.rs` step 1, the core's part: the LIFO task goes to the
+    /// deque (stealable while the replacement starts), the poll ends in
+    /// the worker's metrics, and the tuning batch in progress is dropped
+    /// (it would measure the blocking closure as a poll).
+    pub(super) fn prepare_hand_off(&mut self, shared: &Shared) {
+        let remote = &shared.remotes[self.index];
+        remote.metrics.poll_finished();
+        self.batch_started = 0;
+        self.lifo_polls = 0;
+        if let Some(task) = remote.lifo.take() {
+            self.queue.push(task);
+        }
+        if !self.queue.is_empty() {
+            // As `schedule_local`: the deque is stealable, wake a sleeper
+            // if nobody searches.
+            fence(Ordering::SeqCst);
+            shared.notify_parked();
+        }
+    }
+}
+
 /// The thread-local view of the running worker.
-struct WorkerCx {
-    shared: *const Shared,
+pub(super) struct WorkerCx {
+    pub(super) shared: Arc<Shared>,
     /// This worker's index (its `Core`'s), for its metrics.
-    index: usize,
-    core: RefCell<Option<Box<Core>>>,
+    pub(super) index: usize,
+    pub(super) core: RefCell<Option<Box<Core>>>,
     /// Tasks completed here whose registry entries are not yet removed.
     released: RefCell<Vec<Deferred>>,
+    /// Set while this thread's core is handed off by `block_in_place`
+    /// (`handoff.rs`): the thread is no longer worker `index`, so it
+    /// writes none of its counters and batches no releases.
+    pub(super) handed_off: Cell<bool>,
 }
 
 impl WorkerCx {
     /// Removes the batch of completed tasks from the registry.
-    fn release_batch(&self, shared: &Shared) {
+    pub(super) fn release_batch(&self, shared: &Shared) {
+        if self.handed_off.get() {
+            return;
+        }
         let Ok(mut slot) = self.released.try_borrow_mut() else { return };
         if slot.is_empty() {
             return;
@@ -135,12 +164,22 @@ impl WorkerCx {
 impl ThreadCx for WorkerCx {
     type Shared = Shared;
     fn shared(&self) -> *const Shared {
-        self.shared
+        &*self.shared
     }
 }
 
 crate::sync::thread_local! {
     static CURRENT: Cell<*const WorkerCx> = const { Cell::new(ptr::null()) };
+}
+
+/// Runs `f` with this thread's worker context, if this thread is running
+/// a multi-thread worker loop (of any runtime).
+pub(super) fn with_worker_cx<R>(f: impl FnOnce(Option<&WorkerCx>) -> R) -> R {
+    let current = CURRENT.try_with(Cell::get).unwrap_or(ptr::null());
+    // SAFETY: a non-null CURRENT points to the WorkerCx on this thread's
+    // stack in `run_worker`, and is reset before that frame ends; `f` runs
+    // within this call, on this thread.
+    f((!current.is_null()).then(|| unsafe { &*current }))
 }
 
 /// Pushes `task` to the current worker's queues if this thread is a worker
@@ -205,6 +244,10 @@ pub(crate) unsafe fn defer_release(shared: &Shared, task: NonNull<Header>) -> bo
         let Some(cx) = (unsafe { on_scheduler(current.get(), shared) }) else {
             return false;
         };
+        if cx.handed_off.get() {
+            // Not a worker any more (`block_in_place`): release it now.
+            return false;
+        }
         if cx.released.try_borrow().is_ok_and(|b| b.len() >= RELEASE_BATCH) {
             cx.release_batch(shared);
         }
@@ -216,10 +259,17 @@ pub(crate) unsafe fn defer_release(shared: &Shared, task: NonNull<Header>) -> bo
     })
 }
 
-/// The body of a worker thread. Returns when the runtime shuts down.
-pub(crate) fn run_worker(shared: Arc<Shared>, core: Core) {
-    let cx =
-        WorkerCx { shared: &*shared, index: core.index, core: RefCell::new(None), released: RefCell::new(Vec::new()) };
+/// The body of a worker thread: runs `core` until the runtime shuts down,
+/// or until a task's poll hands the core to another thread
+/// (`block_in_place`, see `handoff.rs`) and returns.
+pub(crate) fn run_worker(shared: Arc<Shared>, mut core: Box<Core>) {
+    let cx = WorkerCx {
+        shared: shared.clone(),
+        index: core.index,
+        core: RefCell::new(None),
+        released: RefCell::new(Vec::new()),
+        handed_off: Cell::new(false),
+    };
     struct Reset;
     impl Drop for Reset {
         fn drop(&mut self) {
@@ -229,11 +279,13 @@ pub(crate) fn run_worker(shared: Arc<Shared>, core: Core) {
     CURRENT.with(|c| c.set(&cx));
     let _reset = Reset;
     let worker = Worker { shared: &shared, cx: &cx };
-    let mut core = Box::new(core);
     core.is_searching = false;
-    let core = worker.run(core);
-    worker.drain(core);
-    cx.release_batch(&shared);
+    // `None`: the core went to another thread, which owns worker `index`
+    // now; this one leaves without touching it.
+    if let Some(core) = worker.run(core) {
+        worker.drain(core);
+        cx.release_batch(&shared);
+    }
 }
 
 /// At the end of each batch of `global_interval` ticks: folds the batch's
@@ -259,7 +311,8 @@ impl Worker<'_> {
         &self.shared.remotes[core.index].metrics
     }
 
-    fn run(&self, mut core: Box<Core>) -> Box<Core> {
+    /// The loop; `None` if the core was handed off during a poll.
+    fn run(&self, mut core: Box<Core>) -> Option<Box<Core>> {
         let config = &self.shared.config;
         let mut busy_since = Instant::now();
         while !self.shared.is_shutdown() {
@@ -272,11 +325,11 @@ impl Worker<'_> {
                 core = self.poll_driver(core);
             }
             if let Some(task) = self.next_task(&mut core) {
-                core = self.run_task(core, task);
+                core = self.run_task(core, task)?;
                 continue;
             }
             if let Some(task) = self.steal_work(&mut core) {
-                core = self.run_task(core, task);
+                core = self.run_task(core, task)?;
                 continue;
             }
             WorkerMetrics::add(&self.metrics(&core).busy_nanos, busy_since.elapsed().as_nanos() as u64);
@@ -284,7 +337,7 @@ impl Worker<'_> {
             core.batch_started = 0;
             busy_since = Instant::now();
         }
-        core
+        Some(core)
     }
 
     fn next_task(&self, core: &mut Core) -> Option<Notified> {
@@ -363,7 +416,10 @@ impl Worker<'_> {
         None
     }
 
-    fn run_task(&self, mut core: Box<Core>, task: Notified) -> Box<Core> {
+    /// Polls `task`; `None` if the poll handed the core off
+    /// (`block_in_place`), in which case nothing of worker `index` may be
+    /// touched any more.
+    fn run_task(&self, mut core: Box<Core>, task: Notified) -> Option<Box<Core>> {
         if core.is_searching {
             core.is_searching = false;
             if self.shared.idle.transition_worker_from_searching() {
@@ -376,9 +432,9 @@ impl Worker<'_> {
         metrics.poll_started(task.id());
         *self.cx.core.borrow_mut() = Some(core);
         task.run();
-        let core = self.cx.core.borrow_mut().take().expect("worker core is back after a poll");
+        let core = self.cx.core.borrow_mut().take()?;
         self.metrics(&core).poll_finished();
-        core
+        Some(core)
     }
 
     /// Polls the driver without blocking, with the core reachable so that

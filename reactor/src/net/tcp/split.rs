@@ -10,11 +10,12 @@
 //! nothing is written out per half.
 
 use std::fmt;
-use std::io;
+use std::io::{self, IoSlice, IoSliceMut};
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use super::TcpStream;
+use crate::readiness::{Interest, Ready};
 
 /// The reading half of a [`TcpStream`], borrowed by
 /// [`split`](TcpStream::split).
@@ -53,11 +54,67 @@ pub(super) fn owned(stream: TcpStream) -> (OwnedReadHalf, OwnedWriteHalf) {
     (OwnedReadHalf { inner: inner.clone() }, OwnedWriteHalf { inner })
 }
 
-/// The reading methods (`read`, `peek`, `peer_addr`) and `AsyncRead` for a
-/// half that reaches its stream through `$get`.
+/// What both halves have: `ready`, and `stream()` (how the half reaches its
+/// stream, for the `tokio-io` impls).
+macro_rules! either_half {
+    ($ty:ty, $get:expr) => {
+        impl $ty {
+            /// The stream this half reaches (the `tokio-io` impls use it).
+            #[allow(dead_code)]
+            pub(crate) fn stream(&self) -> &TcpStream {
+                let get: fn(&Self) -> &TcpStream = $get;
+                get(self)
+            }
+
+            /// See [`TcpStream::ready`].
+            ///
+            /// # Errors
+            ///
+            /// As for [`TcpStream::ready`].
+            pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
+                self.stream().ready(interest).await
+            }
+        }
+    };
+}
+
+/// The reading methods (`read`, `peek`, `peer_addr`, and the readiness
+/// family's reading side: `readable`, `try_read`,
+/// `try_read_vectored`) and `AsyncRead` for a half that reaches its stream
+/// through `$get`.
 macro_rules! read_half {
     ($ty:ty, $get:expr) => {
         impl $ty {
+            /// See [`TcpStream::readable`].
+            ///
+            /// # Errors
+            ///
+            /// As for [`TcpStream::readable`].
+            pub async fn readable(&self) -> io::Result<()> {
+                let get: fn(&Self) -> &TcpStream = $get;
+                get(self).readable().await
+            }
+
+            /// See [`TcpStream::try_read`].
+            ///
+            /// # Errors
+            ///
+            /// As for [`TcpStream::try_read`].
+            pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
+                let get: fn(&Self) -> &TcpStream = $get;
+                get(self).try_read(buf)
+            }
+
+            /// See [`TcpStream::try_read_vectored`].
+            ///
+            /// # Errors
+            ///
+            /// As for [`TcpStream::try_read_vectored`].
+            pub fn try_read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
+                let get: fn(&Self) -> &TcpStream = $get;
+                get(self).try_read_vectored(bufs)
+            }
+
             /// See [`TcpStream::read`].
             ///
             /// # Errors
@@ -89,15 +146,48 @@ macro_rules! read_half {
             }
         }
 
+        either_half!($ty, $get);
         stream_io_impls!(read $ty, $get);
     };
 }
 
-/// The writing methods (`write`, `write_all`, `local_addr`) and
-/// `AsyncWrite` for a half that reaches its stream through `$get`.
+/// The writing methods (`write`, `write_all`, `local_addr`, and the
+/// readiness family's writing side: `writable`, `try_write`,
+/// `try_write_vectored`) and `AsyncWrite` for a half that reaches its
+/// stream through `$get`.
 macro_rules! write_half {
     ($ty:ty, $get:expr) => {
         impl $ty {
+            /// See [`TcpStream::writable`].
+            ///
+            /// # Errors
+            ///
+            /// As for [`TcpStream::writable`].
+            pub async fn writable(&self) -> io::Result<()> {
+                let get: fn(&Self) -> &TcpStream = $get;
+                get(self).writable().await
+            }
+
+            /// See [`TcpStream::try_write`].
+            ///
+            /// # Errors
+            ///
+            /// As for [`TcpStream::try_write`].
+            pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
+                let get: fn(&Self) -> &TcpStream = $get;
+                get(self).try_write(buf)
+            }
+
+            /// See [`TcpStream::try_write_vectored`].
+            ///
+            /// # Errors
+            ///
+            /// As for [`TcpStream::try_write_vectored`].
+            pub fn try_write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+                let get: fn(&Self) -> &TcpStream = $get;
+                get(self).try_write_vectored(bufs)
+            }
+
             /// See [`TcpStream::write`].
             ///
             /// # Errors
@@ -129,6 +219,7 @@ macro_rules! write_half {
             }
         }
 
+        either_half!($ty, $get);
         stream_io_impls!(write $ty, $get);
     };
 }

@@ -1,5 +1,7 @@
 //! [`TcpStream`]: a TCP connection, its `async fn` operations (all on
-//! `&self`), and its futures-io impls.
+//! `&self`), tokio's readiness family (`readable`, `try_read`, ...: the
+//! `stream_readiness!` macro), and its futures-io impls (tokio's io traits
+//! with the `tokio-io` feature: `net/tokio_io.rs`).
 
 use std::io::{self, IoSlice, Read, Write};
 use std::mem::MaybeUninit;
@@ -20,6 +22,14 @@ use crate::net::{each_addr, lookup_host, write_all, ToSocketAddrs};
 /// wakes every task waiting in its direction); to hand the two directions
 /// to different owners, use [`split`](TcpStream::split) or
 /// [`into_split`](TcpStream::into_split).
+///
+/// It implements futures-io's `AsyncRead` / `AsyncWrite` and, with the
+/// `tokio-io` feature, tokio's (so a tokio-util `Framed` takes it as it
+/// is). Non-blocking use follows tokio's: [`readable`](TcpStream::readable)
+/// / [`writable`](TcpStream::writable) / [`ready`](TcpStream::ready), then
+/// [`try_read`](TcpStream::try_read) / [`try_write`](TcpStream::try_write)
+/// and their vectored forms, or [`try_io`](TcpStream::try_io) /
+/// [`async_io`](TcpStream::async_io) for a custom syscall.
 ///
 /// # Examples
 ///
@@ -321,11 +331,11 @@ impl TcpStream {
         self.io.poll_read_with(cx, |s| (&*s).read(buf))
     }
 
-    pub(super) fn poll_write_priv(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    pub(crate) fn poll_write_priv(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         self.io.poll_write_with(cx, |s| (&*s).write(buf))
     }
 
-    pub(super) fn poll_write_vectored_priv(
+    pub(crate) fn poll_write_vectored_priv(
         &self,
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
@@ -335,7 +345,7 @@ impl TcpStream {
 
     /// Shuts the write side down; a peer that is already gone is not an
     /// error here (closing twice is fine).
-    pub(super) fn close_write(&self) -> Poll<io::Result<()>> {
+    pub(crate) fn close_write(&self) -> Poll<io::Result<()>> {
         match self.shutdown(Shutdown::Write) {
             Err(e) if e.kind() == io::ErrorKind::NotConnected => Poll::Ready(Ok(())),
             r => Poll::Ready(r),
@@ -344,6 +354,18 @@ impl TcpStream {
 }
 
 socket_traits!(TcpStream);
+
+stream_readiness!(
+    TcpStream,
+    "# let mut driver = spindle_reactor::IoDriver::new()?;
+# let handle = driver.handle();
+# std::thread::spawn(move || loop { spindle_executor::park::Park::park(&mut driver, None) });
+# let _guard = handle.enter();
+# futures_executor::block_on(async {
+# let listener = spindle_reactor::net::TcpListener::bind(\"127.0.0.1:0\").await?;
+# let a = spindle_reactor::net::TcpStream::connect(listener.local_addr()?).await?;
+# let (b, _) = listener.accept().await?;"
+);
 
 stream_io_impls!(TcpStream, |s| s);
 stream_io_impls!(&TcpStream, |s| *s);
