@@ -22,11 +22,26 @@ pub fn current() -> Runtime {
     Builder::new_current_thread().build().unwrap()
 }
 
-/// Aborts the process with `what` if not dropped within `limit`: a test that
-/// would hang on a lost wake-up fails loudly instead.
+/// How many times slower than native the tests run: `SPINDLE_TEST_SLOWDOWN`
+/// (an integer, default 1), set by `.ci/run` for valgrind and Miri, where a
+/// test takes 20-50 times its native time. Every time limit below is
+/// multiplied by it, so a limit still catches a hang without failing a slow
+/// but correct run.
+pub fn slowdown() -> u32 {
+    std::env::var("SPINDLE_TEST_SLOWDOWN")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&n: &u32| n >= 1)
+        .unwrap_or(1)
+}
+
+/// Aborts the process with `what` if not dropped within `limit` (times
+/// [`slowdown`]): a test that would hang on a lost wake-up fails loudly
+/// instead.
 pub struct Watchdog(Option<mpsc::Sender<()>>, Option<thread::JoinHandle<()>>);
 
 pub fn watchdog(limit: Duration, what: &'static str) -> Watchdog {
+    let limit = limit * slowdown();
     let (tx, rx) = mpsc::channel::<()>();
     let t = thread::spawn(move || {
         if let Err(mpsc::RecvTimeoutError::Timeout) = rx.recv_timeout(limit) {
@@ -140,9 +155,10 @@ pub fn poll_once<F: Future + Unpin>(fut: &mut F, waker: &Waker) -> Poll<F::Outpu
     Pin::new(fut).poll(&mut Context::from_waker(waker))
 }
 
-/// Waits (bounded) until `cond` holds; returns whether it did.
+/// Waits (bounded by `limit` times [`slowdown`]) until `cond` holds; returns
+/// whether it did.
 pub fn wait_until(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + limit;
+    let deadline = Instant::now() + limit * slowdown();
     loop {
         if cond() {
             return true;
