@@ -58,8 +58,15 @@ struct State {
     last_exiting: Option<std::thread::JoinHandle<()>>,
 }
 
-/// The blocking closure as a future: runs once, on its first poll.
-struct BlockingTask<F>(Option<F>);
+/// The blocking closure as a future: runs once, on its first poll (on a
+/// blocking thread, or as a task on a simulated runtime's virtual workers).
+pub(crate) struct BlockingTask<F>(Option<F>);
+
+impl<F> BlockingTask<F> {
+    pub(crate) fn new(f: F) -> BlockingTask<F> {
+        BlockingTask(Some(f))
+    }
+}
 
 impl<F> Unpin for BlockingTask<F> {}
 

@@ -48,6 +48,10 @@ pub(crate) struct Config {
     /// model its timed wait.
     pub(crate) monitor: bool,
     pub(crate) seed: u64,
+    /// A simulated runtime (`Builder::new_simulated`): the scheduler reads
+    /// a simulated [`Clock`](crate::clock::Clock) and keeps one registry
+    /// shard, so that nothing it decides depends on the machine.
+    pub(crate) simulated: bool,
     /// `on_task_spawn` / `on_task_terminate` (issue 15), `None` when unset.
     pub(crate) task_hooks: Option<Arc<crate::task::hooks::TaskHooks>>,
 }
@@ -62,6 +66,7 @@ impl Config {
             lifo_enabled: true,
             monitor: true,
             seed,
+            simulated: false,
             task_hooks: None,
         }
     }

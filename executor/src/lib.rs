@@ -31,6 +31,7 @@
 //! | `blocking` | the blocking pool |
 //! | `queue` | crossbeam deques (or their loom stand-ins) |
 //! | `config` | leaf: `Config`, the `DEFAULT_*` constants, `ThreadHooks` |
+//! | `clock` | leaf: the time the scheduler's policies read (monotonic, or simulated) |
 //! | `worker_metrics` | leaf: per-worker counters |
 //! | [`park`] | leaf: the `Park`/`Unpark` traits, the condvar `Parker`, `ThreadWaker` |
 //! | [`coop`] | leaf: the per-poll operation budget |
@@ -41,6 +42,7 @@
 #![doc(test(attr(deny(warnings))))]
 
 mod blocking;
+mod clock;
 mod config;
 pub mod coop;
 pub mod diagnostics;

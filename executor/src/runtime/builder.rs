@@ -95,6 +95,21 @@ pub trait DriverFactory: 'static {
     /// # Errors
     /// Returned from [`Builder::build`].
     fn build(workers: usize) -> io::Result<Option<(Box<dyn Park>, DriverHandles)>>;
+
+    /// The driver of a simulated runtime ([`Builder::new_simulated`]) of
+    /// `workers` virtual workers, and its handles: one that never blocks
+    /// (the simulator parks in it with a zero timeout, except when every
+    /// virtual worker is idle and [`Park::has_pending_events`] says it has
+    /// something to hand out) and whose behaviour depends on nothing but
+    /// the calls it gets (a virtual clock, no sockets). The default is no
+    /// driver (none of `build`'s events are simulated).
+    ///
+    /// # Errors
+    /// Returned from [`Builder::build`].
+    fn build_simulated(workers: usize) -> io::Result<Option<(Box<dyn Park>, DriverHandles)>> {
+        let _ = workers;
+        Ok(None)
+    }
 }
 
 /// No driver: idle workers sleep on their condvars. The executor's default.
@@ -111,7 +126,14 @@ impl DriverFactory for NoDriver {
 enum Kind {
     MultiThread,
     CurrentThread,
+    Simulated,
 }
+
+/// Virtual workers of a simulated runtime unless
+/// [`Builder::worker_threads`] says otherwise: a constant, not the CPU
+/// count, so that a seed replays alike on every machine (tokio's tests run
+/// 4 workers too).
+pub const DEFAULT_SIMULATED_WORKERS: usize = 4;
 
 impl<D: DriverFactory> Builder<D> {
     /// A multi-thread, work-stealing runtime (one worker per core by
@@ -130,6 +152,69 @@ impl<D: DriverFactory> Builder<D> {
     /// ```
     pub fn new_current_thread() -> Builder<D> {
         Builder::new(Kind::CurrentThread)
+    }
+
+    /// A simulated multi-thread runtime, for tests: the multi-thread
+    /// scheduler (the same task cells, queues, LIFO slots, stealing, idle
+    /// accounting and worker steps) with its workers as virtual threads,
+    /// stepped one at a time on the thread that calls `block_on`. Which
+    /// worker steps next, and every random choice of the scheduler, comes
+    /// from `seed`, so a seed replays the same schedule, poll for poll
+    /// ([`Runtime::schedule_trace_hash`] checks it), and a sweep over seeds
+    /// explores many ([`simulate`](crate::runtime::simulate) runs one and
+    /// names the first failing seed).
+    ///
+    /// [`worker_threads`](Builder::worker_threads) sets the number of
+    /// virtual workers (default [`DEFAULT_SIMULATED_WORKERS`]). Tasks run
+    /// only while a thread is inside `block_on` (the workers are stepped
+    /// there). No other thread is started: the watchdog is off and
+    /// [`spawn_blocking`](crate::Handle::spawn_blocking) closures run as
+    /// tasks on the virtual workers. When no task can run and the driver
+    /// has nothing pending, `block_on` panics, naming the seed: the
+    /// simulation is deadlocked.
+    ///
+    /// Time is the driver's: the `spindle` facade's simulated runtime has
+    /// a virtual clock that stands still while any task can run and jumps
+    /// to the next timer deadline when every virtual worker is idle, and
+    /// no sockets (they panic, naming `spindle::io::duplex`). The
+    /// executor's own builder has neither.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::sync::Arc;
+    ///
+    /// // Which task sees the counter at 0 depends on the schedule.
+    /// fn first_to_arrive(seed: u64) -> (usize, u64) {
+    ///     let rt = spindle_executor::Builder::new_simulated(seed).worker_threads(3).build().unwrap();
+    ///     let arrivals = Arc::new(AtomicUsize::new(0));
+    ///     let first = rt.block_on(async {
+    ///         let tasks: Vec<_> = (0..8)
+    ///             .map(|i| {
+    ///                 let arrivals = arrivals.clone();
+    ///                 spindle_executor::spawn(async move {
+    ///                     spindle_executor::task::yield_now().await;
+    ///                     (arrivals.fetch_add(1, Ordering::SeqCst) == 0).then_some(i)
+    ///                 })
+    ///             })
+    ///             .collect();
+    ///         let mut first = None;
+    ///         for t in tasks {
+    ///             first = first.or(t.await.unwrap());
+    ///         }
+    ///         first.unwrap()
+    ///     });
+    ///     (first, rt.schedule_trace_hash().unwrap())
+    /// }
+    /// // One seed, one schedule.
+    /// assert_eq!(first_to_arrive(3), first_to_arrive(3));
+    /// // Other seeds, other schedules.
+    /// let hashes: std::collections::HashSet<u64> = (0..10).map(|s| first_to_arrive(s).1).collect();
+    /// assert!(hashes.len() > 1);
+    /// ```
+    pub fn new_simulated(seed: u64) -> Builder<D> {
+        let mut builder = Builder::new(Kind::Simulated);
+        builder.rng_seed = Some(seed);
+        builder
     }
 
     fn new(kind: Kind) -> Builder<D> {
@@ -247,8 +332,10 @@ impl<D: DriverFactory> Builder<D> {
         self
     }
 
-    /// Seeds the workers' random choices (steal victims), for reproducible
-    /// schedules in tests.
+    /// Seeds the workers' random choices (steal victims). On a real
+    /// runtime the threads' timing still varies the schedule; for one
+    /// that replays, use [`new_simulated`](Builder::new_simulated), whose
+    /// seed this sets too.
     pub fn rng_seed(&mut self, seed: u64) -> &mut Builder<D> {
         self.rng_seed = Some(seed);
         self
@@ -499,14 +586,19 @@ impl<D: DriverFactory> Builder<D> {
                 Flavor::MultiThread { workers: self.worker_threads.unwrap_or_else(default_worker_threads) }
             }
             Kind::CurrentThread => Flavor::CurrentThread,
+            Kind::Simulated => Flavor::Simulated {
+                workers: self.worker_threads.unwrap_or(DEFAULT_SIMULATED_WORKERS),
+                seed: self.rng_seed.unwrap_or(0),
+            },
         };
         let workers = match flavor {
-            Flavor::MultiThread { workers } => workers,
+            Flavor::MultiThread { workers } | Flavor::Simulated { workers, .. } => workers,
             Flavor::CurrentThread => 1,
         };
+        let make_driver = if self.kind == Kind::Simulated { D::build_simulated } else { D::build };
         let (driver, drivers) = match self.driver.take() {
             Some(make) => (Some(make(workers)?), DriverHandles::new()),
-            None => match D::build(workers)? {
+            None => match make_driver(workers)? {
                 Some((park, handles)) => (Some(park), handles),
                 None => (None, DriverHandles::new()),
             },
@@ -517,7 +609,13 @@ impl<D: DriverFactory> Builder<D> {
             event_interval: self.event_interval,
             lifo_enabled: self.lifo_enabled,
             task_hooks: (!self.task_hooks.is_empty()).then(|| Arc::new(self.task_hooks.clone())),
+            simulated: self.kind == Kind::Simulated,
             ..Config::with_seed(self.rng_seed.unwrap_or_else(crate::rng::random_seed))
+        };
+        // A simulation runs no thread of its own: no watchdog.
+        let watchdog = match self.kind {
+            Kind::Simulated => super::watchdog::Settings { threshold: None, ..self.watchdog.clone() },
+            _ => self.watchdog.clone(),
         };
         let hooks = ThreadHooks {
             thread_name: self.thread_name.clone(),
@@ -534,7 +632,7 @@ impl<D: DriverFactory> Builder<D> {
             max_blocking: self.max_blocking_threads,
             keep_alive: self.thread_keep_alive,
             name: self.name.clone(),
-            watchdog: self.watchdog.clone(),
+            watchdog,
         })
     }
 }

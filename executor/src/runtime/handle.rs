@@ -12,7 +12,7 @@ use super::metrics::RuntimeMetrics;
 use crate::blocking::BlockingPool;
 use crate::scheduler::Scheduler;
 use crate::task::meta::Meta;
-use crate::task::{Id as TaskId, JoinHandle};
+use crate::task::JoinHandle;
 
 /// A handle to a runtime: spawn onto it, enter it, or block on it, from any
 /// thread. Cloning is cheap.
@@ -139,10 +139,13 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        self.inner.scheduler.spawn(future, TaskId::next(), Meta::caller())
+        self.inner.scheduler.spawn(future, Meta::caller())
     }
 
-    /// Runs a blocking closure on the blocking pool.
+    /// Runs a blocking closure on the blocking pool. On a simulated
+    /// runtime ([`Builder::new_simulated`](crate::runtime::Builder::new_simulated)),
+    /// which runs no other threads, it runs as a task on the virtual
+    /// workers: one poll that calls the closure.
     ///
     /// ```
     /// let rt = spindle_executor::Runtime::new().unwrap();
@@ -155,7 +158,10 @@ impl Handle {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        self.inner.blocking.spawn(f, Meta::caller())
+        match &self.inner.scheduler {
+            Scheduler::Simulated(sim) => sim.spawn_blocking(f, Meta::caller()),
+            _ => self.inner.blocking.spawn(f, Meta::caller()),
+        }
     }
 
     /// Runs a future to completion on the current thread, with this runtime
@@ -176,6 +182,7 @@ impl Handle {
         match &self.inner.scheduler {
             Scheduler::MultiThread(_) => crate::scheduler::block_on::block_on(future),
             Scheduler::CurrentThread(shared) => shared.block_on(future),
+            Scheduler::Simulated(sim) => sim.block_on(future),
         }
     }
 
@@ -228,7 +235,7 @@ impl Handle {
     /// ```
     pub fn runtime_flavor(&self) -> RuntimeFlavor {
         match self.inner.scheduler {
-            Scheduler::MultiThread(_) => RuntimeFlavor::MultiThread,
+            Scheduler::MultiThread(_) | Scheduler::Simulated(_) => RuntimeFlavor::MultiThread,
             Scheduler::CurrentThread(_) => RuntimeFlavor::CurrentThread,
         }
     }

@@ -10,7 +10,7 @@ use std::io;
 use std::panic::Location;
 
 use super::meta::Meta;
-use super::{Id, JoinHandle};
+use super::JoinHandle;
 use crate::runtime::{context, Handle};
 
 /// Configures a task before spawning it (tokio's `task::Builder`).
@@ -81,7 +81,7 @@ impl<'a> Builder<'a> {
         F::Output: Send + 'static,
     {
         let meta = self.meta();
-        context::with_current(|h| h.map(|h| h.inner.scheduler.spawn(future, Id::next(), meta))).ok_or_else(outside)
+        context::with_current(|h| h.map(|h| h.inner.scheduler.spawn(future, meta))).ok_or_else(outside)
     }
 
     /// Spawns the task on the runtime behind `handle`.
@@ -100,7 +100,7 @@ impl<'a> Builder<'a> {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        Ok(handle.inner.scheduler.spawn(future, Id::next(), self.meta()))
+        Ok(handle.inner.scheduler.spawn(future, self.meta()))
     }
 
     /// Runs a blocking closure on the current runtime's blocking pool.

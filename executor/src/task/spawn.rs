@@ -3,7 +3,7 @@
 use std::future::Future;
 
 use super::meta::Meta;
-use super::{Id, JoinHandle};
+use super::JoinHandle;
 use crate::runtime::context;
 
 /// Spawns a task on the current runtime and returns its [`JoinHandle`].
@@ -31,7 +31,7 @@ where
 {
     // The spawn site is read here: the closure below would hide it.
     let meta = Meta::caller();
-    match context::with_current(|h| h.map(|h| h.inner.scheduler.spawn(future, Id::next(), meta))) {
+    match context::with_current(|h| h.map(|h| h.inner.scheduler.spawn(future, meta))) {
         Some(join) => join,
         None => panic!(
             "`spawn` called outside a spindle runtime: call it from inside `block_on`, a task, or a \

@@ -71,6 +71,7 @@
 
 mod idle;
 mod park;
+pub(crate) mod sim;
 mod watch;
 mod worker;
 
@@ -79,6 +80,7 @@ use std::future::Future;
 use std::ptr::NonNull;
 use std::sync::Arc as StdArc;
 
+use crate::clock::Clock;
 use crate::config::Config;
 use crate::park::Park;
 use crate::queue::{Injector, LocalQueue, Stealer};
@@ -108,6 +110,8 @@ pub(crate) struct Shared {
     pub(crate) shutdown: AtomicBool,
     /// Which parked worker keeps the LIFO watch, and how (`watch.rs`).
     pub(crate) watch: watch::Watch,
+    /// The time the policies read (poll timing, the LIFO grace).
+    pub(crate) clock: Clock,
     pub(crate) config: Config,
 }
 
@@ -191,14 +195,20 @@ impl Shared {
             }));
             cores.push(Core::new(index, queue, parker, config.global_queue_interval, config.seed));
         }
+        // A simulation keeps one registry shard: the order in which
+        // shutdown cancels tasks then follows their spawn order, not their
+        // ids (which differ between runs).
+        let (registry, clock) =
+            if config.simulated { (Registry::new(1), Clock::simulated()) } else { (Registry::new(num_workers * 4), Clock::Monotonic) };
         let shared = Arc::new(Shared {
             remotes: remotes.into_boxed_slice(),
             injector: Injector::new(),
             idle: Idle::new(num_workers),
-            registry: Registry::new(num_workers * 4),
+            registry,
             driver,
             shutdown: AtomicBool::new(false),
             watch: watch::Watch::new(),
+            clock,
             config,
         });
         (shared, cores)

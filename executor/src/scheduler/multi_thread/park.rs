@@ -90,6 +90,13 @@ impl DriverSlot {
         self.unpark.is_some()
     }
 
+    /// Whether the driver has an event to hand out when nobody unparks it
+    /// ([`Park::has_pending_events`]; asked by the simulator when every
+    /// virtual worker is idle). `false` while another thread holds it.
+    pub(crate) fn has_pending_events(&self) -> bool {
+        self.park.try_lock().is_some_and(|guard| guard.as_ref().is_some_and(|d| d.has_pending_events()))
+    }
+
     /// Takes the driver out (shutdown); it is dropped by the caller.
     pub(crate) fn take(&self) -> Option<Box<dyn Park>> {
         self.park.lock().take()
@@ -129,6 +136,12 @@ impl WorkerParker {
 
     pub(crate) fn unparker(&self) -> WorkerUnparker {
         WorkerUnparker { inner: self.inner.clone() }
+    }
+
+    /// Whether an unpark is pending: the next `park` returns at once (the
+    /// simulator's test of whether a parked virtual worker may step).
+    pub(crate) fn is_notified(&self) -> bool {
+        self.inner.state.load(Ordering::SeqCst) == NOTIFIED
     }
 
     /// Sleeps until unparked, until `timeout`, or (in the driver) until the
