@@ -49,7 +49,7 @@ pub(crate) struct Config {
     pub(crate) monitor: bool,
     pub(crate) seed: u64,
     /// A simulated runtime (`Builder::new_simulated`): the scheduler reads
-    /// a simulated [`Clock`](crate::clock::Clock) and keeps one registry
+    /// a simulated [`SchedClock`](crate::sched_clock::SchedClock) and keeps one registry
     /// shard, so that nothing it decides depends on the machine.
     pub(crate) simulated: bool,
     /// `on_task_spawn` / `on_task_terminate` (issue 15), `None` when unset.

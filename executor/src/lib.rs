@@ -31,7 +31,7 @@
 //! | `blocking` | the blocking pool |
 //! | `queue` | crossbeam deques (or their loom stand-ins) |
 //! | `config` | leaf: `Config`, the `DEFAULT_*` constants, `ThreadHooks` |
-//! | `clock` | leaf: the time the scheduler's policies read (monotonic, or simulated) |
+//! | `sched_clock` | leaf: the time the scheduler's policies read (monotonic, or simulated) |
 //! | `worker_metrics` | leaf: per-worker counters |
 //! | [`park`] | leaf: the `Park`/`Unpark` traits, the condvar `Parker`, `ThreadWaker` |
 //! | [`coop`] | leaf: the per-poll operation budget |
@@ -42,7 +42,6 @@
 #![doc(test(attr(deny(warnings))))]
 
 mod blocking;
-mod clock;
 mod config;
 pub mod coop;
 pub mod diagnostics;
@@ -50,6 +49,7 @@ pub mod park;
 mod queue;
 mod rng;
 pub mod runtime;
+mod sched_clock;
 mod scheduler;
 mod sync;
 pub mod task;

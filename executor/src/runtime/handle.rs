@@ -38,6 +38,22 @@ pub(crate) struct HandleInner {
     pub(crate) name: Option<String>,
 }
 
+impl HandleInner {
+    /// Runs a blocking closure: on the blocking pool, or as a task on a
+    /// simulated runtime's virtual workers (it runs no other thread).
+    #[track_caller]
+    pub(crate) fn spawn_blocking<F, R>(&self, f: F, meta: Meta) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        match &self.scheduler {
+            Scheduler::Simulated(sim) => sim.spawn_blocking(f, meta),
+            _ => self.blocking.spawn(f, meta),
+        }
+    }
+}
+
 /// A runtime's identifier, unique among the runtimes of this process
 /// (tokio's `runtime::Id`). Returned by [`Handle::id`].
 ///
@@ -158,10 +174,7 @@ impl Handle {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        match &self.inner.scheduler {
-            Scheduler::Simulated(sim) => sim.spawn_blocking(f, Meta::caller()),
-            _ => self.inner.blocking.spawn(f, Meta::caller()),
-        }
+        self.inner.spawn_blocking(f, Meta::caller())
     }
 
     /// Runs a future to completion on the current thread, with this runtime

@@ -100,11 +100,16 @@ pub struct Runtime<D = NoDriver> {
 
 /// Which scheduler to start, with its worker count.
 pub(crate) enum Flavor {
-    MultiThread { workers: usize },
+    MultiThread {
+        workers: usize,
+    },
     CurrentThread,
     /// The multi-thread scheduler with `workers` virtual workers, stepped
     /// by `block_on` and drawn from `seed`.
-    Simulated { workers: usize, seed: u64 },
+    Simulated {
+        workers: usize,
+        seed: u64,
+    },
 }
 
 /// Everything the builder resolved, ready to start a runtime.

@@ -121,7 +121,7 @@ impl<'a> Builder<'a> {
         R: Send + 'static,
     {
         let meta = self.meta();
-        context::with_current(|h| h.map(|h| h.inner.blocking.spawn(f, meta))).ok_or_else(outside)
+        context::with_current(|h| h.map(|h| h.inner.spawn_blocking(f, meta))).ok_or_else(outside)
     }
 }
 

@@ -59,7 +59,7 @@ where
     R: Send + 'static,
 {
     let meta = Meta::caller();
-    match context::with_current(|h| h.map(|h| h.inner.blocking.spawn(f, meta))) {
+    match context::with_current(|h| h.map(|h| h.inner.spawn_blocking(f, meta))) {
         Some(join) => join,
         None => panic!(
             "`spawn_blocking` called outside a spindle runtime: call it from inside `block_on`, a \

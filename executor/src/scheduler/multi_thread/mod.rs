@@ -80,10 +80,10 @@ use std::future::Future;
 use std::ptr::NonNull;
 use std::sync::Arc as StdArc;
 
-use crate::clock::Clock;
 use crate::config::Config;
 use crate::park::Park;
 use crate::queue::{Injector, LocalQueue, Stealer};
+use crate::sched_clock::SchedClock;
 use crate::sync::{fence, Arc, AtomicBool, AtomicPtr, Ordering};
 use crate::task::meta::Meta;
 use crate::task::registry::Registry;
@@ -111,7 +111,7 @@ pub(crate) struct Shared {
     /// Which parked worker keeps the LIFO watch, and how (`watch.rs`).
     pub(crate) watch: watch::Watch,
     /// The time the policies read (poll timing, the LIFO grace).
-    pub(crate) clock: Clock,
+    pub(crate) sched_clock: SchedClock,
     pub(crate) config: Config,
 }
 
@@ -198,8 +198,11 @@ impl Shared {
         // A simulation keeps one registry shard: the order in which
         // shutdown cancels tasks then follows their spawn order, not their
         // ids (which differ between runs).
-        let (registry, clock) =
-            if config.simulated { (Registry::new(1), Clock::simulated()) } else { (Registry::new(num_workers * 4), Clock::Monotonic) };
+        let (registry, sched_clock) = if config.simulated {
+            (Registry::new(1), SchedClock::simulated())
+        } else {
+            (Registry::new(num_workers * 4), SchedClock::Monotonic)
+        };
         let shared = Arc::new(Shared {
             remotes: remotes.into_boxed_slice(),
             injector: Injector::new(),
@@ -208,7 +211,7 @@ impl Shared {
             driver,
             shutdown: AtomicBool::new(false),
             watch: watch::Watch::new(),
-            clock,
+            sched_clock,
             config,
         });
         (shared, cores)

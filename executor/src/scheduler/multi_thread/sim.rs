@@ -21,7 +21,7 @@
 //!   blocking, and steps again once unparked (its `WorkerParker` says so)
 //!   or, as the LIFO watcher, at any time (a timed park may end whenever;
 //!   `Park`'s contract allows spurious returns anyway);
-//! * **the scheduler's clock** (`clock.rs`): a counter that each poll moves
+//! * **the scheduler's clock** (`sched_clock.rs`): a counter that each poll moves
 //!   on by a cost drawn from the RNG ([`POLL_NANOS`], or one in
 //!   [`LONG_POLL_ONE_IN`] polls [`LONG_POLL_NANOS`]), read by the global
 //!   queue interval's tuning and the LIFO grace;
@@ -357,7 +357,7 @@ impl Simulator {
                             self.record(index as u64, self.ordinal(task.id()));
                             let core = worker.poll(core, task);
                             let cost = if rng.next_below(LONG_POLL_ONE_IN) == 0 { LONG_POLL_NANOS } else { POLL_NANOS };
-                            shared.clock.advance(cost);
+                            shared.sched_clock.advance(cost);
                             State::Running { core, in_poll: true }
                         }
                         (mut core, None) => {

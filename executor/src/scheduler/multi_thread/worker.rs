@@ -332,7 +332,7 @@ impl<'a> Worker<'a> {
         core.until_global -= 1;
         if core.until_global == 0 {
             if shared.config.tune_global_queue {
-                tune_global_interval(core, shared.clock.now());
+                tune_global_interval(core, shared.sched_clock.now());
             }
             core.until_global = core.global_interval;
             if let Some(task) = shared.injector.pop() {
@@ -389,7 +389,7 @@ impl<'a> Worker<'a> {
             if victim == core.index || !remote.lifo.is_occupied() {
                 continue;
             }
-            let now = *now.get_or_insert_with(|| shared.clock.now());
+            let now = *now.get_or_insert_with(|| shared.sched_clock.now());
             remote.metrics.stamp_poll(|| now);
             let Some(started) = remote.metrics.poll_started_at() else { continue };
             if now.saturating_sub(started) < GRACE_NANOS {
@@ -542,7 +542,7 @@ impl<'a> Worker<'a> {
         if core.watch_period == GRACE {
             // Alert (just woken by a fill, or just elected): look again when
             // the oldest occupied slot's poll has run for the grace.
-            let now = shared.clock.now();
+            let now = shared.sched_clock.now();
             let wait = shared
                 .remotes
                 .iter()
