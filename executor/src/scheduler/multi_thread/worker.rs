@@ -310,7 +310,11 @@ impl<'a> Worker<'a> {
     /// One tick's search: the non-blocking driver poll every
     /// `event_interval` ticks, then [`next_task`](Self::next_task), then
     /// [`steal_work`](Self::steal_work). `None`: nothing to run, park.
-    #[inline]
+    ///
+    /// The hot steps are `inline(always)`: the simulator calls them too,
+    /// and without it the compiler outlines them from the real loop (a
+    /// call per tick that the loop did not pay before the split).
+    #[inline(always)]
     pub(crate) fn find_task(&self, mut core: Box<Core>) -> (Box<Core>, Option<Notified>) {
         core.until_event -= 1;
         if core.until_event == 0 {
@@ -327,6 +331,7 @@ impl<'a> Worker<'a> {
         (core, task)
     }
 
+    #[inline(always)]
     fn next_task(&self, core: &mut Core) -> Option<Notified> {
         let shared = self.shared;
         core.until_global -= 1;
@@ -354,6 +359,7 @@ impl<'a> Worker<'a> {
         core.queue.pop().or_else(|| shared.injector.steal_batch_and_pop(&core.queue))
     }
 
+    #[inline(always)]
     fn steal_work(&self, core: &mut Core) -> Option<Notified> {
         let shared = self.shared;
         let n = shared.remotes.len();
@@ -406,6 +412,7 @@ impl<'a> Worker<'a> {
     /// Polls `task` once, leaving the searching state first (waking one
     /// more worker if this was the last searcher). The poll stays marked
     /// as running until [`finish_poll`](Self::finish_poll).
+    #[inline(always)]
     pub(crate) fn poll(&self, mut core: Box<Core>, task: Notified) -> Box<Core> {
         if core.is_searching {
             core.is_searching = false;
@@ -424,7 +431,7 @@ impl<'a> Worker<'a> {
 
     /// Marks the end of the poll begun by [`poll`](Self::poll): from here
     /// the LIFO thieves no longer see this worker inside it.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn finish_poll(&self, core: &Core) {
         self.metrics(core).poll_finished();
     }
