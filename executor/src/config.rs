@@ -50,6 +50,9 @@ pub(crate) struct Config {
     pub(crate) seed: u64,
     /// `on_task_spawn` / `on_task_terminate` (issue 15), `None` when unset.
     pub(crate) task_hooks: Option<Arc<crate::task::hooks::TaskHooks>>,
+    /// The runtime's clock: the schedulers tell it when auto-advance must
+    /// wait (`clock.rs`). Real unless the builder made another.
+    pub(crate) clock: crate::clock::Clock,
 }
 
 impl Config {
@@ -63,6 +66,7 @@ impl Config {
             monitor: true,
             seed,
             task_hooks: None,
+            clock: crate::clock::Clock::real(),
         }
     }
 }
