@@ -16,6 +16,7 @@
 
 use std::io;
 
+use spindle_executor::clock::Clock;
 use spindle_executor::context::DriverHandles;
 use spindle_executor::park::Park;
 use spindle_executor::runtime::DriverFactory;
@@ -74,12 +75,12 @@ pub type Runtime = spindle_executor::runtime::Runtime<Drivers>;
 pub struct Drivers(());
 
 impl DriverFactory for Drivers {
-    fn build(workers: usize) -> io::Result<Option<(Box<dyn Park>, DriverHandles)>> {
+    fn build(workers: usize, clock: &Clock) -> io::Result<Option<(Box<dyn Park>, DriverHandles)>> {
         install_blocking_spawner();
         let io = IoDriver::new()?;
         let mut handles = DriverHandles::new();
         handles.insert(io.handle());
-        let timer = TimerDriver::with_shards(io, workers.clamp(1, 64));
+        let timer = TimerDriver::with_clock(io, workers.clamp(1, 64), clock.clone());
         handles.insert(timer.handle());
         Ok(Some((Box::new(timer), handles)))
     }

@@ -11,6 +11,14 @@
 //!
 //! Counts (threads, idle threads, queue) live under one mutex: spawning a
 //! blocking closure is not a hot path.
+//!
+//! A blocking closure inhibits the auto-advance of its runtime's paused
+//! clock (`clock.rs`) from its spawn until its task completes (tokio's
+//! rule): the clock does not jump while code that may wake a task without
+//! the timer still runs. The count ends in `BlockingSchedule::release`,
+//! which the task harness calls once per task after the `JoinHandle` was
+//! woken, so the task waiting for the result is already queued when the
+//! clock may move.
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -24,6 +32,7 @@ use std::time::{Duration, Instant};
 
 use parking_lot::{Condvar, Mutex};
 
+use crate::clock::Clock;
 use crate::config::ThreadHooks;
 use crate::task::meta::Meta;
 use crate::task::{self, Header, JoinHandle, Notified, Schedule, TaskId};
@@ -41,6 +50,8 @@ struct Inner {
     hooks: ThreadHooks,
     /// Guards a runtime context for the threads (set by the runtime).
     enter: Box<dyn Fn() -> Box<dyn std::any::Any> + Send + Sync>,
+    /// The runtime's clock: each blocking task inhibits its auto-advance.
+    clock: Clock,
 }
 
 #[derive(Default)]
@@ -93,6 +104,9 @@ impl Schedule for BlockingSchedule {
     }
 
     unsafe fn release(&self, _task: NonNull<Header>) -> bool {
+        // Called once per blocking task, after its JoinHandle was woken: the
+        // end of its `inhibit_auto_advance` (see the module docs).
+        self.0.inner.clock.allow_auto_advance();
         // Blocking tasks are not in the runtime's registry.
         false
     }
@@ -104,6 +118,7 @@ impl BlockingPool {
         keep_alive: Duration,
         hooks: ThreadHooks,
         enter: Box<dyn Fn() -> Box<dyn std::any::Any> + Send + Sync>,
+        clock: Clock,
     ) -> BlockingPool {
         BlockingPool {
             inner: Arc::new(Inner {
@@ -113,6 +128,7 @@ impl BlockingPool {
                 keep_alive,
                 hooks,
                 enter,
+                clock,
             }),
         }
     }
@@ -122,6 +138,9 @@ impl BlockingPool {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
+        // Ended by `BlockingSchedule::release` when the task completes (also
+        // when it is cancelled without running).
+        self.inner.clock.inhibit_auto_advance();
         let (task, notified, join) =
             task::new_task(BlockingTask(Some(f)), BlockingSchedule(self.clone()), TaskId::next(), meta);
         // No registry: drop its reference at once.

@@ -54,6 +54,9 @@ pub(crate) struct Config {
     pub(crate) simulated: bool,
     /// `on_task_spawn` / `on_task_terminate` (issue 15), `None` when unset.
     pub(crate) task_hooks: Option<Arc<crate::task::hooks::TaskHooks>>,
+    /// The runtime's clock: the schedulers tell it when auto-advance must
+    /// wait (`clock.rs`). Real unless the builder made another.
+    pub(crate) clock: crate::clock::Clock,
 }
 
 impl Config {
@@ -68,6 +71,7 @@ impl Config {
             seed,
             simulated: false,
             task_hooks: None,
+            clock: crate::clock::Clock::real(),
         }
     }
 }

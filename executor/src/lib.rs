@@ -34,6 +34,7 @@
 //! | `sched_clock` | leaf: the time the scheduler's policies read (monotonic, or simulated) |
 //! | `worker_metrics` | leaf: per-worker counters |
 //! | [`park`] | leaf: the `Park`/`Unpark` traits, the condvar `Parker`, `ThreadWaker` |
+//! | [`clock`] | leaf: the runtime's `Clock` (real, pausable, simulated) and auto-advance |
 //! | [`coop`] | leaf: the per-poll operation budget |
 //! | [`diagnostics`] | the one diagnostics seam (silent unless the `tracing` feature) |
 //! | `sync` | std or loom primitives |
@@ -42,6 +43,7 @@
 #![doc(test(attr(deny(warnings))))]
 
 mod blocking;
+pub mod clock;
 mod config;
 pub mod coop;
 pub mod diagnostics;

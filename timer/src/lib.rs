@@ -19,6 +19,7 @@
 //! | `handle.rs` | the shared timer state, registration, shutdown |
 //! | `driver.rs` | [`TimerDriver`]: the `Park` layer that sleeps until the earliest deadline |
 //! | `entry.rs` | one timer's registration, shared by the futures |
+//! | `instant.rs` | [`Instant`]: spindle's instant, read from the runtime's clock |
 //! | `sleep.rs`, `timeout.rs`, `interval.rs` | the futures |
 //!
 //! # Examples
@@ -27,8 +28,8 @@
 //!
 //! ```
 //! use spindle_executor::park::{Park, Parker};
-//! use spindle_timer::{sleep, timeout, TimerDriver};
-//! use std::time::{Duration, Instant};
+//! use spindle_timer::{sleep, timeout, Instant, TimerDriver};
+//! use std::time::Duration;
 //!
 //! let mut driver = TimerDriver::new(Parker::new());
 //! let handle = driver.handle();
@@ -54,6 +55,7 @@ mod driver;
 mod entry;
 mod error;
 mod handle;
+mod instant;
 mod interval;
 mod pacer;
 mod shard;
@@ -69,11 +71,11 @@ pub mod loom_api;
 pub use crate::driver::TimerDriver;
 pub use crate::error::Elapsed;
 pub use crate::handle::{EnterGuard, Handle};
+pub use crate::instant::Instant;
 pub use crate::interval::{interval, interval_at, Interval, MissedTickBehavior};
 pub use crate::pacer::{Pacer, Tick};
 pub use crate::sleep::{sleep, sleep_until, Sleep};
 pub use crate::timeout::{timeout, timeout_at, Timeout};
-pub use std::time::Instant;
 
 /// Compile-time check of which public types are `Send` and `Sync`.
 fn _ensure_send_and_sync() {

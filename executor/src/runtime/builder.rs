@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use super::context::DriverHandles;
 use super::{Flavor, Parts, Runtime};
+use crate::clock::Clock;
 use crate::config::{
     default_worker_threads, Config, ThreadHooks, DEFAULT_EVENT_INTERVAL, DEFAULT_GLOBAL_QUEUE_INTERVAL,
     DEFAULT_MAX_BLOCKING_THREADS, DEFAULT_THREAD_KEEP_ALIVE,
@@ -49,6 +50,8 @@ pub struct Builder<D = NoDriver> {
     name: Option<String>,
     watchdog: super::watchdog::Settings,
     task_hooks: crate::task::hooks::TaskHooks,
+    /// [`Builder::start_paused`].
+    start_paused: bool,
     /// A driver installed by [`Builder::driver`], instead of `D`'s.
     driver: Option<MakeDriver>,
     _driver: PhantomData<fn() -> D>,
@@ -57,15 +60,18 @@ pub struct Builder<D = NoDriver> {
 type MakeDriver = Box<dyn FnOnce(usize) -> io::Result<Box<dyn Park>>>;
 
 /// Builds the driver a runtime's idle workers park in, once the builder
-/// knows how many workers there are, and the driver handles the runtime
-/// makes current on its threads (found with
-/// [`context::driver`](crate::context::driver)).
+/// knows how many workers there are and which [`Clock`] the runtime keeps,
+/// and the driver handles the runtime makes current on its threads (found
+/// with [`context::driver`](crate::context::driver)). A timer in the driver
+/// reads time from that clock; a [simulated](Clock::simulated) clock asks
+/// for a driver that touches no OS timer or poller.
 ///
 /// A type, not a value, so that `Builder::<D>::new_multi_thread()` and
 /// `Runtime::<D>::new()` need no argument: the `spindle` facade's `Builder`
 /// and `Runtime` are this crate's with its reactor-and-timer factory.
 ///
 /// ```
+/// use spindle_executor::clock::Clock;
 /// use spindle_executor::park::{Park, Parker};
 /// use spindle_executor::runtime::{Builder, DriverFactory};
 /// use spindle_executor::context::{self, DriverHandles};
@@ -76,7 +82,7 @@ type MakeDriver = Box<dyn FnOnce(usize) -> io::Result<Box<dyn Park>>>;
 /// struct CondvarDriver;
 ///
 /// impl DriverFactory for CondvarDriver {
-///     fn build(workers: usize) -> std::io::Result<Option<(Box<dyn Park>, DriverHandles)>> {
+///     fn build(workers: usize, _clock: &Clock) -> std::io::Result<Option<(Box<dyn Park>, DriverHandles)>> {
 ///         let mut handles = DriverHandles::new();
 ///         handles.insert(Workers(workers));
 ///         Ok(Some((Box::new(Parker::new()), handles)))
@@ -89,27 +95,13 @@ type MakeDriver = Box<dyn FnOnce(usize) -> io::Result<Box<dyn Park>>>;
 /// ```
 pub trait DriverFactory: 'static {
     /// The driver for a runtime of `workers` workers (1 for the
-    /// current-thread flavor) and the handles to make current with it;
-    /// `None` for no driver (workers sleep on condvars).
+    /// current-thread flavor) whose time is `clock`, and the handles to
+    /// make current with it; `None` for no driver (workers sleep on
+    /// condvars).
     ///
     /// # Errors
     /// Returned from [`Builder::build`].
-    fn build(workers: usize) -> io::Result<Option<(Box<dyn Park>, DriverHandles)>>;
-
-    /// The driver of a simulated runtime ([`Builder::new_simulated`]) of
-    /// `workers` virtual workers, and its handles: one that never blocks
-    /// (the simulator parks in it with a zero timeout, except when every
-    /// virtual worker is idle and [`Park::has_pending_events`] says it has
-    /// something to hand out) and whose behaviour depends on nothing but
-    /// the calls it gets (a virtual clock, no sockets). The default is no
-    /// driver (none of `build`'s events are simulated).
-    ///
-    /// # Errors
-    /// Returned from [`Builder::build`].
-    fn build_simulated(workers: usize) -> io::Result<Option<(Box<dyn Park>, DriverHandles)>> {
-        let _ = workers;
-        Ok(None)
-    }
+    fn build(workers: usize, clock: &Clock) -> io::Result<Option<(Box<dyn Park>, DriverHandles)>>;
 }
 
 /// No driver: idle workers sleep on their condvars. The executor's default.
@@ -117,7 +109,7 @@ pub trait DriverFactory: 'static {
 pub struct NoDriver;
 
 impl DriverFactory for NoDriver {
-    fn build(_workers: usize) -> io::Result<Option<(Box<dyn Park>, DriverHandles)>> {
+    fn build(_workers: usize, _clock: &Clock) -> io::Result<Option<(Box<dyn Park>, DriverHandles)>> {
         Ok(None)
     }
 }
@@ -235,6 +227,7 @@ impl<D: DriverFactory> Builder<D> {
             name: None,
             watchdog: super::watchdog::Settings::default(),
             task_hooks: Default::default(),
+            start_paused: false,
             driver: None,
             _driver: PhantomData,
         }
@@ -412,6 +405,27 @@ impl<D: DriverFactory> Builder<D> {
     /// assert_eq!(rt.block_on(async { 3 }), 3);
     /// ```
     pub fn enable_time(&mut self) -> &mut Builder<D> {
+        self
+    }
+
+    /// Starts the runtime with its clock paused (tokio's `start_paused`):
+    /// `Instant::now()` and every timer read a clock that stands still
+    /// until `spindle::time::advance` moves it, or until the runtime has
+    /// nothing to run and the clock jumps to the next timer (auto-advance;
+    /// see `spindle::time::pause`). Current-thread flavor only.
+    ///
+    /// # Panics
+    /// [`build`](Builder::build) panics when this is set on a multi-thread
+    /// runtime, with tokio's message ("`time::pause()` requires the
+    /// `current_thread` runtime...").
+    ///
+    /// ```
+    /// let rt = spindle_executor::Builder::new_current_thread().start_paused(true).build().unwrap();
+    /// let paused = rt.block_on(async { spindle_executor::clock::current().unwrap().is_paused() });
+    /// assert!(paused);
+    /// ```
+    pub fn start_paused(&mut self, start_paused: bool) -> &mut Builder<D> {
+        self.start_paused = start_paused;
         self
     }
 
@@ -595,10 +609,10 @@ impl<D: DriverFactory> Builder<D> {
             Flavor::MultiThread { workers } | Flavor::Simulated { workers, .. } => workers,
             Flavor::CurrentThread => 1,
         };
-        let make_driver = if self.kind == Kind::Simulated { D::build_simulated } else { D::build };
+        let clock = self.make_clock();
         let (driver, drivers) = match self.driver.take() {
             Some(make) => (Some(make(workers)?), DriverHandles::new()),
-            None => match make_driver(workers)? {
+            None => match D::build(workers, &clock)? {
                 Some((park, handles)) => (Some(park), handles),
                 None => (None, DriverHandles::new()),
             },
@@ -610,6 +624,7 @@ impl<D: DriverFactory> Builder<D> {
             lifo_enabled: self.lifo_enabled,
             task_hooks: (!self.task_hooks.is_empty()).then(|| Arc::new(self.task_hooks.clone())),
             simulated: self.kind == Kind::Simulated,
+            clock: clock.clone(),
             ..Config::with_seed(self.rng_seed.unwrap_or_else(crate::rng::random_seed))
         };
         // A simulation runs no thread of its own: no watchdog.
@@ -633,7 +648,30 @@ impl<D: DriverFactory> Builder<D> {
             keep_alive: self.thread_keep_alive,
             name: self.name.clone(),
             watchdog,
+            clock,
         })
+    }
+
+    /// The runtime's clock: real for the multi-thread flavor (pausing it
+    /// panics, as in tokio), pausable for the current-thread flavor, and
+    /// simulated for a simulated runtime and inside a loom model (no real
+    /// time there).
+    #[track_caller]
+    fn make_clock(&self) -> Clock {
+        if cfg!(spindle_loom) {
+            return Clock::simulated();
+        }
+        match self.kind {
+            Kind::Simulated => Clock::simulated(),
+            Kind::CurrentThread => Clock::pausable(self.start_paused),
+            Kind::MultiThread => {
+                if self.start_paused {
+                    // Panics with tokio's message.
+                    Clock::real().pause();
+                }
+                Clock::real()
+            }
+        }
     }
 }
 
@@ -647,6 +685,7 @@ impl<D> fmt::Debug for Builder<D> {
             .field("max_blocking_threads", &self.max_blocking_threads)
             .field("thread_keep_alive", &self.thread_keep_alive)
             .field("lifo_enabled", &self.lifo_enabled)
+            .field("start_paused", &self.start_paused)
             .finish_non_exhaustive()
     }
 }

@@ -36,6 +36,8 @@ pub(crate) struct HandleInner {
     pub(crate) id: Id,
     /// Set by [`Builder::name`](crate::Builder::name).
     pub(crate) name: Option<String>,
+    /// The runtime's clock (see `clock.rs`).
+    pub(crate) clock: crate::clock::Clock,
 }
 
 impl HandleInner {

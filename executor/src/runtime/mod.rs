@@ -123,6 +123,7 @@ pub(crate) struct Parts {
     pub(crate) keep_alive: Duration,
     pub(crate) name: Option<String>,
     pub(crate) watchdog: watchdog::Settings,
+    pub(crate) clock: crate::clock::Clock,
 }
 
 impl<D: DriverFactory> Runtime<D> {
@@ -139,7 +140,7 @@ impl<D> Runtime<D> {
     /// Starts the scheduler `parts` describe (the multi-thread workers'
     /// threads, or nothing for the current-thread flavor).
     pub(crate) fn start(parts: Parts) -> io::Result<Runtime<D>> {
-        let Parts { flavor, driver, drivers, config, hooks, max_blocking, keep_alive, name, watchdog } = parts;
+        let Parts { flavor, driver, drivers, config, hooks, max_blocking, keep_alive, name, watchdog, clock } = parts;
         let (scheduler, cores) = match flavor {
             Flavor::MultiThread { workers } => {
                 let (shared, cores) = multi_thread::Shared::new(workers, driver, config);
@@ -155,7 +156,7 @@ impl<D> Runtime<D> {
                 (Scheduler::Simulated(crate::sync::Arc::new(sim)), Vec::new())
             }
         };
-        let handle = Runtime::<D>::make_handle(scheduler, drivers, &hooks, (max_blocking, keep_alive), name);
+        let handle = Runtime::<D>::make_handle(scheduler, drivers, &hooks, (max_blocking, keep_alive), name, clock);
         let mut rt = Runtime {
             handle,
             workers: Vec::with_capacity(cores.len()),
@@ -197,6 +198,7 @@ impl<D> Runtime<D> {
         hooks: &ThreadHooks,
         (max_blocking, keep_alive): (usize, Duration),
         name: Option<String>,
+        clock: crate::clock::Clock,
     ) -> Handle {
         // Blocking threads enter the runtime too, through a weak reference
         // (the pool is part of what the handle owns).
@@ -208,8 +210,8 @@ impl<D> Runtime<D> {
                     None => Box::new(()),
                 }
             });
-            let blocking = BlockingPool::new(max_blocking, keep_alive, hooks.clone(), enter);
-            HandleInner { scheduler, blocking, drivers, id: handle::Id::next(), name }
+            let blocking = BlockingPool::new(max_blocking, keep_alive, hooks.clone(), enter, clock.clone());
+            HandleInner { scheduler, blocking, drivers, id: handle::Id::next(), name, clock }
         });
         Handle { inner }
     }
