@@ -25,6 +25,7 @@ use spindle_timer::TimerDriver;
 
 pub use crate::per_core::{CoreContext, CorePanic, PerCore};
 pub use spindle_executor::runtime::Id;
+pub use spindle_executor::runtime::{simulate, DEFAULT_SIMULATED_WORKERS, SIM_SEED_VAR};
 pub use spindle_executor::runtime::{
     BlockedPoll, Dump, ShutdownReport, TaskInfo, TaskState, UnhandledPanic, DEFAULT_WATCHDOG_THRESHOLD,
 };
@@ -76,6 +77,10 @@ pub struct Drivers(());
 
 impl DriverFactory for Drivers {
     fn build(workers: usize, clock: &Clock) -> io::Result<Option<(Box<dyn Park>, DriverHandles)>> {
+        if clock.is_simulated() && !cfg!(spindle_loom) {
+            // `Builder::new_simulated`: a virtual clock, no sockets.
+            return Ok(Some(crate::sim_driver::build(clock)));
+        }
         install_blocking_spawner();
         let io = IoDriver::new()?;
         let mut handles = DriverHandles::new();

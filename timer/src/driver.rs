@@ -291,6 +291,12 @@ impl<P: Park> Park for TimerDriver<P> {
     fn unparker(&self) -> Arc<dyn Unpark> {
         self.unparker.clone()
     }
+
+    /// A timer is armed (or the inner `Park` has events): a simulated
+    /// runtime with nothing to run parks here, and the clock jumps to it.
+    fn has_pending_events(&self) -> bool {
+        self.handle.earliest() != u64::MAX || self.park.has_pending_events()
+    }
 }
 
 impl<P: Park> Drop for TimerDriver<P> {
