@@ -13,6 +13,47 @@
 //! let rt = spindle::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
 //! assert_eq!(rt.block_on(async { 1 }), 1);
 //! ```
+//!
+//! # Simulated runtimes
+//!
+//! [`Builder::new_simulated`] builds the multi-thread scheduler with its
+//! workers stepped as virtual threads on the `block_on` thread, every
+//! choice drawn from a seed: a seed replays its schedule poll for poll
+//! ([`Runtime::schedule_trace_hash`]), and [`simulate`] sweeps seeds and
+//! names the first that fails. Here [`Drivers`] gives it the timer over a
+//! virtual clock (it stands still while any task can run and jumps to the
+//! next deadline when all are idle, so an hour's sleep costs nothing) and
+//! no reactor: a socket panics, naming [`io::duplex`](crate::io::duplex).
+//!
+//! ```
+//! use std::time::Duration;
+//! use spindle::runtime::{simulate, Builder};
+//! use spindle::time::{sleep, Instant};
+//!
+//! simulate(0..50, |seed| {
+//!     let rt = Builder::new_simulated(seed).worker_threads(2).build().unwrap();
+//!     let wall = std::time::Instant::now();
+//!     rt.block_on(async {
+//!         let start = Instant::now();
+//!         let (tx, mut rx) = spindle::sync::mpsc::channel(4);
+//!         for i in 0..3u64 {
+//!             let tx = tx.clone();
+//!             spindle::spawn(async move {
+//!                 sleep(Duration::from_secs(3600 * i)).await;
+//!                 tx.send(i).await.unwrap();
+//!             });
+//!         }
+//!         drop(tx);
+//!         let mut got = Vec::new();
+//!         while let Some(i) = rx.recv().await {
+//!             got.push(i);
+//!         }
+//!         assert_eq!(got, [0, 1, 2], "in deadline order, on every seed");
+//!         assert_eq!(start.elapsed(), Duration::from_secs(7200));
+//!     });
+//!     assert!(wall.elapsed() < Duration::from_secs(10), "two virtual hours");
+//! });
+//! ```
 
 use std::io;
 

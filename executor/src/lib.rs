@@ -26,7 +26,7 @@
 //! |---|---|
 //! | [`runtime`] | the API: `Builder<D>` and its [`DriverFactory`](runtime::DriverFactory), `Runtime<D>`, `Handle`, `RuntimeMetrics`; the shutdown order across the crates |
 //! | [`context`] | the one runtime context: current runtime, its driver handles, "already driving" |
-//! | `scheduler` | `Scheduler` (spawn, metric questions); `multi_thread` (workers, LIFO slots, stealing, idle accounting, parking), `current_thread`, `block_on` |
+//! | `scheduler` | `Scheduler` (spawn, metric questions); `multi_thread` (workers, LIFO slots, stealing, idle accounting, parking; `sim`, its workers stepped from a seed), `current_thread`, `block_on` |
 //! | [`task`] | the task cell (`state`, `raw`, `harness`, `waker`), `JoinHandle`, the registry |
 //! | `blocking` | the blocking pool |
 //! | `queue` | crossbeam deques (or their loom stand-ins) |

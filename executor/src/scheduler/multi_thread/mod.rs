@@ -9,6 +9,17 @@
 //! * `worker::Core`: what only the owning worker touches (its deque's push
 //!   end, tick counter, RNG, searching flag). See `worker.rs` for the loop.
 //!
+//! # Who runs the workers
+//!
+//! A worker is a [`Core`] driven through the steps of `worker.rs`: a
+//! worker thread runs them in a loop (`run_worker`), parking on its
+//! condvar or in the driver; a simulated runtime (`sim.rs`,
+//! `Builder::new_simulated`) runs the same steps for every worker on the
+//! thread that calls `block_on`, drawing which worker takes the next step
+//! from a seed, never sleeping for real, and reading a simulated clock
+//! for the policies below (`Shared::sched_clock`). Everything in
+//! [`Shared`] is the same for both.
+//!
 //! # Where a scheduled task goes
 //!
 //! | scheduled by | goes to |
