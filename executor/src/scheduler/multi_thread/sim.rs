@@ -19,8 +19,8 @@
 //!   the simulator's RNG;
 //! * **sleep**: a parked worker keeps its core and parker here instead of
 //!   blocking, and steps again once unparked (its `WorkerParker` says so)
-//!   or, as the LIFO watcher, at any time (a timed park may end whenever;
-//!   `Park`'s contract allows spurious returns anyway);
+//!   or, as the LIFO watcher, at any time: a timed park that nobody ended
+//!   early lasted its timeout, by which the scheduler's clock moves on;
 //! * **the scheduler's clock** (`sched_clock.rs`): a counter that each poll moves
 //!   on by a cost drawn from the RNG ([`POLL_NANOS`], or one in
 //!   [`LONG_POLL_ONE_IN`] polls [`LONG_POLL_NANOS`]), read by the global
@@ -152,8 +152,8 @@ enum State {
     /// Between two steps of its loop; `in_poll`: its last step polled a
     /// task, marked finished at its next step.
     Running { core: Box<Core>, in_poll: bool },
-    /// Inside `park`, with a timeout (`timed`: the LIFO watcher) or not.
-    Parked { core: Box<Core>, parker: WorkerParker, timed: bool },
+    /// Inside `park`, with a timeout (the LIFO watcher) or not.
+    Parked { core: Box<Core>, parker: WorkerParker, timeout: Option<Duration> },
     /// Left its loop at shutdown.
     Exited,
 }
@@ -297,7 +297,7 @@ impl Simulator {
         for (index, state) in workers.iter().enumerate() {
             let may_step = match state {
                 State::Running { .. } => true,
-                State::Parked { parker, timed, .. } => *timed || parker.is_notified(),
+                State::Parked { parker, timeout, .. } => timeout.is_some() || parker.is_notified(),
                 State::Exited => false,
             };
             if may_step {
@@ -362,20 +362,24 @@ impl Simulator {
                         }
                         (mut core, None) => {
                             let parker = worker.park_begin(&mut core);
-                            let timed = worker.watch_timeout(&mut core).is_some();
-                            State::Parked { core, parker, timed }
+                            let timeout = worker.watch_timeout(&mut core);
+                            State::Parked { core, parker, timeout }
                         }
                     }
                 }
             }
-            State::Parked { core, mut parker, .. } => {
+            State::Parked { core, mut parker, timeout: watch } => {
+                if let (Some(watch), false) = (watch, parker.is_notified()) {
+                    // Nobody woke the watcher: its timed park lasted.
+                    shared.sched_clock.advance(u64::try_from(watch.as_nanos()).unwrap_or(u64::MAX));
+                }
                 let mut core = worker.sleep(core, &mut parker, timeout);
                 if worker.park_woken(&mut core) {
                     worker.park_end(&mut core, parker);
                     State::Running { core, in_poll: false }
                 } else {
-                    let timed = worker.watch_timeout(&mut core).is_some();
-                    State::Parked { core, parker, timed }
+                    let timeout = worker.watch_timeout(&mut core);
+                    State::Parked { core, parker, timeout }
                 }
             }
             State::Exited => State::Exited,
