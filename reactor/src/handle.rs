@@ -15,7 +15,15 @@ use std::sync::Arc;
 use crate::reactor::Reactor;
 
 /// The message of the panic when no reactor is entered.
+#[cfg(not(spindle_loom))]
 const NO_REACTOR: &str = "spindle::net used outside a spindle runtime (no reactor is running on this thread)";
+
+/// Inside a loom model no runtime has a reactor: loom cannot see the OS's
+/// sockets or poller.
+#[cfg(spindle_loom)]
+const NO_REACTOR: &str = "spindle::net sockets are not available inside a loom model: loom cannot see the OS's \
+                          sockets or poller. Use in-memory streams instead: `spindle::io::duplex(capacity)` gives a \
+                          connected pair that implements the same AsyncRead / AsyncWrite traits";
 
 /// A shared reference to a runtime's reactor. Cheap to clone.
 ///

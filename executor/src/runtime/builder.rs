@@ -548,7 +548,15 @@ impl<D: DriverFactory> Builder<D> {
             lifo_enabled: self.lifo_enabled,
             task_hooks: (!self.task_hooks.is_empty()).then(|| Arc::new(self.task_hooks.clone())),
             clock: clock.clone(),
-            ..Config::with_seed(self.rng_seed.unwrap_or_else(crate::rng::random_seed))
+            // Inside a loom model a fixed seed: loom replays each schedule,
+            // which needs every choice to repeat.
+            ..Config::with_seed(self.rng_seed.unwrap_or_else(|| {
+                if cfg!(spindle_loom) {
+                    1
+                } else {
+                    crate::rng::random_seed()
+                }
+            }))
         };
         let hooks = ThreadHooks {
             thread_name: self.thread_name.clone(),

@@ -34,6 +34,7 @@
 //!   and wakes someone. Model-checked by `loom-tests/tests/worker_park.rs`
 //!   (`two_workers_external_spawn_is_run`, `searching_is_zero_when_all_parked`).
 
+use crate::clock::Clock;
 use crate::sync::{AtomicUsize, Mutex, Ordering};
 
 const SEARCH_BITS: usize = 16;
@@ -44,6 +45,8 @@ pub(crate) struct Idle {
     state: AtomicUsize,
     sleepers: Mutex<Vec<usize>>,
     num_workers: usize,
+    /// Told of every park and unpark (see "The clock's busy count").
+    clock: Clock,
 }
 
 /// A copy of the idle state word.
@@ -60,13 +63,26 @@ impl IdleState {
 }
 
 impl Idle {
-    /// All workers start unparked and not searching.
-    pub(crate) fn new(num_workers: usize) -> Idle {
+    /// All workers start unparked (busy, for `clock`) and not searching.
+    pub(crate) fn new(num_workers: usize, clock: Clock) -> Idle {
         assert!(num_workers < SEARCH_MASK, "too many workers: {num_workers}");
+        if clock.is_simulated() {
+            for _ in 0..num_workers {
+                clock.inhibit_auto_advance();
+            }
+        }
         Idle {
             state: AtomicUsize::new(num_workers * UNPARK_ONE),
             sleepers: Mutex::new(Vec::with_capacity(num_workers)),
             num_workers,
+            clock,
+        }
+    }
+
+    /// A worker becomes unparked: busy for a simulated clock.
+    fn busy(&self) {
+        if self.clock.is_simulated() {
+            self.clock.inhibit_auto_advance();
         }
     }
 
@@ -92,6 +108,7 @@ impl Idle {
         }
         let worker = sleepers.pop()?;
         self.state.fetch_add(UNPARK_ONE | 1, Ordering::SeqCst);
+        self.busy();
         Some(worker)
     }
 
@@ -129,6 +146,11 @@ impl Idle {
         let prev = IdleState(self.state.fetch_sub(dec, Ordering::SeqCst));
         debug_assert!(prev.num_unparked() > 0, "unparked count underflow; state = {prev:?}");
         sleepers.push(worker);
+        drop(sleepers);
+        if self.clock.is_simulated() {
+            // Last: the clock may jump (and wake the driver) from here on.
+            self.clock.allow_auto_advance();
+        }
         is_searching && prev.num_searching() == 1
     }
 
@@ -141,6 +163,7 @@ impl Idle {
             Some(i) => {
                 sleepers.swap_remove(i);
                 self.state.fetch_add(UNPARK_ONE, Ordering::SeqCst);
+                self.busy();
                 true
             }
             None => false,
@@ -159,7 +182,7 @@ mod tests {
 
     #[test]
     fn at_most_half_search() {
-        let idle = Idle::new(4);
+        let idle = Idle::new(4, Clock::real());
         assert!(idle.transition_worker_to_searching());
         assert!(idle.transition_worker_to_searching());
         assert!(!idle.transition_worker_to_searching());
@@ -170,7 +193,7 @@ mod tests {
 
     #[test]
     fn notify_wakes_one_and_marks_it_searching() {
-        let idle = Idle::new(2);
+        let idle = Idle::new(2, Clock::real());
         assert_eq!(idle.worker_to_notify(), None, "nobody sleeps");
         assert!(!idle.transition_worker_to_parked(0, false));
         assert!(!idle.transition_worker_to_parked(1, false));
@@ -184,7 +207,7 @@ mod tests {
 
     #[test]
     fn last_searcher_parking_must_recheck() {
-        let idle = Idle::new(2);
+        let idle = Idle::new(2, Clock::real());
         assert!(idle.transition_worker_to_searching());
         assert!(idle.transition_worker_to_parked(0, true));
         assert!(idle.unpark_worker_by_id(0));

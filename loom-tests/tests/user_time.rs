@@ -1,0 +1,58 @@
+//! Worked example 3: `spindle::time` inside a loom model runs in virtual
+//! time. The clock stands still while any task (or the `block_on` future)
+//! can run, and jumps to the next timer deadline once every worker and the
+//! `block_on` thread are idle: an hour's sleep costs nothing, and a
+//! timeout's outcome is the same in every interleaving loom explores (it
+//! depends only on which deadline comes first).
+#![cfg(spindle_loom)]
+
+mod user_common;
+
+use std::time::Duration;
+
+use spindle::sync::oneshot;
+use spindle::time::{self, Instant};
+
+/// A task sleeps an hour on one of two workers; the `block_on` thread
+/// waits for it. The clock reads exactly one hour later, in every
+/// interleaving.
+#[test]
+fn sleep_an_hour_in_virtual_time() {
+    user_common::model(|| {
+        let rt = user_common::runtime(2);
+        rt.block_on(async {
+            let start = Instant::now();
+            let sleeper = spindle::spawn(async {
+                time::sleep(Duration::from_secs(3600)).await;
+                Instant::now()
+            });
+            let woke = sleeper.await.unwrap();
+            assert_eq!(woke - start, Duration::from_secs(3600));
+            assert_eq!(start.elapsed(), Duration::from_secs(3600));
+        });
+    });
+}
+
+/// A reply that comes after 10 s misses a 5 s timeout; one that comes
+/// after 1 s makes it. Whatever the interleaving, the outcome and the
+/// instant it is seen at follow from the deadlines alone.
+#[test]
+fn timeout_outcome_follows_the_deadlines() {
+    user_common::model(|| {
+        let rt = user_common::runtime(1);
+        rt.block_on(async {
+            for (reply_after, expect_reply) in [(10, false), (1, true)] {
+                let start = Instant::now();
+                let (tx, rx) = oneshot::channel();
+                spindle::spawn(async move {
+                    time::sleep(Duration::from_secs(reply_after)).await;
+                    let _ = tx.send(reply_after);
+                });
+                let got = time::timeout(Duration::from_secs(5), rx).await;
+                assert_eq!(got.is_ok(), expect_reply, "reply after {reply_after} s");
+                let waited = if expect_reply { reply_after } else { 5 };
+                assert_eq!(start.elapsed(), Duration::from_secs(waited));
+            }
+        });
+    });
+}
