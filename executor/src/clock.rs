@@ -54,7 +54,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::park::Unpark;
-use crate::sync::Mutex;
+use crate::sync::{mutant, Mutant, Mutex};
 
 /// Set once any clock is paused (or a simulated clock is made), never
 /// cleared: while it is false, [`now`] needs no thread-local.
@@ -361,7 +361,7 @@ impl Clock {
         let mut state = inner.state.lock();
         assert!(state.busy > 0, "Clock::allow_auto_advance without a matching inhibit_auto_advance");
         state.busy -= 1;
-        if state.busy == 0 && state.driver_waiting {
+        if state.busy == 0 && state.driver_waiting && !mutant(Mutant::ClockAllowSkipsDriver) {
             state.driver_waiting = false;
             state.quiesced = true;
             let unparker = state.unparker.clone();

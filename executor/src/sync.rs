@@ -220,6 +220,9 @@ pub enum Mutant {
     /// A LIFO thief empties the slot with a load and a store instead of a
     /// `swap`.
     LifoStealNotAtomic,
+    /// The last busy party to stop forgets to wake the timer driver that
+    /// waits to advance a paused clock (`clock.rs`).
+    ClockAllowSkipsDriver,
 }
 // (The reactor's mutant is the reactor's own: `spindle_reactor::loom_api::Mutant`.)
 

@@ -102,3 +102,24 @@ fn check_then_act_across_await_is_caught() {
 fn check_and_take_in_one_critical_section_is_correct() {
     office_model(true);
 }
+
+/// The README's example ("Model-check your own code"), kept compiling and
+/// passing here.
+#[test]
+fn readme_example() {
+    user_common::model(|| {
+        let rt = spindle::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
+        rt.block_on(async {
+            let office = spindle::sync::Arc::new(spindle::sync::Mutex::new(1u32));
+            let sell = |office: spindle::sync::Arc<spindle::sync::Mutex<u32>>| async move {
+                let mut left = office.lock().await;
+                let sold = *left > 0;
+                *left -= u32::from(sold);
+                sold
+            };
+            let a = spindle::spawn(sell(office.clone()));
+            let b = spindle::spawn(sell(office.clone()));
+            assert_eq!(u32::from(a.await.unwrap()) + u32::from(b.await.unwrap()), 1);
+        });
+    });
+}

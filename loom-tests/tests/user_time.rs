@@ -6,6 +6,7 @@
 //! depends only on which deadline comes first).
 #![cfg(spindle_loom)]
 
+mod common;
 mod user_common;
 
 use std::time::Duration;
@@ -18,6 +19,10 @@ use spindle::time::{self, Instant};
 /// interleaving.
 #[test]
 fn sleep_an_hour_in_virtual_time() {
+    sleep_an_hour();
+}
+
+fn sleep_an_hour() {
     user_common::model(|| {
         let rt = user_common::runtime(2);
         rt.block_on(async {
@@ -55,4 +60,16 @@ fn timeout_outcome_follows_the_deadlines() {
             }
         });
     });
+}
+
+/// The clock's own protocol can fail too: if the last busy party to stop
+/// forgot to wake the timer driver waiting to advance the clock, a sleep
+/// would never end (every thread blocked: loom reports the deadlock).
+#[test]
+fn mutant_clock_allow_skips_driver_is_caught() {
+    common::mutant_must_fail(
+        "mutant_clock_allow_skips_driver_is_caught",
+        spindle_executor::loom_api::Mutant::ClockAllowSkipsDriver,
+        sleep_an_hour,
+    );
 }
