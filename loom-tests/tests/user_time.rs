@@ -73,3 +73,66 @@ fn mutant_clock_allow_skips_driver_is_caught() {
         sleep_an_hour,
     );
 }
+
+/// While the `block_on` future can run, the clock does not jump, even with
+/// the only worker idle and a timer armed.
+#[test]
+fn clock_stands_still_while_block_on_runs() {
+    user_common::model(|| {
+        let rt = user_common::runtime(1);
+        rt.block_on(async {
+            let start = Instant::now();
+            let sleeper = spindle::spawn(time::sleep(Duration::from_secs(3600)));
+            for _ in 0..3 {
+                spindle::task::yield_now().await;
+                assert_eq!(start.elapsed(), Duration::ZERO);
+            }
+            sleeper.await.unwrap();
+            assert_eq!(start.elapsed(), Duration::from_secs(3600));
+        });
+    });
+}
+
+/// The current-thread flavor inside a model runs in virtual time too.
+#[test]
+fn current_thread_sleeps_in_virtual_time() {
+    user_common::model(|| {
+        let rt = spindle::runtime::Builder::new_current_thread().build().unwrap();
+        rt.block_on(async {
+            let start = Instant::now();
+            let ticker = spindle::spawn(async {
+                let mut every = time::interval(Duration::from_secs(60));
+                for _ in 0..3 {
+                    every.tick().await;
+                }
+            });
+            time::sleep(Duration::from_secs(90)).await;
+            assert_eq!(start.elapsed(), Duration::from_secs(90));
+            ticker.await.unwrap();
+            assert_eq!(start.elapsed(), Duration::from_secs(120));
+        });
+    });
+}
+
+/// Nor while a task can run: a task that yields without any timer sees the
+/// clock stand still, though another task's hour-long timer is armed. (On
+/// two workers this model takes 14 s at bound 1; one keeps it cheap.)
+#[test]
+fn clock_stands_still_while_a_task_can_run() {
+    user_common::model(|| {
+        let rt = user_common::runtime(1);
+        rt.block_on(async {
+            let start = Instant::now();
+            let sleeper = spindle::spawn(time::sleep(Duration::from_secs(3600)));
+            let busy = spindle::spawn(async move {
+                for _ in 0..2 {
+                    spindle::task::yield_now().await;
+                    assert_eq!(start.elapsed(), Duration::ZERO, "the clock jumped while a task could run");
+                }
+            });
+            busy.await.unwrap();
+            sleeper.await.unwrap();
+            assert_eq!(start.elapsed(), Duration::from_secs(3600));
+        });
+    });
+}

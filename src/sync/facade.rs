@@ -74,9 +74,9 @@ pub(crate) use loom_thread_local;
 
 #[cfg(spindle_loom)]
 mod imp {
+    pub(crate) use super::loom_thread_local as thread_local;
     pub use loom::sync::atomic;
     pub use loom::sync::Arc;
-    pub(crate) use super::loom_thread_local as thread_local;
 
     use std::ops::{Deref, DerefMut};
 

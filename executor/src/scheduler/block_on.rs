@@ -4,13 +4,21 @@
 //! for the clock while its future may run (`clock.rs`): from entry until
 //! it parks, and again from the moment its waker fires (the waker counts
 //! it before unparking it, so the clock never jumps between a wake-up and
-//! the poll it causes). A flag says whether the thread is counted idle;
-//! the parker and the waker each flip it with one `swap`, so each busy
-//! period is counted once.
+//! the poll it causes). One state word says where the thread is:
+//!
+//! ```text
+//!   BUSY --wake--> NOTIFIED        (a wake during the poll: poll again, never idle)
+//!   BUSY --poll Pending, CAS--> IDLE (allow_auto_advance), park
+//!   IDLE --wake--> NOTIFIED        (the waker counts it busy: inhibit_auto_advance)
+//!   after park: swap BUSY; found IDLE (woken spuriously): count busy itself
+//! ```
+//!
+//! Each busy period is counted once: only the `IDLE` -> other transitions
+//! inhibit, only `BUSY` -> `IDLE` allows.
 
 use std::future::Future;
 use std::pin::pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 
@@ -26,6 +34,13 @@ crate::sync::thread_local! {
     };
 }
 
+/// Running or about to poll; counted busy.
+const BUSY: u8 = 0;
+/// Busy, and woken since the last poll began: poll again before parking.
+const NOTIFIED: u8 = 1;
+/// Parked, counted idle.
+const IDLE: u8 = 2;
+
 /// [`block_on`] for a runtime whose `clock` is simulated: the thread counts
 /// as busy for the clock while its future can run (see the module docs).
 pub(crate) fn block_on_with_clock<F: Future>(future: F, clock: &Clock) -> F::Output {
@@ -33,14 +48,14 @@ pub(crate) fn block_on_with_clock<F: Future>(future: F, clock: &Clock) -> F::Out
         return block_on(future);
     }
     let waiter =
-        Arc::new(CountedWaker { parker: ThreadWaker::new(), idle: AtomicBool::new(false), clock: clock.clone() });
+        Arc::new(CountedWaker { parker: ThreadWaker::new(), state: AtomicU8::new(BUSY), clock: clock.clone() });
     clock.inhibit_auto_advance();
-    /// Ends the busy period if the thread leaves while counted busy
-    /// (return or unwind).
+    /// Ends the busy period when the thread leaves (return or unwind); it
+    /// is busy then, never `IDLE`.
     struct Leave<'a>(&'a CountedWaker);
     impl Drop for Leave<'_> {
         fn drop(&mut self) {
-            if !self.0.idle.swap(true, Ordering::SeqCst) {
+            if self.0.state.swap(IDLE, Ordering::SeqCst) != IDLE {
                 self.0.clock.allow_auto_advance();
             }
         }
@@ -50,28 +65,30 @@ pub(crate) fn block_on_with_clock<F: Future>(future: F, clock: &Clock) -> F::Out
     let mut cx = Context::from_waker(&waker);
     let mut future = pin!(future);
     loop {
+        waiter.state.store(BUSY, Ordering::SeqCst);
         if let Poll::Ready(out) = crate::coop::with_budget(|| future.as_mut().poll(&mut cx)) {
             return out;
         }
-        if !waiter.idle.swap(true, Ordering::SeqCst) {
-            waiter.clock.allow_auto_advance();
+        if waiter.state.compare_exchange(BUSY, IDLE, Ordering::SeqCst, Ordering::SeqCst).is_err() {
+            // Woken during the poll: poll again, still busy.
+            continue;
         }
+        waiter.clock.allow_auto_advance();
         waiter.parker.park();
-        // Woken by the waker (which counted us busy) or spuriously (then
-        // count ourselves).
-        if waiter.idle.swap(false, Ordering::SeqCst) {
+        if waiter.state.swap(BUSY, Ordering::SeqCst) == IDLE {
+            // A spurious wake-up: nobody counted us busy.
             waiter.clock.inhibit_auto_advance();
         }
     }
 }
 
-/// The waker of [`block_on_with_clock`]: counts the thread busy, then
-/// unparks it.
+/// The waker of [`block_on_with_clock`]: counts the thread busy if it was
+/// idle, then unparks it.
 struct CountedWaker {
     parker: ThreadWaker,
-    /// Whether the thread is counted idle for the clock (`std`'s atomic:
-    /// bookkeeping of the clock, which loom need not interleave).
-    idle: AtomicBool,
+    /// `BUSY`, `NOTIFIED` or `IDLE` (std's atomic: bookkeeping for the
+    /// clock, which loom need not interleave).
+    state: AtomicU8,
     clock: Clock,
 }
 
@@ -81,7 +98,7 @@ impl Wake for CountedWaker {
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
-        if self.idle.swap(false, Ordering::SeqCst) {
+        if self.state.swap(NOTIFIED, Ordering::SeqCst) == IDLE {
             self.clock.inhibit_auto_advance();
         }
         self.parker.unparker().unpark();

@@ -146,12 +146,19 @@ impl Idle {
         let prev = IdleState(self.state.fetch_sub(dec, Ordering::SeqCst));
         debug_assert!(prev.num_unparked() > 0, "unparked count underflow; state = {prev:?}");
         sleepers.push(worker);
-        drop(sleepers);
+        is_searching && prev.num_searching() == 1
+    }
+
+    /// The worker that just parked is done checking for work (its re-check
+    /// as the last searcher, if it was one): for a simulated clock its busy
+    /// period ends here, not at [`transition_worker_to_parked`](Idle::transition_worker_to_parked),
+    /// so the count cannot reach zero while a task pushed during its search
+    /// waits in a queue for that re-check.
+    pub(crate) fn worker_settled(&self) {
         if self.clock.is_simulated() {
-            // Last: the clock may jump (and wake the driver) from here on.
+            // The clock may jump (and wake the driver) from here on.
             self.clock.allow_auto_advance();
         }
-        is_searching && prev.num_searching() == 1
     }
 
     /// Wakes a specific worker if it is listed as asleep (it woke by itself:

@@ -408,6 +408,8 @@ impl Worker<'_> {
             // may have seen us searching and woken nobody.
             shared.notify_parked();
         }
+        // Only now idle for a simulated clock (see `idle.rs`).
+        shared.idle.worker_settled();
         core.is_searching = false;
         WorkerMetrics::add(&self.metrics(&core).parks, 1);
         let mut parker = core.parker.take().expect("worker parker present");
