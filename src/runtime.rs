@@ -92,6 +92,11 @@ impl DriverFactory for Drivers {
     fn build(workers: usize, clock: &Clock) -> io::Result<Option<(Box<dyn Park>, DriverHandles)>> {
         install_blocking_spawner();
         let mut handles = DriverHandles::new();
+        handles.insert(spindle_reactor::NoReactor(
+            "spindle::net sockets are not available inside a loom model: loom cannot see the OS's sockets or \
+             poller. Use in-memory streams instead: `spindle::io::duplex(capacity)` gives a connected pair that \
+             implements the same AsyncRead / AsyncWrite traits",
+        ));
         let timer = TimerDriver::with_clock(spindle_executor::park::Parker::new(), workers.clamp(1, 64), clock.clone());
         handles.insert(timer.handle());
         Ok(Some((Box::new(timer), handles)))

@@ -20,8 +20,9 @@
 //! * Whatever can still make a task runnable without the timer counts
 //!   itself *busy* with [`inhibit_auto_advance`](Clock::inhibit_auto_advance)
 //!   and stops with [`allow_auto_advance`](Clock::allow_auto_advance): a
-//!   blocking closure from spawn to completion (tokio's rule); under a
-//!   simulated clock also every multi-thread worker that is not parked
+//!   blocking closure from spawn to completion (tokio's rule); inside a
+//!   loom model (a simulated clock, threads racing the driver) also every
+//!   multi-thread worker that is not parked
 //!   (counted by the thread that wakes it, before the wake-up, so no task
 //!   is runnable while the count is zero) and every thread inside
 //!   `block_on` whose future is not parked.

@@ -1,6 +1,6 @@
 //! Blocking the calling thread on a future (multi-thread `block_on`).
 //!
-//! Under a simulated clock (a loom model) the thread also counts as busy
+//! Inside a loom model (a simulated clock) the thread also counts as busy
 //! for the clock while its future may run (`clock.rs`): from entry until
 //! it parks, and again from the moment its waker fires (the waker counts
 //! it before unparking it, so the clock never jumps between a wake-up and
@@ -44,7 +44,7 @@ const IDLE: u8 = 2;
 /// [`block_on`] for a runtime whose `clock` is simulated: the thread counts
 /// as busy for the clock while its future can run (see the module docs).
 pub(crate) fn block_on_with_clock<F: Future>(future: F, clock: &Clock) -> F::Output {
-    if !clock.is_simulated() {
+    if !(cfg!(spindle_loom) && clock.is_simulated()) {
         return block_on(future);
     }
     let waiter =

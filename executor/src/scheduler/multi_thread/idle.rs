@@ -45,8 +45,14 @@ pub(crate) struct Idle {
     state: AtomicUsize,
     sleepers: Mutex<Vec<usize>>,
     num_workers: usize,
-    /// Told of every park and unpark (see "The clock's busy count").
+    /// Told of every park and unpark (see "The clock's busy count"), when
+    /// `count_busy`.
     clock: Clock,
+    /// Whether workers count as busy for the clock: inside a loom model,
+    /// where workers are threads racing the timer driver and the clock is
+    /// virtual. (A simulated runtime steps its workers itself and knows
+    /// when all are idle.)
+    count_busy: bool,
 }
 
 /// A copy of the idle state word.
@@ -66,7 +72,8 @@ impl Idle {
     /// All workers start unparked (busy, for `clock`) and not searching.
     pub(crate) fn new(num_workers: usize, clock: Clock) -> Idle {
         assert!(num_workers < SEARCH_MASK, "too many workers: {num_workers}");
-        if clock.is_simulated() {
+        let count_busy = cfg!(spindle_loom) && clock.is_simulated();
+        if count_busy {
             for _ in 0..num_workers {
                 clock.inhibit_auto_advance();
             }
@@ -76,12 +83,13 @@ impl Idle {
             sleepers: Mutex::new(Vec::with_capacity(num_workers)),
             num_workers,
             clock,
+            count_busy,
         }
     }
 
-    /// A worker becomes unparked: busy for a simulated clock.
+    /// A worker becomes unparked: busy for the clock.
     fn busy(&self) {
-        if self.clock.is_simulated() {
+        if self.count_busy {
             self.clock.inhibit_auto_advance();
         }
     }
@@ -155,7 +163,7 @@ impl Idle {
     /// so the count cannot reach zero while a task pushed during its search
     /// waits in a queue for that re-check.
     pub(crate) fn worker_settled(&self) {
-        if self.clock.is_simulated() {
+        if self.count_busy {
             // The clock may jump (and wake the driver) from here on.
             self.clock.allow_auto_advance();
         }
