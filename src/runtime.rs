@@ -61,7 +61,6 @@ use spindle_executor::clock::Clock;
 use spindle_executor::context::DriverHandles;
 use spindle_executor::park::Park;
 use spindle_executor::runtime::DriverFactory;
-use spindle_reactor::IoDriver;
 use spindle_timer::TimerDriver;
 
 pub use crate::per_core::{CoreContext, CorePanic, PerCore};
@@ -117,16 +116,35 @@ pub type Runtime = spindle_executor::runtime::Runtime<Drivers>;
 pub struct Drivers(());
 
 impl DriverFactory for Drivers {
+    #[cfg(not(spindle_loom))]
     fn build(workers: usize, clock: &Clock) -> io::Result<Option<(Box<dyn Park>, DriverHandles)>> {
-        if clock.is_simulated() && !cfg!(spindle_loom) {
-            // `Builder::new_simulated`: a virtual clock, no sockets.
+        if clock.is_simulated() {
+            // `Builder::new_simulated` (outside loom, the only simulated
+            // clock): a virtual clock, no sockets.
             return Ok(Some(crate::sim_driver::build(clock)));
         }
         install_blocking_spawner();
-        let io = IoDriver::new()?;
+        let io = spindle_reactor::IoDriver::new()?;
         let mut handles = DriverHandles::new();
         handles.insert(io.handle());
         let timer = TimerDriver::with_clock(io, workers.clamp(1, 64), clock.clone());
+        handles.insert(timer.handle());
+        Ok(Some((Box::new(timer), handles)))
+    }
+
+    /// Inside a loom model: the timer over the executor's parker (a loom
+    /// mutex and condvar), no reactor (sockets panic, naming
+    /// `spindle::io::duplex`), and the runtime's virtual clock.
+    #[cfg(spindle_loom)]
+    fn build(workers: usize, clock: &Clock) -> io::Result<Option<(Box<dyn Park>, DriverHandles)>> {
+        install_blocking_spawner();
+        let mut handles = DriverHandles::new();
+        handles.insert(spindle_reactor::NoReactor(
+            "spindle::net sockets are not available inside a loom model: loom cannot see the OS's sockets or \
+             poller. Use in-memory streams instead: `spindle::io::duplex(capacity)` gives a connected pair that \
+             implements the same AsyncRead / AsyncWrite traits",
+        ));
+        let timer = TimerDriver::with_clock(spindle_executor::park::Parker::new(), workers.clamp(1, 64), clock.clone());
         handles.insert(timer.handle());
         Ok(Some((Box::new(timer), handles)))
     }

@@ -3,8 +3,8 @@
 //!
 //! The executor steps the runtime's virtual workers and knows nothing of
 //! time; the facade gives it this driver from [`Drivers`]' `build` when
-//! the builder's clock is simulated (outside loom models, which park on
-//! real loom threads). The timer reads the simulated clock, which moves
+//! the builder's clock is simulated (outside loom models: inside one,
+//! the real runtime's workers are loom threads, which park for real). The timer reads the simulated clock, which moves
 //! only when the simulator, with every virtual thread idle, parks a worker
 //! here with no timeout: the timer then jumps the clock to its earliest
 //! deadline and fires it (its auto-advance, `spindle_timer::TimerDriver`).

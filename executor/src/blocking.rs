@@ -138,6 +138,12 @@ impl BlockingPool {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
+        if cfg!(spindle_loom) {
+            panic!(
+                "spawn_blocking is not supported inside a loom model: the blocking pool runs OS threads that loom \
+                 cannot see. Run the work in a task, or on a `loom::thread` the model spawns and joins itself"
+            );
+        }
         // Ended by `BlockingSchedule::release` when the task completes (also
         // when it is cancelled without running).
         self.inner.clock.inhibit_auto_advance();

@@ -20,8 +20,9 @@
 //! * Whatever can still make a task runnable without the timer counts
 //!   itself *busy* with [`inhibit_auto_advance`](Clock::inhibit_auto_advance)
 //!   and stops with [`allow_auto_advance`](Clock::allow_auto_advance): a
-//!   blocking closure from spawn to completion (tokio's rule); under a
-//!   simulated clock also every multi-thread worker that is not parked
+//!   blocking closure from spawn to completion (tokio's rule); inside a
+//!   loom model (a simulated clock, threads racing the driver) also every
+//!   multi-thread worker that is not parked
 //!   (counted by the thread that wakes it, before the wake-up, so no task
 //!   is runnable while the count is zero) and every thread inside
 //!   `block_on` whose future is not parked.
@@ -35,11 +36,14 @@
 //!   the waiting flag and the clock's value change together under one
 //!   lock, so the zero and the waiting driver always meet.
 //!
-//! The clock's state is plain data behind a `parking_lot` mutex even in
-//! loom builds: its critical sections contain no loom operation, so each
-//! is atomic in every interleaving loom explores, and the clock adds no
-//! interleavings of its own to a model. The wake-up it sends (the driver's
-//! unparker) is the runtime's own and is modelled.
+//! The clock's state sits behind the executor's mutex (`crate::sync`:
+//! loom's inside a model). It must be loom's: the lock is what orders a
+//! worker's timer registration before the driver's reading of the
+//! deadlines (a worker registers, then parks and ends its busy period under
+//! the lock; the driver takes the lock, sees zero, and reads the shards),
+//! and loom only knows orderings made by its own primitives. The
+//! lock-free mirrors `now` reads are std atomics: bookkeeping whose value,
+//! not ordering, matters.
 //!
 //! [`now`] costs one load of a process-wide flag while no clock was
 //! ever paused (then it is `std::time::Instant::now()`), as in tokio; after
@@ -50,9 +54,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use parking_lot::Mutex;
-
 use crate::park::Unpark;
+use crate::sync::{mutant, Mutant, Mutex};
 
 /// Set once any clock is paused (or a simulated clock is made), never
 /// cleared: while it is false, [`now`] needs no thread-local.
@@ -359,7 +362,7 @@ impl Clock {
         let mut state = inner.state.lock();
         assert!(state.busy > 0, "Clock::allow_auto_advance without a matching inhibit_auto_advance");
         state.busy -= 1;
-        if state.busy == 0 && state.driver_waiting {
+        if state.busy == 0 && state.driver_waiting && !mutant(Mutant::ClockAllowSkipsDriver) {
             state.driver_waiting = false;
             state.quiesced = true;
             let unparker = state.unparker.clone();
@@ -389,10 +392,9 @@ impl Clock {
     /// is read under the clock's lock (so a timer registered by a party
     /// that was busy until just now is seen) and is `None` when no timer is
     /// armed. Paused and nobody busy: the clock jumps to the deadline (never
-    /// backwards) and this returns `Advanced`; with no deadline it returns
-    /// `Inhibited` without recording a waiter (nothing would ever wake the
-    /// runtime: it sleeps until an outside wake-up). Somebody busy: records
-    /// the driver as waiting and returns `Inhibited`.
+    /// backwards) and this returns `Advanced`. Somebody busy, or no timer
+    /// armed: records the driver as waiting and returns `Inhibited` (the
+    /// next busy period to end wakes it, since it may have armed a timer).
     pub fn auto_advance(&self, deadline: impl FnOnce() -> Option<Instant>) -> AutoAdvance {
         let Some(inner) = &self.inner else { return AutoAdvance::NotPaused };
         let mut state = inner.state.lock();
@@ -413,7 +415,12 @@ impl Clock {
                 }
                 AutoAdvance::Advanced
             }
-            None => AutoAdvance::Inhibited,
+            None => {
+                // No timer yet: a busy party may register one before it
+                // stops, and its `allow_auto_advance` must find us waiting.
+                state.driver_waiting = true;
+                AutoAdvance::Inhibited
+            }
         }
     }
 

@@ -10,8 +10,7 @@ use std::ops::{Add, AddAssign, Sub, SubAssign};
 use std::time::Duration;
 
 /// A measurement of a monotonically nondecreasing clock: the current
-/// runtime's (see the [module docs](self)). Opaque, useful only with
-/// `Duration`, as `std::time::Instant`.
+/// runtime's. Opaque, useful only with `Duration`, as `std::time::Instant`.
 ///
 /// In a normal runtime `Instant::now()` is `std::time::Instant::now()` (one
 /// extra load of a process-wide flag); inside a runtime whose clock is

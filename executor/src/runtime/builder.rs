@@ -625,7 +625,15 @@ impl<D: DriverFactory> Builder<D> {
             task_hooks: (!self.task_hooks.is_empty()).then(|| Arc::new(self.task_hooks.clone())),
             simulated: self.kind == Kind::Simulated,
             clock: clock.clone(),
-            ..Config::with_seed(self.rng_seed.unwrap_or_else(crate::rng::random_seed))
+            // Inside a loom model a fixed seed: loom replays each schedule,
+            // which needs every choice to repeat.
+            ..Config::with_seed(self.rng_seed.unwrap_or_else(|| {
+                if cfg!(spindle_loom) {
+                    1
+                } else {
+                    crate::rng::random_seed()
+                }
+            }))
         };
         // A simulation runs no thread of its own: no watchdog.
         let watchdog = match self.kind {

@@ -195,7 +195,7 @@ impl Handle {
         let _driving = context::enter_driving();
         let _enter = self.enter();
         match &self.inner.scheduler {
-            Scheduler::MultiThread(_) => crate::scheduler::block_on::block_on(future),
+            Scheduler::MultiThread(_) => crate::scheduler::block_on::block_on_with_clock(future, &self.inner.clock),
             Scheduler::CurrentThread(shared) => shared.block_on(future),
             Scheduler::Simulated(sim) => sim.block_on(future),
         }

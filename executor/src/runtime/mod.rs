@@ -89,7 +89,7 @@ use worker_exits::WorkerExits;
 /// ```
 pub struct Runtime<D = NoDriver> {
     handle: Handle,
-    workers: Vec<std::thread::JoinHandle<()>>,
+    workers: Vec<crate::sync::thread::JoinHandle<()>>,
     /// Counts finished workers, for a shutdown with a deadline.
     worker_exits: StdArc<WorkerExits>,
     shut_down: bool,
@@ -173,7 +173,7 @@ impl<D> Runtime<D> {
             let shared = shared.clone();
             let handle = rt.handle.clone();
             let exit_signal = WorkerExits::signal(&rt.worker_exits);
-            let spawned = hooks.spawn_thread(
+            let spawned = hooks.spawn_worker(
                 move || {
                     // Dropped in this order after the stop hook: the worker
                     // counts as exited once all of it has run.
@@ -401,14 +401,18 @@ impl<D> Runtime<D> {
     /// the shutdown touches tolerates it running meanwhile (see
     /// `multi_thread`'s shutdown notes).
     fn join_workers(&mut self, deadline: Option<Instant>) -> bool {
-        let current = std::thread::current().id();
+        let current = crate::sync::thread::current().id();
         let workers: Vec<_> = self.workers.drain(..).filter(|w| w.thread().id() != current).collect();
+        // A model's workers are loom threads, joined plainly: loom has no
+        // timed wait, and every worker leaves its loop once it sees the
+        // shutdown flag.
+        let deadline = if cfg!(spindle_loom) { None } else { deadline };
         let all_exited = match deadline {
             None => true,
             Some(deadline) => self.worker_exits.wait_until(workers.len(), deadline),
         };
         for worker in workers {
-            if all_exited || worker.is_finished() {
+            if all_exited || crate::sync::thread::is_finished(&worker) {
                 let _ = worker.join();
             }
         }

@@ -217,7 +217,7 @@ impl Shared {
         let shared = Arc::new(Shared {
             remotes: remotes.into_boxed_slice(),
             injector: Injector::new(),
-            idle: Idle::new(num_workers),
+            idle: Idle::new(num_workers, config.clock.clone()),
             registry,
             driver,
             shutdown: AtomicBool::new(false),

@@ -479,6 +479,8 @@ impl<'a> Worker<'a> {
             // may have seen us searching and woken nobody.
             shared.notify_parked();
         }
+        // Only now idle for a simulated clock (see `idle.rs`).
+        shared.idle.worker_settled();
         core.is_searching = false;
         WorkerMetrics::add(&self.metrics(core).parks, 1);
         core.parker.take().expect("worker parker present")
