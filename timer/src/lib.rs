@@ -85,5 +85,6 @@ fn _ensure_send_and_sync() {
     is_send_sync::<Interval>();
     is_send_sync::<Timeout<std::future::Ready<()>>>();
     is_send_sync::<Elapsed>();
+    is_send_sync::<Instant>();
     is_send_sync::<TimerDriver<spindle_executor::park::Parker>>();
 }
