@@ -52,6 +52,7 @@ pub mod net;
 mod per_core;
 pub mod runtime;
 pub mod signal;
+mod sim_driver;
 pub mod sync;
 pub mod task;
 pub mod time;
