@@ -42,14 +42,15 @@
 //! | `tests/sync_mutex.rs` | S3. `Mutex` lock racing unlock; a cancelled `lock` future passes the lock on; mutant: `CancelledAcquireKeepsPermits`. S4. `Semaphore` permits neither lost nor duplicated under a cancelled `acquire_many` (same mutant, caught again) | 3 | 0.2 s |
 //! | `tests/sync_notify.rs` | S5. `Notify::notify_one` racing `notified()` (permit stored); `notify_waiters` racing an enabled waiter; mutant: `NotifyOneDropsPermit` | 3 | < 0.1 s |
 //! | `tests/sync_watch.rs` | S6. `watch` `changed()` racing `send` and the sender's drop (last value seen, receiver woken) | 3 | < 0.1 s |
-//! | `tests/user_check_then_act.rs` | worked example, public API only, the whole runtime (2 workers + `block_on`): planted check-then-act across an `.await` on a shared counter, caught with its interleaving printed (`check_then_act_across_await_is_caught`, `common::Planted`); the fix `check_and_take_in_one_critical_section_is_correct`; the README's example `readme_example` | 1 (`user_common::PREEMPTION_BOUND`) | 1.8 s caught, 6.2 s fix, 4.7 s README |
+//! | `tests/user_check_then_act.rs` | worked example, public API only, the whole runtime (2 workers + `block_on`): planted check-then-act across an `.await` on a shared counter, caught with its interleaving printed (`check_then_act_across_await_is_caught`, `common::Planted`); the fix `check_and_take_in_one_critical_section_is_correct`; the README's example `readme_example` | 1 (`user_common::PREEMPTION_BOUND`) | 1.0 s caught, 3.4 s fix, 3.2 s README |
 //! | `tests/user_lost_wakeup.rs` | worked example (1 worker + `block_on`): planted lost wake-up in a hand-written future (no re-check after storing the waker), caught as loom's deadlock with its interleaving printed; the fix `recheck_after_storing_the_waker_is_correct` | 1 | 0.2 s caught, < 0.1 s fix |
-//! | `tests/user_time.rs` | virtual time on the whole runtime: `sleep_an_hour_in_virtual_time` (2 workers, exactly one hour on the clock), `timeout_outcome_follows_the_deadlines`, `clock_stands_still_while_block_on_runs` (found the first `block_on` accounting, which went idle for a moment after waking itself), `clock_stands_still_while_a_task_can_run`, `current_thread_sleeps_in_virtual_time`; mutant: `mutant_clock_allow_skips_driver_is_caught` (the executor's `ClockAllowSkipsDriver`: the clock never jumps, every thread blocks) | 1 | 1.1 s, then 0.1 to 0.3 s each |
-//! | `tests/user_duplex.rs` | `spindle::io::duplex` echo through a 4-byte pipe; sockets panic naming `spindle::io::duplex`; `spawn_blocking` panics | 1 (the panics: `LOOM_MAX_PREEMPTIONS`) | 0.9 s, < 0.1 s, < 0.1 s |
+//! | `tests/user_time.rs` | virtual time on the whole runtime: `sleep_an_hour_in_virtual_time` (2 workers, exactly one hour on the clock), `timeout_outcome_follows_the_deadlines`, `clock_stands_still_while_block_on_runs` (found the first `block_on` accounting, which went idle for a moment after waking itself), `clock_stands_still_while_a_task_can_run`, `current_thread_sleeps_in_virtual_time`; mutant: `mutant_clock_allow_skips_driver_is_caught` (the executor's `ClockAllowSkipsDriver`: the clock never jumps, every thread blocks) | 1 | 0.6 s, then < 0.1 to 0.3 s each |
+//! | `tests/user_duplex.rs` | `spindle::io::duplex` echo through a 4-byte pipe; sockets panic naming `spindle::io::duplex`; `spawn_blocking` panics | 1 (the panics: `LOOM_MAX_PREEMPTIONS`) | 0.5 s, < 0.1 s, < 0.1 s |
 //!
-//! The `user_*.rs` times were taken with the VM loaded (load average about
-//! 15 on its 2 cores, several engineers building); each model is one
-//! `--exact` run of its test binary.
+//! The `user_*.rs` times are one `--exact` run of each test on the 2-core
+//! VM with other builds running (load average about 6); the whole suite
+//! ran in 2 min 31 s there, build included (about 50 s of tests, the user
+//! models about 7 s of it).
 //!
 //! Not modelled (see the README's Layout section): the LIFO watch's timed
 //! parks (the worker-loop models run with the watch off; the `user_*.rs`
