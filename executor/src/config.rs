@@ -1,8 +1,11 @@
 //! Runtime settings, as leaves every other module may import: the
 //! scheduler [`Config`] both flavors read, the `DEFAULT_*` constants the
 //! [`Builder`](crate::Builder) starts from, and [`ThreadHooks`], which
-//! starts every runtime thread (workers and blocking threads alike) through
-//! one [`ThreadHooks::spawn_thread`].
+//! starts every runtime thread with the same name, stack size and hooks:
+//! blocking threads through [`ThreadHooks::spawn_thread`] (OS threads), the
+//! worker threads (`runtime/worker_threads.rs`) through its twin
+//! [`ThreadHooks::spawn_worker`], on `crate::sync`'s thread type, so that a
+//! user's loom model runs them as loom threads.
 //!
 //! Nothing here depends on the schedulers or the runtime: they import this
 //! module, never the other way round.

@@ -232,6 +232,9 @@ pub enum Mutant {
     /// The last busy party to stop forgets to wake the timer driver that
     /// waits to advance a paused clock (`clock.rs`).
     ClockAllowSkipsDriver,
+    /// A worker that hands its core off (`block_in_place`, `handoff.rs`)
+    /// does not count itself busy for the clock while it blocks.
+    HandOffSkipsBusy,
 }
 // (The reactor's mutant is the reactor's own: `spindle_reactor::loom_api::Mutant`.)
 

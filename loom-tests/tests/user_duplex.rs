@@ -49,3 +49,22 @@ fn spawn_blocking_panics() {
         let _ = rt.spawn_blocking(|| 1);
     });
 }
+
+#[test]
+#[should_panic(expected = "spawn_blocking is not supported inside a loom model")]
+fn try_spawn_blocking_panics_at_the_call() {
+    loom::model(|| {
+        let rt = user_common::runtime(1);
+        let _ = rt.try_spawn_blocking(|| 1);
+    });
+}
+
+#[test]
+#[should_panic(expected = "spawn_blocking is not supported inside a loom model")]
+fn spawn_blocking_bounded_panics_at_the_call() {
+    loom::model(|| {
+        let rt = user_common::runtime(1);
+        // Never polled: the call itself panics.
+        let _ = rt.spawn_blocking_bounded(|| 1);
+    });
+}

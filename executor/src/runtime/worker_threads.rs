@@ -81,7 +81,9 @@ struct State {
     /// Threads ever started (each counts one exit in `exits`).
     started: usize,
     shutdown: bool,
-    /// The live threads (finished ones are dropped at the next start).
+    /// The live threads (finished ones are dropped at the next start; a
+    /// loom model's, which cannot say whether they finished, are all kept
+    /// and joined at shutdown).
     threads: Vec<JoinHandle<()>>,
 }
 

@@ -35,7 +35,7 @@
 //!   (`two_workers_external_spawn_is_run`, `searching_is_zero_when_all_parked`).
 
 use crate::clock::Clock;
-use crate::sync::{AtomicUsize, Mutex, Ordering};
+use crate::sync::{mutant, AtomicUsize, Mutant, Mutex, Ordering};
 
 const SEARCH_BITS: usize = 16;
 const SEARCH_MASK: usize = (1 << SEARCH_BITS) - 1;
@@ -177,14 +177,16 @@ impl Idle {
     /// until [`blocker_done`](Idle::blocker_done). Counted before the core
     /// is offered, so the count cannot reach zero in between.
     pub(crate) fn blocker_busy(&self) {
-        self.busy();
+        if !mutant(Mutant::HandOffSkipsBusy) {
+            self.busy();
+        }
     }
 
     /// The end of a [`blocker_busy`](Idle::blocker_busy) period: the thread
     /// took its core back (the worker's own count covers it again), or its
     /// poll returned without the core.
     pub(crate) fn blocker_done(&self) {
-        if self.count_busy {
+        if self.count_busy && !mutant(Mutant::HandOffSkipsBusy) {
             self.clock.allow_auto_advance();
         }
     }
