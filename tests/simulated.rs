@@ -3,7 +3,8 @@
 //! sockets. 1,000 tasks exchanging `spindle::sync::mpsc` messages replay
 //! their event order from a seed and vary over seeds; a race through
 //! `spindle::sync::Mutex` is found by a sweep; an hour's sleep takes no
-//! wall time; sockets panic naming `spindle::io::duplex`, which works.
+//! wall time; sockets panic naming `spindle::io::duplex`, which works; the
+//! blocking spawns and `block_in_place` run as steps in virtual time.
 
 use std::collections::HashSet;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -254,4 +255,39 @@ fn duplex_streams_work_in_a_simulation() {
             echo.await.unwrap();
         });
     });
+}
+
+/// The blocking spawns and `block_in_place` in virtual time: the closures
+/// run as steps on the simulation's thread, the clock stands still while
+/// they run (each read inside one sees the time it was spawned at) and
+/// jumps for the sleeps around them, and a seed replays it all.
+fn blocking_in_virtual_time(seed: u64) -> (Vec<Duration>, u64) {
+    let rt = Builder::new_simulated(seed).worker_threads(2).max_blocking_queue(0).build().unwrap();
+    let seen = rt.block_on(async {
+        let start = Instant::now();
+        let mut joins = Vec::new();
+        for i in 0..3u64 {
+            joins.push(spindle::spawn(async move {
+                time::sleep(Duration::from_secs(60 * i)).await;
+                let a = spindle::task::try_spawn_blocking(Instant::now).unwrap().await.unwrap();
+                let b = spindle::task::spawn_blocking_bounded(Instant::now).await.await.unwrap();
+                let c = spindle::task::block_in_place(Instant::now);
+                assert_eq!((a, b), (c, c), "the clock moved while a task could run");
+                c
+            }));
+        }
+        let mut seen = Vec::new();
+        for j in joins {
+            seen.push(j.await.unwrap() - start);
+        }
+        seen
+    });
+    (seen, rt.schedule_trace_hash().unwrap())
+}
+
+#[test]
+fn blocking_spawns_and_block_in_place_run_in_virtual_time() {
+    let (seen, hash) = blocking_in_virtual_time(9);
+    assert_eq!(seen, [0, 60, 120].map(Duration::from_secs));
+    assert_eq!(blocking_in_virtual_time(9), (seen, hash), "one seed, one schedule");
 }

@@ -162,7 +162,9 @@ impl Drop for HandOff {
             cx.shared.worker_metrics(cx.index).poll_started(self.task);
             *slot = Some(core);
             cx.handed_off.set(false);
-            // Worker `index`'s busy period is this thread's again.
+            drop(slot);
+            // Worker `index`'s busy period is this thread's again (ended
+            // with the core's cell free: it may unpark the driver).
             cx.shared.idle.blocker_done();
         });
     }
