@@ -24,7 +24,7 @@
 //!
 //! | module | owns |
 //! |---|---|
-//! | [`runtime`] | the API: `Builder<D>` and its [`DriverFactory`](runtime::DriverFactory), `Runtime<D>`, `Handle`, `RuntimeMetrics`; the shutdown order across the crates |
+//! | [`runtime`] | the API: `Builder<D>` and its [`DriverFactory`](runtime::DriverFactory), `Runtime<D>`, `Handle`, `RuntimeMetrics`; the shutdown order across the crates; the worker threads (`worker_threads`: started, kept as spares, joined); where each blocking spawn goes (`blocking_spawns`: the pool, or a simulated runtime's virtual workers); [`simulate`](runtime::simulate) |
 //! | [`context`] | the one runtime context: current runtime, its driver handles, "already driving" |
 //! | `scheduler` | `Scheduler` (spawn, metric questions); `multi_thread` (workers, LIFO slots, stealing, idle accounting, parking; `sim`, its workers stepped from a seed), `current_thread`, `block_on` |
 //! | [`task`] | the task cell (`state`, `raw`, `harness`, `waker`), `JoinHandle`, the registry |
@@ -38,7 +38,7 @@
 //! | [`clock`] | leaf: the runtime's `Clock` (real, pausable, simulated) and auto-advance |
 //! | [`coop`] | leaf: the per-poll operation budget |
 //! | [`diagnostics`] | the one diagnostics seam (silent unless the `tracing` feature) |
-//! | `sync` | std or loom primitives |
+//! | `sync` | std or loom primitives, and the worker threads' thread type |
 // The rest of the lint set is `[workspace.lints]` (root Cargo.toml).
 #![warn(missing_docs, missing_debug_implementations)]
 #![doc(test(attr(deny(warnings))))]
