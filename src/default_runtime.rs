@@ -8,6 +8,14 @@ use crate::Runtime;
 /// The runtime behind [`block_on`], started on first use and kept for the
 /// life of the process.
 fn default_runtime() -> &'static Runtime {
+    if cfg!(spindle_loom) {
+        // A runtime kept in a static would outlive the model that built its
+        // loom objects.
+        panic!(
+            "spindle::block_on has no default runtime inside a loom model: build one in the model with \
+             `spindle::runtime::Builder` and call its `block_on`"
+        );
+    }
     static RUNTIME: OnceLock<Runtime> = OnceLock::new();
     RUNTIME.get_or_init(|| {
         crate::Builder::new_multi_thread()

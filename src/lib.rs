@@ -52,6 +52,10 @@ pub mod net;
 mod per_core;
 pub mod runtime;
 pub mod signal;
+// Only `Builder::new_simulated` outside loom builds it (inside a loom
+// model the driver is the timer over loom's parker, `runtime.rs`).
+#[cfg(not(spindle_loom))]
+mod sim_driver;
 pub mod sync;
 pub mod task;
 pub mod time;

@@ -136,7 +136,7 @@ impl Wake for TaskWaker {
     }
 }
 
-std::thread_local! {
+crate::sync::facade::thread_local! {
     /// The set being polled on this thread, for [`spawn_local`].
     static CURRENT: RefCell<Option<Rc<Inner>>> = const { RefCell::new(None) };
 }

@@ -13,17 +13,59 @@
 //! let rt = spindle::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
 //! assert_eq!(rt.block_on(async { 1 }), 1);
 //! ```
+//!
+//! # Simulated runtimes
+//!
+//! [`Builder::new_simulated`] builds the multi-thread scheduler with its
+//! workers stepped as virtual threads on the `block_on` thread, every
+//! choice drawn from a seed: a seed replays its schedule poll for poll
+//! ([`Runtime::schedule_trace_hash`]), and [`simulate`] sweeps seeds and
+//! names the first that fails. Here [`Drivers`] gives it the timer over a
+//! virtual clock (it stands still while any task can run and jumps to the
+//! next deadline when all are idle, so an hour's sleep costs nothing) and
+//! no reactor: a socket panics, naming [`io::duplex`](crate::io::duplex).
+//!
+//! ```
+//! use std::time::Duration;
+//! use spindle::runtime::{simulate, Builder};
+//! use spindle::time::{sleep, Instant};
+//!
+//! simulate(0..50, |seed| {
+//!     let rt = Builder::new_simulated(seed).worker_threads(2).build().unwrap();
+//!     let wall = std::time::Instant::now();
+//!     rt.block_on(async {
+//!         let start = Instant::now();
+//!         let (tx, mut rx) = spindle::sync::mpsc::channel(4);
+//!         for i in 0..3u64 {
+//!             let tx = tx.clone();
+//!             spindle::spawn(async move {
+//!                 sleep(Duration::from_secs(3600 * i)).await;
+//!                 tx.send(i).await.unwrap();
+//!             });
+//!         }
+//!         drop(tx);
+//!         let mut got = Vec::new();
+//!         while let Some(i) = rx.recv().await {
+//!             got.push(i);
+//!         }
+//!         assert_eq!(got, [0, 1, 2], "in deadline order, on every seed");
+//!         assert_eq!(start.elapsed(), Duration::from_secs(7200));
+//!     });
+//!     assert!(wall.elapsed() < Duration::from_secs(10), "two virtual hours");
+//! });
+//! ```
 
 use std::io;
 
+use spindle_executor::clock::Clock;
 use spindle_executor::context::DriverHandles;
 use spindle_executor::park::Park;
 use spindle_executor::runtime::DriverFactory;
-use spindle_reactor::IoDriver;
 use spindle_timer::TimerDriver;
 
 pub use crate::per_core::{CoreContext, CorePanic, PerCore};
 pub use spindle_executor::runtime::Id;
+pub use spindle_executor::runtime::{simulate, DEFAULT_SIMULATED_WORKERS, SIM_SEED_VAR};
 pub use spindle_executor::runtime::{
     BlockedPoll, Dump, ShutdownReport, TaskInfo, TaskState, UnhandledPanic, DEFAULT_WATCHDOG_THRESHOLD,
 };
@@ -74,12 +116,35 @@ pub type Runtime = spindle_executor::runtime::Runtime<Drivers>;
 pub struct Drivers(());
 
 impl DriverFactory for Drivers {
-    fn build(workers: usize) -> io::Result<Option<(Box<dyn Park>, DriverHandles)>> {
+    #[cfg(not(spindle_loom))]
+    fn build(workers: usize, clock: &Clock) -> io::Result<Option<(Box<dyn Park>, DriverHandles)>> {
+        if clock.is_simulated() {
+            // `Builder::new_simulated` (outside loom, the only simulated
+            // clock): a virtual clock, no sockets.
+            return Ok(Some(crate::sim_driver::build(clock)));
+        }
         install_blocking_spawner();
-        let io = IoDriver::new()?;
+        let io = spindle_reactor::IoDriver::new()?;
         let mut handles = DriverHandles::new();
         handles.insert(io.handle());
-        let timer = TimerDriver::with_shards(io, workers.clamp(1, 64));
+        let timer = TimerDriver::with_clock(io, workers.clamp(1, 64), clock.clone());
+        handles.insert(timer.handle());
+        Ok(Some((Box::new(timer), handles)))
+    }
+
+    /// Inside a loom model: the timer over the executor's parker (a loom
+    /// mutex and condvar), no reactor (sockets panic, naming
+    /// `spindle::io::duplex`), and the runtime's virtual clock.
+    #[cfg(spindle_loom)]
+    fn build(workers: usize, clock: &Clock) -> io::Result<Option<(Box<dyn Park>, DriverHandles)>> {
+        install_blocking_spawner();
+        let mut handles = DriverHandles::new();
+        handles.insert(spindle_reactor::NoReactor(
+            "spindle::net sockets are not available inside a loom model: loom cannot see the OS's sockets or \
+             poller. Use in-memory streams instead: `spindle::io::duplex(capacity)` gives a connected pair that \
+             implements the same AsyncRead / AsyncWrite traits",
+        ));
+        let timer = TimerDriver::with_clock(spindle_executor::park::Parker::new(), workers.clamp(1, 64), clock.clone());
         handles.insert(timer.handle());
         Ok(Some((Box::new(timer), handles)))
     }

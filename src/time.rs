@@ -10,6 +10,13 @@
 //! ahead, panics too ("spindle timer polled after its runtime shut down"),
 //! rather than leaving its caller waiting forever.
 //!
+//! [`Instant`] is spindle's own (as tokio's is): it reads the runtime's
+//! clock, which a current-thread runtime can [`pause`] (tokio's test
+//! utilities: [`pause`], [`advance`], [`resume`],
+//! [`Builder::start_paused`](crate::runtime::Builder::start_paused)); a
+//! paused runtime with nothing to run jumps its clock to the next timer.
+//! Inside a loom model every runtime's clock is virtual that way.
+//!
 //! ```
 //! use std::time::Duration;
 //!
@@ -29,3 +36,6 @@ pub use spindle_timer::{
     Sleep, Timeout,
 };
 pub use spindle_timer::{Pacer, Tick};
+
+mod pause;
+pub use pause::{advance, pause, resume};

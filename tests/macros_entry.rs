@@ -51,6 +51,33 @@ async fn sleeps_on_its_runtime() {
     spindle::time::sleep(std::time::Duration::from_millis(1)).await;
 }
 
+#[spindle::test(start_paused = true)]
+async fn start_paused_sleeps_in_virtual_time() {
+    let start = spindle::time::Instant::now();
+    let wall = std::time::Instant::now();
+    spindle::time::sleep(std::time::Duration::from_secs(3600)).await;
+    assert_eq!(start.elapsed(), std::time::Duration::from_secs(3600));
+    assert!(wall.elapsed() < std::time::Duration::from_secs(60));
+}
+
+#[spindle::test(start_paused = false)]
+async fn start_paused_false_runs_in_real_time() {
+    let start = spindle::time::Instant::now();
+    spindle::time::sleep(std::time::Duration::from_millis(2)).await;
+    assert!(start.elapsed() >= std::time::Duration::from_millis(2));
+}
+
+#[test]
+fn main_start_paused() {
+    #[spindle::main(flavor = "current_thread", start_paused = true)]
+    async fn main() -> std::time::Duration {
+        let start = spindle::time::Instant::now();
+        spindle::time::sleep(std::time::Duration::from_secs(60)).await;
+        start.elapsed()
+    }
+    assert_eq!(main(), std::time::Duration::from_secs(60));
+}
+
 #[test]
 fn main_expands_to_a_blocking_fn() {
     #[spindle::main(flavor = "current_thread")]

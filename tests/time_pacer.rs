@@ -3,7 +3,7 @@
 //! load generator's layout), together yield every event once, none early.
 //! Assertions are on the schedule and on "never early", not on timing.
 
-use std::time::Instant;
+use spindle::time::Instant;
 
 use spindle::runtime::PerCore;
 use spindle::time::Pacer;

@@ -5,10 +5,11 @@
 //! APIs (`unconstrained`, runtime id, name and flavor, `reset_after`).
 //! (A runtime in a `thread_local!` is `runtime_thread_local.rs`.)
 
+use spindle::time::Instant;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use spindle::runtime::RuntimeFlavor;
 use spindle::{Builder, Runtime};

@@ -2,12 +2,12 @@
 //! keep-alive [`Conn`] that sends a request and reads its whole answer,
 //! plus the [`Watchdog`] that bounds each request in time.
 
+use spindle::time::Instant;
 use std::future::{poll_fn, Future};
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::pin::{pin, Pin};
 use std::task::Poll;
-use std::time::Instant;
 
 use spindle::net::TcpStream;
 use spindle::time::{sleep_until, Sleep};

@@ -40,9 +40,10 @@
 //! `client.rs` the protocols; `tests.rs` loopback runs against in-process
 //! servers (`cargo test --example loadgen`).
 
+use spindle::time::Instant;
 use std::io;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use hdrhistogram::Histogram;
 use spindle::runtime::PerCore;

@@ -1,8 +1,11 @@
 //! Runtime settings, as leaves every other module may import: the
 //! scheduler [`Config`] both flavors read, the `DEFAULT_*` constants the
 //! [`Builder`](crate::Builder) starts from, and [`ThreadHooks`], which
-//! starts every runtime thread (workers and blocking threads alike) through
-//! one [`ThreadHooks::spawn_thread`].
+//! starts every runtime thread with the same name, stack size and hooks:
+//! blocking threads through [`ThreadHooks::spawn_thread`] (OS threads), the
+//! worker threads (`runtime/worker_threads.rs`) through its twin
+//! [`ThreadHooks::spawn_worker`], on `crate::sync`'s thread type, so that a
+//! user's loom model runs them as loom threads.
 //!
 //! Nothing here depends on the schedulers or the runtime: they import this
 //! module, never the other way round.
@@ -70,21 +73,34 @@ pub(crate) struct Config {
     /// model its timed wait.
     pub(crate) monitor: bool,
     pub(crate) seed: u64,
+    /// A simulated runtime (`Builder::new_simulated`): the scheduler reads
+    /// a simulated [`SchedClock`](crate::sched_clock::SchedClock) and keeps one registry
+    /// shard, so that nothing it decides depends on the machine.
+    pub(crate) simulated: bool,
     /// `on_task_spawn` / `on_task_terminate` (issue 15), `None` when unset.
     pub(crate) task_hooks: Option<Arc<crate::task::hooks::TaskHooks>>,
+    /// The runtime's clock: the schedulers tell it when auto-advance must
+    /// wait (`clock.rs`). Real unless the builder made another.
+    pub(crate) clock: crate::clock::Clock,
 }
 
 impl Config {
-    /// The builder's defaults, with the RNG seeded by `seed`.
+    /// The builder's defaults, with the RNG seeded by `seed`. Inside a loom
+    /// model the two settings that read real time are off: the LIFO watch's
+    /// timed parks (loom does not model timed waits) and the tuning of the
+    /// global queue interval (it would make a model's schedule depend on
+    /// how fast the host runs it).
     pub(crate) fn with_seed(seed: u64) -> Config {
         Config {
             global_queue_interval: DEFAULT_GLOBAL_QUEUE_INTERVAL,
-            tune_global_queue: true,
+            tune_global_queue: !cfg!(spindle_loom),
             event_interval: DEFAULT_EVENT_INTERVAL,
             lifo_enabled: true,
-            monitor: true,
+            monitor: !cfg!(spindle_loom),
             seed,
+            simulated: false,
             task_hooks: None,
+            clock: crate::clock::Clock::real(),
         }
     }
 }
@@ -126,6 +142,36 @@ impl ThreadHooks {
         body: impl FnOnce() + Send + 'static,
     ) -> io::Result<std::thread::JoinHandle<()>> {
         let mut builder = std::thread::Builder::new().name((self.thread_name)());
+        if let Some(size) = self.stack_size {
+            builder = builder.stack_size(size);
+        }
+        let hooks = self.clone();
+        builder.spawn(move || {
+            let _entered = enter();
+            if let Some(f) = &hooks.on_thread_start {
+                f();
+            }
+            body();
+            if let Some(f) = &hooks.on_thread_stop {
+                f();
+            }
+        })
+    }
+}
+
+impl ThreadHooks {
+    /// Starts a worker thread as [`spawn_thread`](ThreadHooks::spawn_thread)
+    /// does, on the thread type of `crate::sync::thread`: an OS thread, or a
+    /// loom thread inside a user's loom model.
+    ///
+    /// # Errors
+    /// If the OS cannot start the thread.
+    pub(crate) fn spawn_worker<G>(
+        &self,
+        enter: impl FnOnce() -> G + Send + 'static,
+        body: impl FnOnce() + Send + 'static,
+    ) -> io::Result<crate::sync::thread::JoinHandle<()>> {
+        let mut builder = crate::sync::thread::Builder::new().name((self.thread_name)());
         if let Some(size) = self.stack_size {
             builder = builder.stack_size(size);
         }

@@ -24,24 +24,27 @@
 //!
 //! | module | owns |
 //! |---|---|
-//! | [`runtime`] | the API: `Builder<D>` and its [`DriverFactory`](runtime::DriverFactory), `Runtime<D>`, `Handle`, `RuntimeMetrics`; the shutdown order across the crates |
+//! | [`runtime`] | the API: `Builder<D>` and its [`DriverFactory`](runtime::DriverFactory), `Runtime<D>`, `Handle`, `RuntimeMetrics`; the shutdown order across the crates; the worker threads (`worker_threads`: started, kept as spares, joined); where each blocking spawn goes (`blocking_spawns`: the pool, or a simulated runtime's virtual workers); [`simulate`](runtime::simulate) |
 //! | [`context`] | the one runtime context: current runtime, its driver handles, "already driving" |
-//! | `scheduler` | `Scheduler` (spawn, metric questions); `multi_thread` (workers, LIFO slots, stealing, idle accounting, parking), `current_thread`, `block_on` |
+//! | `scheduler` | `Scheduler` (spawn, metric questions); `multi_thread` (workers, LIFO slots, stealing, idle accounting, parking; `sim`, its workers stepped from a seed), `current_thread`, `block_on` |
 //! | [`task`] | the task cell (`state`, `raw`, `harness`, `waker`), `JoinHandle`, the registry |
 //! | `blocking` | the blocking pool, and the back-pressure of its queue (`try_spawn_blocking`, `spawn_blocking_bounded`) |
 //! | `queue` | crossbeam deques (or their loom stand-ins) |
 //! | `rng` | leaf: the per-worker random number generator (steal victims) |
 //! | `config` | leaf: `Config`, the `DEFAULT_*` constants, `ThreadHooks` |
+//! | `sched_clock` | leaf: the time the scheduler's policies read (monotonic, or simulated) |
 //! | `worker_metrics` | leaf: per-worker counters |
 //! | [`park`] | leaf: the `Park`/`Unpark` traits, the condvar `Parker`, `ThreadWaker` |
+//! | [`clock`] | leaf: the runtime's `Clock` (real, pausable, simulated) and auto-advance |
 //! | [`coop`] | leaf: the per-poll operation budget |
 //! | [`diagnostics`] | the one diagnostics seam (silent unless the `tracing` feature) |
-//! | `sync` | std or loom primitives |
+//! | `sync` | std or loom primitives, and the worker threads' thread type |
 // The rest of the lint set is `[workspace.lints]` (root Cargo.toml).
 #![warn(missing_docs, missing_debug_implementations)]
 #![doc(test(attr(deny(warnings))))]
 
 mod blocking;
+pub mod clock;
 mod config;
 pub mod coop;
 pub mod diagnostics;
@@ -49,6 +52,7 @@ pub mod park;
 mod queue;
 mod rng;
 pub mod runtime;
+mod sched_clock;
 mod scheduler;
 mod sync;
 pub mod task;

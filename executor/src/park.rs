@@ -59,6 +59,22 @@ pub trait Park: Send + 'static {
 
     /// A handle that wakes this `Park` from any thread.
     fn unparker(&self) -> Arc<dyn Unpark>;
+
+    /// Whether a `park(None)` now would return with something handed out
+    /// (an event, an expired timer) without anyone calling `unpark`: a
+    /// timer driver answers "a timer is pending". Only a simulated runtime
+    /// ([`Builder::new_simulated`](crate::runtime::Builder::new_simulated))
+    /// asks, when every virtual worker is idle: it parks one of them with
+    /// no timeout if this is `true`, and reports a deadlock if it is
+    /// `false`. The default, `false`, suits a `Park` that only sleeps.
+    ///
+    /// ```
+    /// use spindle_executor::park::{Park, Parker};
+    /// assert!(!Parker::new().has_pending_events());
+    /// ```
+    fn has_pending_events(&self) -> bool {
+        false
+    }
 }
 
 /// The waking side of a [`Park`]; cheap to call, callable from any thread.
@@ -75,6 +91,10 @@ impl<P: Park + ?Sized> Park for Box<P> {
 
     fn unparker(&self) -> Arc<dyn Unpark> {
         (**self).unparker()
+    }
+
+    fn has_pending_events(&self) -> bool {
+        (**self).has_pending_events()
     }
 }
 

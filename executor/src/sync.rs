@@ -8,11 +8,20 @@
 //! The API is parking_lot's (`lock()` returns the guard; `Condvar` waits on
 //! `&mut guard`) plus loom's `UnsafeCell::{with, with_mut}`.
 //!
-//! Two kinds of code name `parking_lot` or `std` directly on purpose, being
+//! Worker threads come from here too (`thread`): loom's under loom, so a
+//! user's model (`loom::model(|| Builder::new_multi_thread()...)`) runs the
+//! real workers on loom threads. `runtime/worker_threads.rs`, which starts
+//! them, keeps its spares and joins them, uses this module's `Mutex` and
+//! `Condvar` for the same reason (under loom a spare's timed wait times out
+//! at once, so a model keeps no spares).
+//!
+//! Three kinds of code name `parking_lot` or `std` directly on purpose, being
 //! real OS-thread bookkeeping that no model runs: the blocking pool
-//! (`blocking/`, whose threads and timed waits loom cannot model),
-//! `runtime/worker_threads.rs` (worker threads kept as spares) and
-//! `runtime/worker_exits.rs` (the timed join of worker threads). `Arc`
+//! (`blocking/`, whose threads and timed waits loom cannot model; inside a
+//! model every blocking spawn panics), `runtime/worker_exits.rs` (the timed
+//! join of worker threads; a model joins its workers plainly) and the
+//! clock's lock-free mirrors (`clock.rs`: std atomics whose value, not
+//! ordering, matters; its state is behind this module's `Mutex`). `Arc`
 //! appears as `std::sync::Arc` where it crosses the public API (`Park`'s
 //! unparker) or is never raced on.
 //!
@@ -29,6 +38,21 @@ mod imp {
     pub(crate) use std::sync::atomic::{fence, AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering};
     pub(crate) use std::sync::Arc;
     pub(crate) use std::thread_local;
+
+    /// Gives the CPU to another thread (loom's scheduler under loom).
+    pub(crate) use std::thread::yield_now;
+
+    /// The runtime's worker threads: std's (loom's under loom, so a user's
+    /// model runs the real workers). The same `Builder`, `JoinHandle` and
+    /// `current` API in both.
+    pub(crate) mod thread {
+        pub(crate) use std::thread::{current, Builder, JoinHandle};
+
+        /// Whether the thread has finished.
+        pub(crate) fn is_finished(handle: &JoinHandle<()>) -> bool {
+            handle.is_finished()
+        }
+    }
 
     pub(crate) use parking_lot::{Condvar, Mutex};
 
@@ -75,6 +99,22 @@ pub(crate) use loom_thread_local;
 #[cfg(spindle_loom)]
 mod imp {
     pub(crate) use super::loom_thread_local as thread_local;
+
+    /// Gives the CPU to another thread (loom's scheduler under loom).
+    pub(crate) use loom::thread::yield_now;
+
+    /// loom's threads behind std's API: a user's model runs the real
+    /// workers on them.
+    pub(crate) mod thread {
+        pub(crate) use loom::thread::{current, Builder, JoinHandle};
+
+        /// loom's handles cannot tell: a thread counts as running, so its
+        /// handle is kept until a model joins it (plainly: loom has no
+        /// deadline join).
+        pub(crate) fn is_finished(_handle: &JoinHandle<()>) -> bool {
+            false
+        }
+    }
     pub(crate) use loom::cell::UnsafeCell;
     pub(crate) use loom::sync::atomic::{fence, AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering};
     pub(crate) use loom::sync::Arc;
@@ -156,6 +196,10 @@ mod imp {
             self.0.notify_one();
             true
         }
+
+        pub(crate) fn notify_all(&self) {
+            self.0.notify_all();
+        }
     }
 }
 
@@ -185,6 +229,12 @@ pub enum Mutant {
     /// A LIFO thief empties the slot with a load and a store instead of a
     /// `swap`.
     LifoStealNotAtomic,
+    /// The last busy party to stop forgets to wake the timer driver that
+    /// waits to advance a paused clock (`clock.rs`).
+    ClockAllowSkipsDriver,
+    /// A worker that hands its core off (`block_in_place`, `handoff.rs`)
+    /// does not count itself busy for the clock while it blocks.
+    HandOffSkipsBusy,
 }
 // (The reactor's mutant is the reactor's own: `spindle_reactor::loom_api::Mutant`.)
 

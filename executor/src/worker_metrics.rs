@@ -24,21 +24,40 @@
 //! (by the width of the race), so the stamp is a hint: a reader may see a poll that just ended as still
 //! running (it must then re-check whatever it acts on, as the LIFO thief
 //! does with its `swap`).
+//!
+//! The counters are std's atomics even inside a loom model: they order
+//! nothing (every decision made from one is re-checked through a modelled
+//! primitive, as the thief's `swap`), and loom would otherwise explore
+//! every stale value of every relaxed counter load, multiplying a model's
+//! interleavings for no protocol. (`num_alive_tasks`' reading order is
+//! argued in `multi_thread/mod.rs`, not modelled.)
 
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
-use std::time::Instant;
 
-use crate::sync::{AtomicBool, AtomicU64, Ordering};
 use crate::task::TaskId;
 
 /// Nanoseconds since this process first asked, from the monotonic clock
 /// (`Instant`, a vDSO read on Linux: about 20 ns with the TSC clocksource).
 /// Never 0 after the first call returns, so 0 can mean "no stamp".
 #[inline]
+#[cfg(not(spindle_loom))]
 pub(crate) fn clock_nanos() -> u64 {
+    use std::time::Instant;
     static EPOCH: OnceLock<Instant> = OnceLock::new();
     let epoch = *EPOCH.get_or_init(Instant::now);
     epoch.elapsed().as_nanos() as u64 + 1
+}
+
+/// Inside a loom model: a reading one millisecond after the previous one,
+/// whatever the host's speed, so the schedule repeats when loom replays it.
+/// Every poll seen twice by a thief then counts as long (past the LIFO
+/// grace), which covers every real timing of it.
+#[cfg(spindle_loom)]
+pub(crate) fn clock_nanos() -> u64 {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static TICKS: AtomicU64 = AtomicU64::new(0);
+    (TICKS.fetch_add(1, Ordering::Relaxed) + 1) * 1_000_000
 }
 
 /// The poll stamp of a poll whose time is not read yet (`clock_nanos` is

@@ -85,6 +85,7 @@ struct Workers(usize);
 impl spindle_executor::runtime::DriverFactory for CountingDriver {
     fn build(
         workers: usize,
+        _clock: &spindle_executor::clock::Clock,
     ) -> std::io::Result<Option<(Box<dyn spindle_executor::park::Park>, spindle_executor::context::DriverHandles)>>
     {
         let mut handles = spindle_executor::context::DriverHandles::new();

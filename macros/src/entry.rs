@@ -41,6 +41,7 @@ enum Flavor {
 struct Config {
     flavor: Flavor,
     worker_threads: Option<(usize, Span)>,
+    start_paused: Option<(bool, Span)>,
     crate_path: Path,
 }
 
@@ -53,6 +54,7 @@ impl Config {
                 Kind::Test => Flavor::CurrentThread,
             },
             worker_threads: None,
+            start_paused: None,
             crate_path: syn::parse_quote!(::spindle),
         }
     }
@@ -118,11 +120,18 @@ fn parse_config(kind: Kind, args: TokenStream) -> syn::Result<Config> {
                     )
                 })?;
             }
-            "start_paused" => return Err(syn::Error::new_spanned(
-                &arg,
-                "`start_paused` is not supported: spindle has no paused (virtual) time yet; remove it, or keep the \
-                     test on tokio until spindle gains `time::pause`",
-            )),
+            "start_paused" => {
+                let paused = match &arg.value {
+                    Expr::Lit(ExprLit { lit: Lit::Bool(b), .. }) => b.value,
+                    other => {
+                        return Err(syn::Error::new_spanned(
+                            other,
+                            "`start_paused` expects a boolean literal, as in `start_paused = true`",
+                        ))
+                    }
+                };
+                config.start_paused = Some((paused, arg.span()));
+            }
             other => {
                 return Err(syn::Error::new_spanned(
                     &arg.path,
@@ -142,6 +151,17 @@ fn parse_config(kind: Kind, args: TokenStream) -> syn::Result<Config> {
             )
         };
         return Err(syn::Error::new(span, hint));
+    }
+    if let (Some((_, span)), Flavor::MultiThread) = (config.start_paused, config.flavor) {
+        // tokio's rule: only a current-thread runtime's clock can be paused.
+        return Err(syn::Error::new(
+            span,
+            format!(
+                "`start_paused` needs the current-thread flavor (only its clock can be paused): use \
+                 `#[spindle::{}(flavor = \"current_thread\", start_paused = true)]`",
+                kind.name()
+            ),
+        ));
     }
     Ok(config)
 }
@@ -175,6 +195,7 @@ fn expand(kind: Kind, mut item: ItemFn, config: &Config) -> TokenStream {
         Flavor::CurrentThread => quote! { #krate::runtime::Builder::new_current_thread() },
     };
     let workers = config.worker_threads.map(|(n, _)| quote! { .worker_threads(#n) });
+    let paused = config.start_paused.map(|(paused, _)| quote! { .start_paused(#paused) });
     let body = &item.block;
     // The body's output type, named so that `?` in the body infers its error
     // type from the signature. `impl Trait` cannot be named here: leave
@@ -195,7 +216,7 @@ fn expand(kind: Kind, mut item: ItemFn, config: &Config) -> TokenStream {
     let run = quote_spanned! {end=>
         #[allow(clippy::expect_used, clippy::diverging_sub_expression, clippy::needless_return)]
         {
-            return #builder #workers
+            return #builder #workers #paused
                 .build()
                 .expect("failed to build the spindle runtime")
                 .block_on(body);

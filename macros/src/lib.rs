@@ -27,10 +27,9 @@ use entry::Kind;
 /// Arguments, as tokio's:
 /// * `flavor = "multi_thread"` (the default) or `"current_thread"`;
 /// * `worker_threads = N` (multi-thread only; default: one per CPU);
+/// * `start_paused = true`: the runtime's clock starts paused (current-thread
+///   flavor only; see `spindle::time::pause`);
 /// * `crate = "path"`: where spindle is, when it is renamed or re-exported.
-///
-/// `start_paused` is rejected with a compile error: spindle has no paused
-/// time yet.
 ///
 /// ```
 /// #[spindle::main(flavor = "current_thread")]
@@ -60,6 +59,13 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 /// #[spindle::test(flavor = "multi_thread", worker_threads = 2)]
 /// async fn on_two_workers() {
 ///     assert_eq!(spindle::Handle::current().metrics().num_workers(), 2);
+/// }
+///
+/// #[spindle::test(start_paused = true)]
+/// async fn an_hour_in_no_time() {
+///     let start = spindle::time::Instant::now();
+///     spindle::time::sleep(std::time::Duration::from_secs(3600)).await;
+///     assert_eq!(start.elapsed(), std::time::Duration::from_secs(3600));
 /// }
 /// # fn main() {}
 /// ```

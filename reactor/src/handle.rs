@@ -17,6 +17,20 @@ use crate::reactor::Reactor;
 /// The message of the panic when no reactor is entered.
 const NO_REACTOR: &str = "spindle::net used outside a spindle runtime (no reactor is running on this thread)";
 
+/// Why a runtime has no reactor, installed among its driver handles
+/// instead of a reactor [`Handle`] by a runtime that runs none on purpose
+/// (the facade's simulated runtime): [`Handle::current`], which every
+/// socket constructor calls, then panics with this message rather than
+/// with "used outside a spindle runtime".
+///
+/// ```should_panic
+/// use spindle_executor::context::enter_driver;
+/// let _no_io = enter_driver(spindle_reactor::NoReactor("no sockets in this test: use an in-memory stream"));
+/// let _ = spindle_reactor::Handle::current(); // panics with the message above
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct NoReactor(pub &'static str);
+
 /// A shared reference to a runtime's reactor. Cheap to clone.
 ///
 /// # Examples
@@ -66,7 +80,8 @@ impl Handle {
     /// # Panics
     ///
     /// Panics with "spindle::net used outside a spindle runtime (no reactor
-    /// is running on this thread)" if no handle is entered.
+    /// is running on this thread)" if no handle is entered, or with the
+    /// message of the current runtime's [`NoReactor`].
     ///
     /// ```should_panic
     /// let _ = spindle_reactor::Handle::current();
@@ -75,7 +90,10 @@ impl Handle {
     pub fn current() -> Handle {
         match Handle::try_current() {
             Some(handle) => handle,
-            None => panic!("{NO_REACTOR}"),
+            None => match spindle_executor::context::driver::<NoReactor>() {
+                Some(NoReactor(why)) => panic!("{why}"),
+                None => panic!("{NO_REACTOR}"),
+            },
         }
     }
 

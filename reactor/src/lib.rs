@@ -87,7 +87,7 @@ mod sys;
 pub use async_io::Async;
 pub use blocking::{set_blocking_spawner, BlockingSpawner};
 pub use driver::IoDriver;
-pub use handle::{EnterGuard, Handle};
+pub use handle::{EnterGuard, Handle, NoReactor};
 
 /// What the loom models in `loom-tests/` need: the per-source readiness
 /// state machine ([`source`](crate::source)), built on loom primitives.

@@ -7,11 +7,16 @@
 //! sleep; `reset` downcasts hyper's `Pin<Box<dyn Sleep>>` back to
 //! [`SpindleSleep`] and moves the deadline of the existing timer entry, so a
 //! connection's header-read timeout re-armed per request allocates nothing.
+//! hyper speaks `std::time::Instant`; the timer converts at the boundary
+//! and answers hyper's `Timer::now` from the runtime's clock, so hyper's
+//! own deadlines follow a paused clock too (`spindle::time::pause`).
 
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
+
+use crate::time::Instant as SpindleInstant;
 
 /// hyper's `rt::Executor` on spindle: each future is a detached
 /// [`spindle::spawn`](crate::spawn)ed task.
@@ -103,12 +108,17 @@ impl hyper::rt::Timer for SpindleTimer {
     }
 
     fn sleep_until(&self, deadline: Instant) -> Pin<Box<dyn hyper::rt::Sleep>> {
-        Box::pin(SpindleSleep { inner: crate::time::sleep_until(deadline) })
+        Box::pin(SpindleSleep { inner: crate::time::sleep_until(deadline.into()) })
+    }
+
+    /// Now by the current runtime's clock (frozen while it is paused).
+    fn now(&self) -> Instant {
+        SpindleInstant::now().into_std()
     }
 
     fn reset(&self, sleep: &mut Pin<Box<dyn hyper::rt::Sleep>>, new_deadline: Instant) {
         match sleep.as_mut().downcast_mut_pin::<SpindleSleep>() {
-            Some(mut ours) => ours.inner.reset(new_deadline),
+            Some(mut ours) => ours.inner.reset(new_deadline.into()),
             // Some other timer's sleep: replace it.
             None => *sleep = self.sleep_until(new_deadline),
         }
@@ -125,7 +135,7 @@ impl hyper::rt::Timer for SpindleTimer {
 /// spindle::block_on(async {
 ///     let mut sleep = spindle::hyper::SpindleTimer::new().sleep(std::time::Duration::ZERO);
 ///     let ours = sleep.as_mut().downcast_mut_pin::<spindle::hyper::SpindleSleep>().unwrap();
-///     assert!(ours.deadline() <= std::time::Instant::now());
+///     assert!(ours.deadline() <= spindle::time::Instant::now());
 /// });
 /// ```
 #[derive(Debug)]
@@ -145,10 +155,10 @@ impl SpindleSleep {
     ///     let deadline = Instant::now() + Duration::from_secs(1);
     ///     let mut sleep = spindle::hyper::SpindleTimer::new().sleep_until(deadline);
     ///     let ours = sleep.as_mut().downcast_mut_pin::<spindle::hyper::SpindleSleep>().unwrap();
-    ///     assert_eq!(ours.deadline(), deadline);
+    ///     assert_eq!(ours.deadline().into_std(), deadline);
     /// });
     /// ```
-    pub fn deadline(&self) -> Instant {
+    pub fn deadline(&self) -> SpindleInstant {
         self.inner.deadline()
     }
 }

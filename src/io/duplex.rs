@@ -20,9 +20,9 @@
 //! | reader's drop | closed, writer woken |
 //!
 //! Wakers are taken out under the lock and woken after it is released.
-//! The lock comes from the one switch line below: `loom`'s under
-//! `cfg(spindle_loom)`, so a loom model of user code can run a duplex
-//! stream, std's otherwise.
+//! The lock and the `Arc` come from the facade's sync switch
+//! (`sync/facade.rs`): loom's under `cfg(spindle_loom)`, so a loom model of
+//! user code can run a duplex stream (`loom-tests/tests/user_duplex.rs`).
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -32,10 +32,7 @@ use std::task::{Context, Poll, Waker};
 
 use futures_io::{AsyncRead, AsyncWrite};
 
-#[cfg(spindle_loom)]
-use loom::sync::{Arc, Mutex, MutexGuard};
-#[cfg(not(spindle_loom))]
-use std::sync::{Arc, Mutex, MutexGuard};
+use crate::sync::facade::{Arc, Mutex, MutexGuard};
 
 /// Creates a connected pair of in-memory streams: bytes written to one are
 /// read from the other, in both directions. Each direction buffers at most
@@ -102,9 +99,9 @@ impl Pipe {
 }
 
 fn lock(pipe: &Mutex<Pipe>) -> MutexGuard<'_, Pipe> {
-    // No code that panics runs under the lock (queue operations and waker
-    // moves only), so a poisoned pipe is still consistent.
-    pipe.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    // parking_lot's API (no poisoning): no code that panics runs under the
+    // lock anyway (queue operations and waker moves only).
+    pipe.lock()
 }
 
 fn register(slot: &mut Option<Waker>, waker: &Waker) {

@@ -26,12 +26,17 @@ pub fn poll_budget_available(cx: &mut Context<'_>) -> Poll<()> {
     Poll::Ready(())
 }
 
-std::thread_local! {
-    /// xorshift64* state, seeded per thread from std's random hasher keys.
+crate::sync::facade::thread_local! {
+    /// xorshift64* state, seeded per thread from std's random hasher keys
+    /// (inside a loom model: fixed, so that loom's replays of a schedule
+    /// make the same choices).
     static RNG: Cell<u64> = Cell::new(seed());
 }
 
 fn seed() -> u64 {
+    if cfg!(spindle_loom) {
+        return 0x9e37_79b9_7f4a_7c15;
+    }
     let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
     hasher.write_u64(0x9e37_79b9_7f4a_7c15);
     // Never zero: xorshift would stay at zero.

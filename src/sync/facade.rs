@@ -7,7 +7,8 @@
 //! primitives in [`crate::sync`]. The primitives import from here and never
 //! name `std` or `loom` synchronization directly. The public half (`atomic`,
 //! `Arc`) is re-exported as `spindle::sync::{atomic, Arc}`; the lock, the
-//! cell and the mutant switch are crate-private.
+//! cell, `thread_local!` (the `LocalSet` and `select!`'s RNG use it) and the
+//! mutant switch are crate-private.
 
 pub use imp::*;
 
@@ -15,6 +16,10 @@ pub use imp::*;
 mod imp {
     pub use std::sync::atomic;
     pub use std::sync::Arc;
+    /// Per-thread state: std's, loom's per loom thread inside a model (a
+    /// std thread-local is shared by all of a model's threads, which run on
+    /// one OS thread). std's syntax, `const { .. }` initializers included.
+    pub(crate) use std::thread_local;
 
     pub(crate) use parking_lot::{Mutex, MutexGuard, RwLock, RwLockReadGuard};
 
@@ -49,8 +54,27 @@ mod imp {
     }
 }
 
+/// loom's `thread_local!` with std's syntax: a `const { .. }` initializer
+/// is accepted and evaluated lazily, as loom needs.
+#[cfg(spindle_loom)]
+macro_rules! loom_thread_local {
+    ($(#[$m:meta])* static $name:ident: $t:ty = const { $init:expr }; $($rest:tt)*) => {
+        loom::thread_local!($(#[$m])* static $name: $t = $init);
+        $crate::sync::facade::loom_thread_local!($($rest)*);
+    };
+    ($(#[$m:meta])* static $name:ident: $t:ty = $init:expr; $($rest:tt)*) => {
+        loom::thread_local!($(#[$m])* static $name: $t = $init);
+        $crate::sync::facade::loom_thread_local!($($rest)*);
+    };
+    () => {};
+}
+
+#[cfg(spindle_loom)]
+pub(crate) use loom_thread_local;
+
 #[cfg(spindle_loom)]
 mod imp {
+    pub(crate) use super::loom_thread_local as thread_local;
     pub use loom::sync::atomic;
     pub use loom::sync::Arc;
 

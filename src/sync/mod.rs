@@ -50,7 +50,7 @@
 mod barrier;
 mod batch_semaphore;
 pub mod broadcast;
-mod facade;
+pub(crate) mod facade;
 pub mod mpsc;
 mod mutex;
 mod notify;

@@ -1,4 +1,3 @@
-#[spindle::test(start_paused = true)]
-async fn paused() {}
-
-fn main() {}
+// `start_paused` on the multi-thread flavor (the default of `main`).
+#[spindle::main(start_paused = true)]
+async fn main() {}

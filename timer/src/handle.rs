@@ -30,17 +30,17 @@
 //! task that did would end with a `JoinError` (a panic), not take a worker
 //! down.
 
+use spindle_executor::clock::Clock;
+use spindle_executor::park::Unpark;
 use std::fmt;
 use std::sync::atomic::AtomicUsize;
 use std::sync::Arc;
 use std::task::Waker;
-use std::time::Instant;
-
-use spindle_executor::park::Unpark;
 
 use crate::shard::{Entry, Shard};
 use crate::sync::{fence, AtomicBool, AtomicU64, Ordering};
 use crate::wheel::EntryKey;
+use crate::Instant;
 
 /// A handle to a timer: registers timers and wakes the timer driver.
 ///
@@ -67,7 +67,10 @@ pub struct Handle {
 }
 
 pub(crate) struct Inner {
-    /// Time zero of every shard's wheel.
+    /// Where time comes from: the runtime's clock (real, paused or
+    /// simulated); a bare `TimerDriver`'s is real.
+    clock: Clock,
+    /// Time zero of every shard's wheel (the clock's value at creation).
     origin: Instant,
     shards: Box<[Shard]>,
     /// Wakes the thread parked in the driver.
@@ -100,11 +103,12 @@ thread_local! {
 pub type EnterGuard = spindle_executor::context::DriverGuard;
 
 impl Handle {
-    pub(crate) fn new(unparker: Arc<dyn Unpark>, shards: usize) -> Handle {
+    pub(crate) fn new(unparker: Arc<dyn Unpark>, shards: usize, clock: Clock) -> Handle {
         assert!(shards > 0, "a timer needs at least one shard");
         Handle {
             inner: Arc::new(Inner {
-                origin: Instant::now(),
+                origin: Instant::from_std(clock.now()),
+                clock,
                 shards: (0..shards).map(|_| Shard::new()).collect(),
                 unparker,
                 parked_until: AtomicU64::new(0),
@@ -207,6 +211,38 @@ impl Handle {
         }
     }
 
+    /// Fires every timer that is due by this timer's clock now, waking
+    /// their tasks (what the driver does when it wakes; safe from any
+    /// thread, alongside it). `spindle::time::advance` calls it after
+    /// moving a paused clock, so the timers it passed fire before the
+    /// advancing task resumes.
+    ///
+    /// ```
+    /// use spindle_executor::clock::Clock;
+    /// use spindle_executor::park::Parker;
+    /// use std::future::Future;
+    /// use std::time::Duration;
+    ///
+    /// let clock = Clock::pausable(true);
+    /// let driver = spindle_timer::TimerDriver::with_clock(Parker::new(), 1, clock.clone());
+    /// let handle = driver.handle();
+    /// let _enter = handle.enter();
+    /// let mut s = std::pin::pin!(spindle_timer::sleep(Duration::from_secs(1)));
+    /// let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    /// assert!(s.as_mut().poll(&mut cx).is_pending());
+    /// clock.advance(Duration::from_secs(1));
+    /// handle.fire_due();
+    /// assert!(s.is_elapsed(), "fired, before any poll");
+    /// ```
+    pub fn fire_due(&self) {
+        let earliest = self.earliest();
+        let now = self.now_ns();
+        if earliest <= now {
+            let mut wakers = Vec::new();
+            self.fire_expired(now, &mut wakers);
+        }
+    }
+
     /// Whether [`Handle::shutdown`] has been called.
     ///
     /// ```
@@ -225,9 +261,34 @@ impl Handle {
         u64::try_from(since.as_nanos()).unwrap_or(u64::MAX)
     }
 
+    /// Now, by this timer's clock.
+    #[inline]
+    pub(crate) fn now(&self) -> Instant {
+        Instant::from_std(self.inner.clock.now())
+    }
+
+    /// The instant `ns` nanoseconds after the origin (saturating at about
+    /// 30 years from it).
+    pub(crate) fn instant_of(&self, ns: u64) -> Instant {
+        let origin = self.inner.origin;
+        origin.checked_add(std::time::Duration::from_nanos(ns)).unwrap_or_else(|| crate::sleep::far_future(origin))
+    }
+
+    /// The clock this timer reads (the runtime's; real for a bare
+    /// [`TimerDriver::new`](crate::TimerDriver::new)).
+    ///
+    /// ```
+    /// use spindle_executor::park::Parker;
+    /// let driver = spindle_timer::TimerDriver::new(Parker::new());
+    /// assert!(driver.handle().clock().is_real());
+    /// ```
+    pub fn clock(&self) -> &Clock {
+        &self.inner.clock
+    }
+
     /// Now, in nanoseconds since the origin.
     pub(crate) fn now_ns(&self) -> u64 {
-        self.ns_of(Instant::now())
+        self.ns_of(self.now())
     }
 
     /// The shard this thread registers its timers on.
@@ -316,6 +377,7 @@ pub(crate) use spindle_executor::task::wake_quietly;
 impl fmt::Debug for Handle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Handle")
+            .field("clock", &self.inner.clock)
             .field("shards", &self.inner.shards.len())
             .field("earliest_ns", &self.earliest())
             .field("shutdown", &self.is_shutdown())

@@ -4,10 +4,11 @@
 use std::future::{poll_fn, Future};
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::sleep::{far_future, Sleep};
 use crate::Handle;
+use crate::Instant;
 
 /// A tick counts as missed when it completes more than this after its
 /// scheduled instant (tokio's threshold).
@@ -45,7 +46,9 @@ const MISSED_THRESHOLD: Duration = Duration::from_millis(5);
 #[track_caller]
 pub fn interval(period: Duration) -> Interval {
     assert!(!period.is_zero(), "`period` must be non-zero");
-    Interval::new(Handle::current_for("interval"), Instant::now(), period)
+    let handle = Handle::current_for("interval");
+    let now = handle.now();
+    Interval::new(handle, now, period)
 }
 
 /// Creates an [`Interval`] whose first tick completes at `start` and then
@@ -67,7 +70,8 @@ pub fn interval(period: Duration) -> Interval {
 /// # let _enter = driver.handle().enter();
 /// # std::thread::spawn(move || loop { driver.park(None) });
 /// use spindle_timer::interval_at;
-/// use std::time::{Duration, Instant};
+/// use spindle_timer::Instant;
+/// use std::time::Duration;
 ///
 /// # futures_executor::block_on(async {
 /// let start = Instant::now() + Duration::from_millis(3);
@@ -174,7 +178,8 @@ impl Interval {
     /// # let mut driver = spindle_timer::TimerDriver::new(Parker::new());
     /// # let _enter = driver.handle().enter();
     /// # std::thread::spawn(move || loop { driver.park(None) });
-    /// use std::time::{Duration, Instant};
+    /// use spindle_timer::Instant;
+    /// use std::time::Duration;
     /// # futures_executor::block_on(async {
     /// let mut every = spindle_timer::interval(Duration::from_millis(1));
     /// let first = every.tick().await;
@@ -203,7 +208,7 @@ impl Interval {
     pub fn poll_tick(&mut self, cx: &mut Context<'_>) -> Poll<Instant> {
         ready!(Pin::new(&mut self.delay).poll(cx));
         let timeout = self.delay.deadline();
-        let now = Instant::now();
+        let now = self.delay.now();
         let next = if now.saturating_duration_since(timeout) > MISSED_THRESHOLD {
             self.missed_tick_behavior.next_timeout(timeout, now, self.period)
         } else {
@@ -219,13 +224,15 @@ impl Interval {
     /// # use spindle_executor::park::Parker;
     /// # let driver = spindle_timer::TimerDriver::new(Parker::new());
     /// # let _enter = driver.handle().enter();
-    /// use std::time::{Duration, Instant};
+    /// use spindle_timer::Instant;
+    /// use std::time::Duration;
     /// let mut every = spindle_timer::interval(Duration::from_secs(1));
     /// every.reset();
     /// assert!(every.next_tick() > Instant::now());
     /// ```
     pub fn reset(&mut self) {
-        let next = Instant::now().checked_add(self.period).unwrap_or_else(|| far_future(Instant::now()));
+        let now = self.delay.now();
+        let next = now.checked_add(self.period).unwrap_or_else(|| far_future(now));
         self.delay.reset(next);
     }
 
@@ -235,13 +242,15 @@ impl Interval {
     /// # use spindle_executor::park::Parker;
     /// # let driver = spindle_timer::TimerDriver::new(Parker::new());
     /// # let _enter = driver.handle().enter();
-    /// use std::time::{Duration, Instant};
+    /// use spindle_timer::Instant;
+    /// use std::time::Duration;
     /// let mut every = spindle_timer::interval(Duration::from_secs(60));
     /// every.reset_immediately();
     /// assert!(every.next_tick() <= Instant::now());
     /// ```
     pub fn reset_immediately(&mut self) {
-        self.delay.reset(Instant::now());
+        let now = self.delay.now();
+        self.delay.reset(now);
     }
 
     /// Restarts the schedule with the next tick at `deadline`.
@@ -250,7 +259,8 @@ impl Interval {
     /// # use spindle_executor::park::Parker;
     /// # let driver = spindle_timer::TimerDriver::new(Parker::new());
     /// # let _enter = driver.handle().enter();
-    /// use std::time::{Duration, Instant};
+    /// use spindle_timer::Instant;
+    /// use std::time::Duration;
     /// let mut every = spindle_timer::interval(Duration::from_secs(60));
     /// let at = Instant::now() + Duration::from_secs(5);
     /// every.reset_at(at);
@@ -268,7 +278,8 @@ impl Interval {
     /// # use spindle_executor::park::Parker;
     /// # let driver = spindle_timer::TimerDriver::new(Parker::new());
     /// # let _enter = driver.handle().enter();
-    /// use std::time::{Duration, Instant};
+    /// use spindle_timer::Instant;
+    /// use std::time::Duration;
     /// let mut every = spindle_timer::interval(Duration::from_secs(60));
     /// let before = Instant::now();
     /// every.reset_after(Duration::from_secs(5));
@@ -276,7 +287,7 @@ impl Interval {
     /// assert!(every.next_tick() < before + Duration::from_secs(60));
     /// ```
     pub fn reset_after(&mut self, after: Duration) {
-        let now = Instant::now();
+        let now = self.delay.now();
         self.delay.reset(now.checked_add(after).unwrap_or_else(|| far_future(now)));
     }
 
@@ -286,7 +297,8 @@ impl Interval {
     /// # use spindle_executor::park::Parker;
     /// # let driver = spindle_timer::TimerDriver::new(Parker::new());
     /// # let _enter = driver.handle().enter();
-    /// use std::time::{Duration, Instant};
+    /// use spindle_timer::Instant;
+    /// use std::time::Duration;
     /// let start = Instant::now() + Duration::from_secs(1);
     /// let every = spindle_timer::interval_at(start, Duration::from_secs(60));
     /// assert_eq!(every.next_tick(), start);

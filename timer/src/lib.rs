@@ -20,6 +20,7 @@
 //! | `handle.rs` | the shared timer state, registration, shutdown |
 //! | `driver.rs` | [`TimerDriver`]: the `Park` layer that sleeps until the earliest deadline |
 //! | `entry.rs` | one timer's registration, shared by the futures |
+//! | `instant.rs` | [`Instant`]: spindle's instant, read from the runtime's clock |
 //! | `sleep.rs`, `timeout.rs`, `interval.rs` | the futures |
 //! | `pacer.rs` | [`Pacer`]: a fixed schedule of intended starts, and [`Tick`] |
 //! | `error.rs` | [`Elapsed`] |
@@ -31,8 +32,8 @@
 //!
 //! ```
 //! use spindle_executor::park::{Park, Parker};
-//! use spindle_timer::{sleep, timeout, TimerDriver};
-//! use std::time::{Duration, Instant};
+//! use spindle_timer::{sleep, timeout, Instant, TimerDriver};
+//! use std::time::Duration;
 //!
 //! let mut driver = TimerDriver::new(Parker::new());
 //! let handle = driver.handle();
@@ -58,6 +59,7 @@ mod driver;
 mod entry;
 mod error;
 mod handle;
+mod instant;
 mod interval;
 mod pacer;
 mod shard;
@@ -73,11 +75,11 @@ pub mod loom_api;
 pub use crate::driver::TimerDriver;
 pub use crate::error::Elapsed;
 pub use crate::handle::{EnterGuard, Handle};
+pub use crate::instant::Instant;
 pub use crate::interval::{interval, interval_at, Interval, MissedTickBehavior};
 pub use crate::pacer::{Pacer, Tick};
 pub use crate::sleep::{sleep, sleep_until, Sleep};
 pub use crate::timeout::{timeout, timeout_at, Timeout};
-pub use std::time::Instant;
 
 /// Compile-time check of which public types are `Send` and `Sync`.
 fn _ensure_send_and_sync() {
@@ -87,5 +89,6 @@ fn _ensure_send_and_sync() {
     is_send_sync::<Interval>();
     is_send_sync::<Timeout<std::future::Ready<()>>>();
     is_send_sync::<Elapsed>();
+    is_send_sync::<Instant>();
     is_send_sync::<TimerDriver<spindle_executor::park::Parker>>();
 }

@@ -44,7 +44,7 @@ impl Timers {
     /// A timer with `shards` shards (at least 1).
     pub fn new(shards: usize) -> Timers {
         let unparker = Arc::new(CountingUnpark::default());
-        Timers { handle: Handle::new(unparker.clone(), shards), unparker }
+        Timers { handle: Handle::new(unparker.clone(), shards, spindle_executor::clock::Clock::real()), unparker }
     }
 
     /// The underlying handle.

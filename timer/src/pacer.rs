@@ -10,11 +10,12 @@ use std::fmt;
 use std::future::{poll_fn, Future};
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use futures_core::Stream;
 
 use crate::sleep::{far_future, sleep_until, Sleep};
+use crate::Instant;
 
 /// Below this much time left, a precise pacer busy-waits instead of
 /// yielding to the scheduler (one trip through a run queue costs about as
@@ -60,7 +61,8 @@ impl Segment {
 /// # let _enter = driver.handle().enter();
 /// # std::thread::spawn(move || loop { driver.park(None) });
 /// use spindle_timer::Pacer;
-/// use std::time::{Duration, Instant};
+/// use spindle_timer::Instant;
+/// use std::time::Duration;
 ///
 /// # futures_executor::block_on(async {
 /// // A schedule that began a second ago at 1,000 events per second.
@@ -231,7 +233,8 @@ impl Pacer {
     ///
     /// ```
     /// use spindle_timer::Pacer;
-    /// use std::time::{Duration, Instant};
+    /// use spindle_timer::Instant;
+    /// use std::time::Duration;
     ///
     /// let origin = Instant::now() + Duration::from_secs(1);
     /// let pacer = Pacer::new(10).starting_at(origin);

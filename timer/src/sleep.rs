@@ -3,20 +3,21 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use spindle_executor::coop;
 
 use crate::entry::TimerEntry;
 use crate::Handle;
+use crate::Instant;
 
 /// About 30 years: where deadlines too far for `Instant` saturate to.
 const FAR_FUTURE: Duration = Duration::from_secs(86_400 * 365 * 30);
 
-/// `now + duration`, saturating at about 30 years from now when the sum does
-/// not fit an `Instant` (such as for `Duration::MAX`).
-pub(crate) fn deadline_after(duration: Duration) -> Instant {
-    let now = Instant::now();
+/// `now + duration` by `handle`'s clock, saturating at about 30 years from
+/// now when the sum does not fit an `Instant` (such as for `Duration::MAX`).
+pub(crate) fn deadline_after(handle: &Handle, duration: Duration) -> Instant {
+    let now = handle.now();
     now.checked_add(duration).unwrap_or_else(|| far_future(now))
 }
 
@@ -54,7 +55,8 @@ pub(crate) fn far_future(now: Instant) -> Instant {
 /// # let _enter = driver.handle().enter();
 /// # std::thread::spawn(move || loop { driver.park(None) });
 /// use spindle_timer::sleep;
-/// use std::time::{Duration, Instant};
+/// use spindle_timer::Instant;
+/// use std::time::Duration;
 ///
 /// # futures_executor::block_on(async {
 /// let start = Instant::now();
@@ -64,7 +66,9 @@ pub(crate) fn far_future(now: Instant) -> Instant {
 /// ```
 #[track_caller]
 pub fn sleep(duration: Duration) -> Sleep {
-    Sleep::new(Handle::current_for("sleep"), deadline_after(duration))
+    let handle = Handle::current_for("sleep");
+    let deadline = deadline_after(&handle, duration);
+    Sleep::new(handle, deadline)
 }
 
 /// Waits until `deadline`.
@@ -89,7 +93,8 @@ pub fn sleep(duration: Duration) -> Sleep {
 /// # let _enter = driver.handle().enter();
 /// # std::thread::spawn(move || loop { driver.park(None) });
 /// use spindle_timer::sleep_until;
-/// use std::time::{Duration, Instant};
+/// use spindle_timer::Instant;
+/// use std::time::Duration;
 ///
 /// # futures_executor::block_on(async {
 /// let deadline = Instant::now() + Duration::from_millis(10);
@@ -124,7 +129,8 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
 /// # let _enter = driver.handle().enter();
 /// # std::thread::spawn(move || loop { driver.park(None) });
 /// use spindle_timer::sleep;
-/// use std::time::{Duration, Instant};
+/// use spindle_timer::Instant;
+/// use std::time::Duration;
 ///
 /// # futures_executor::block_on(async {
 /// let mut s = sleep(Duration::from_secs(3600));
@@ -152,7 +158,8 @@ impl Sleep {
     /// # use spindle_executor::park::Parker;
     /// # let driver = spindle_timer::TimerDriver::new(Parker::new());
     /// # let _enter = driver.handle().enter();
-    /// use std::time::{Duration, Instant};
+    /// use spindle_timer::Instant;
+    /// use std::time::Duration;
     /// let deadline = Instant::now() + Duration::from_secs(1);
     /// assert_eq!(spindle_timer::sleep_until(deadline).deadline(), deadline);
     /// ```
@@ -173,7 +180,8 @@ impl Sleep {
     /// # let _enter = driver.handle().enter();
     /// use std::future::Future;
     /// use std::task::{Context, Waker};
-    /// use std::time::{Duration, Instant};
+    /// use spindle_timer::Instant;
+    /// use std::time::Duration;
     ///
     /// let mut s = spindle_timer::sleep_until(Instant::now());
     /// assert!(!s.is_elapsed(), "not fired yet");
@@ -195,7 +203,8 @@ impl Sleep {
     /// # use spindle_executor::park::Parker;
     /// # let driver = spindle_timer::TimerDriver::new(Parker::new());
     /// # let _enter = driver.handle().enter();
-    /// use std::time::{Duration, Instant};
+    /// use spindle_timer::Instant;
+    /// use std::time::Duration;
     /// let mut s = spindle_timer::sleep(Duration::ZERO);
     /// let later = Instant::now() + Duration::from_secs(60);
     /// s.reset(later);
@@ -211,6 +220,11 @@ impl Sleep {
         self.deadline = deadline;
         let ns = self.entry.handle().ns_of(deadline);
         self.entry.reset(ns);
+    }
+
+    /// Now, by this sleep's timer's clock.
+    pub(crate) fn now(&self) -> Instant {
+        self.entry.handle().now()
     }
 
     /// Polls without consuming coop budget (for [`Timeout`](crate::Timeout)

@@ -3,11 +3,12 @@
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use spindle_executor::coop;
 
 use crate::sleep::{deadline_after, Sleep};
+use crate::Instant;
 use crate::{Elapsed, Handle};
 
 /// Requires `future` to complete within `duration`.
@@ -45,7 +46,8 @@ use crate::{Elapsed, Handle};
 #[track_caller]
 pub fn timeout<F: IntoFuture>(duration: Duration, future: F) -> Timeout<F::IntoFuture> {
     let handle = Handle::current_for("timeout");
-    Timeout::new(Sleep::new(handle, deadline_after(duration)), future)
+    let deadline = deadline_after(&handle, duration);
+    Timeout::new(Sleep::new(handle, deadline), future)
 }
 
 /// Requires `future` to complete before `deadline`; see [`timeout`].
@@ -67,7 +69,8 @@ pub fn timeout<F: IntoFuture>(duration: Duration, future: F) -> Timeout<F::IntoF
 /// # let _enter = driver.handle().enter();
 /// # std::thread::spawn(move || loop { driver.park(None) });
 /// use spindle_timer::timeout_at;
-/// use std::time::{Duration, Instant};
+/// use spindle_timer::Instant;
+/// use std::time::Duration;
 ///
 /// # futures_executor::block_on(async {
 /// let deadline = Instant::now() + Duration::from_millis(5);
@@ -92,7 +95,7 @@ pub fn timeout_at<F: IntoFuture>(deadline: Instant, future: F) -> Timeout<F::Int
 /// # let _enter = driver.handle().enter();
 /// use std::time::Duration;
 /// let t = spindle_timer::timeout(Duration::from_secs(1), async { 1 });
-/// assert!(t.deadline() > std::time::Instant::now());
+/// assert!(t.deadline() > spindle_timer::Instant::now());
 /// let inner = t.into_inner();
 /// assert_eq!(futures_executor::block_on(inner), 1);
 /// ```
@@ -115,7 +118,8 @@ impl<F> Timeout<F> {
     /// # use spindle_executor::park::Parker;
     /// # let driver = spindle_timer::TimerDriver::new(Parker::new());
     /// # let _enter = driver.handle().enter();
-    /// use std::time::{Duration, Instant};
+    /// use spindle_timer::Instant;
+    /// use std::time::Duration;
     /// let at = Instant::now() + Duration::from_secs(1);
     /// assert_eq!(spindle_timer::timeout_at(at, async {}).deadline(), at);
     /// ```

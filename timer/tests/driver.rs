@@ -3,7 +3,8 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use spindle_timer::Instant;
+use std::time::Duration;
 
 use common::{poll_once, CountingWaker, PROMPT};
 use spindle_executor::park::{Park, Parker};

@@ -5,7 +5,8 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use spindle_timer::Instant;
+use std::time::Duration;
 
 use common::Rt;
 use spindle_timer::{interval, interval_at, MissedTickBehavior};

@@ -9,8 +9,9 @@
 
 mod common;
 
+use spindle_timer::Instant;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::Rt;
 use futures_util::StreamExt;

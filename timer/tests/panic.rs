@@ -1,6 +1,7 @@
 //! Timer APIs used outside a runtime panic with a clear message.
 
-use std::time::{Duration, Instant};
+use spindle_timer::Instant;
+use std::time::Duration;
 
 #[test]
 #[should_panic(expected = "spindle::time::sleep called outside a spindle runtime (no timer is running on this thread)")]

@@ -1,12 +1,13 @@
 //! A waker that panics when woken does not take the driver down, and does
 //! not lose the wake-ups of the other timers fired in the same batch.
 
+use spindle_timer::Instant;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Wake, Waker};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use spindle_executor::park::{Park, Parker};
 use spindle_timer::{sleep_until, TimerDriver};

@@ -20,7 +20,8 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use spindle_timer::Instant;
+use std::time::Duration;
 
 use common::{poll_once, CountingWaker, Rt, PROMPT};
 use spindle_timer::{sleep, sleep_until};

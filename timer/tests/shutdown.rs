@@ -4,7 +4,8 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use spindle_timer::Instant;
+use std::time::Duration;
 
 use common::{poll_once, CountingWaker, Rt};
 use spindle_executor::park::{Park, Parker};

@@ -2,7 +2,8 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use spindle_timer::Instant;
+use std::time::Duration;
 
 use common::{poll_once, CountingWaker, Rt, PROMPT};
 use futures_util::future::join_all;

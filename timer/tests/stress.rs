@@ -2,9 +2,10 @@
 
 mod common;
 
+use spindle_timer::Instant;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::{poll_once, CountingWaker, Rt, PROMPT};
 use futures_util::future::join_all;

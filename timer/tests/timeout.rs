@@ -2,8 +2,9 @@
 
 mod common;
 
+use spindle_timer::Instant;
 use std::error::Error;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::{Rt, PROMPT};
 use spindle_timer::{sleep, timeout, timeout_at, Elapsed};

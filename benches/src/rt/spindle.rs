@@ -60,7 +60,7 @@ impl Spawner for SpindleSpawner {
     }
 
     fn sleep_until(self, deadline: Instant) -> impl Future<Output = ()> + Send + 'static {
-        spindle::time::sleep_until(deadline)
+        spindle::time::sleep_until(deadline.into())
     }
 }
 

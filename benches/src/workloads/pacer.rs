@@ -69,7 +69,8 @@ fn collect<R: BenchRuntime>(
 /// `spin` before each event when it is not zero).
 pub fn pacer_spindle(rt: &SpindleRt, spin: Duration) -> TimerSample {
     let origin = Instant::now() + LEAD;
-    let shares = spindle::time::Pacer::new(PACER_RATE).starting_at(origin).precise(spin).shares(PACER_SHARES as usize);
+    let shares =
+        spindle::time::Pacer::new(PACER_RATE).starting_at(origin.into()).precise(spin).shares(PACER_SHARES as usize);
     let parts = shares
         .into_iter()
         .map(|mut pacer| {
@@ -80,7 +81,7 @@ pub fn pacer_spindle(rt: &SpindleRt, spin: Duration) -> TimerSample {
                 while pacer.next_index() < PACER_EVENTS {
                     let tick = pacer.tick().await;
                     woke = Instant::now();
-                    late_ns.push(late(woke, tick.intended()));
+                    late_ns.push(late(woke, tick.intended().into_std()));
                 }
                 let _ = tx.send((late_ns, woke));
             });
@@ -150,7 +151,7 @@ mod tests {
         assert_eq!(due(t0, 0), t0);
         assert_eq!(due(t0, 1) - t0, Duration::from_micros(10));
         assert_eq!(due(t0, PACER_EVENTS) - t0, Duration::from_secs(1));
-        let spindle = spindle::time::Pacer::new(PACER_RATE).starting_at(t0);
-        assert!((0..1_000).all(|i| spindle.intended(i) == due(t0, i)));
+        let spindle = spindle::time::Pacer::new(PACER_RATE).starting_at(t0.into());
+        assert!((0..1_000).all(|i| spindle.intended(i).into_std() == due(t0, i)));
     }
 }

@@ -18,5 +18,6 @@ mod bounded;
 mod error;
 mod pool;
 
+pub(crate) use bounded::SpawnBlockingBounded;
 pub use error::TrySpawnBlockingError;
-pub(crate) use pool::BlockingPool;
+pub(crate) use pool::{BlockingPool, BlockingTask};

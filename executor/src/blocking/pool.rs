@@ -32,6 +32,21 @@
 //! the waiting count never exceeds the bound through them. Every change
 //! that can make room (a closure leaves the queue, a thread goes idle)
 //! wakes the first waiter of `bounded.rs`, after the lock is released.
+//!
+//! # The paused clock
+//!
+//! A blocking closure inhibits the auto-advance of its runtime's paused
+//! clock (`clock.rs`) from its spawn until its task completes (tokio's
+//! rule): the clock does not jump while code that may wake a task without
+//! the timer still runs. Every spawn that queues a closure (the three of
+//! the table) builds its task in [`BlockingPool::new_task`], which counts
+//! it, and only once the closure is admitted: a refused
+//! `try_spawn_blocking` and a `spawn_blocking_bounded` still waiting (or
+//! dropped) count nothing. The count ends in `BlockingSchedule::release`,
+//! which the task harness calls once per task after the `JoinHandle` was
+//! woken (also when the task is cancelled without running, at shutdown or
+//! because no thread could start), so the task waiting for the result is
+//! already queued when the clock may move.
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -46,6 +61,7 @@ use std::time::{Duration, Instant};
 use parking_lot::{Condvar, Mutex, MutexGuard};
 
 use super::bounded::Waiters;
+use crate::clock::Clock;
 use crate::config::{BlockingConfig, ThreadHooks};
 use crate::task::meta::Meta;
 use crate::task::{self, Header, JoinHandle, Notified, Schedule, TaskId};
@@ -62,6 +78,8 @@ pub(super) struct Inner {
     hooks: ThreadHooks,
     /// Guards a runtime context for the threads (set by the runtime).
     enter: Box<dyn Fn() -> Box<dyn std::any::Any> + Send + Sync>,
+    /// The runtime's clock: each blocking task inhibits its auto-advance.
+    clock: Clock,
 }
 
 #[derive(Default)]
@@ -107,8 +125,15 @@ impl State {
     }
 }
 
-/// The blocking closure as a future: runs once, on its first poll.
-struct BlockingTask<F>(Option<F>);
+/// The blocking closure as a future: runs once, on its first poll (on a
+/// blocking thread, or as a task on a simulated runtime's virtual workers).
+pub(crate) struct BlockingTask<F>(Option<F>);
+
+impl<F> BlockingTask<F> {
+    pub(crate) fn new(f: F) -> BlockingTask<F> {
+        BlockingTask(Some(f))
+    }
+}
 
 impl<F> Unpin for BlockingTask<F> {}
 
@@ -137,6 +162,9 @@ impl Schedule for BlockingSchedule {
     }
 
     unsafe fn release(&self, _task: NonNull<Header>) -> bool {
+        // Called once per blocking task, after its JoinHandle was woken: the
+        // end of its `inhibit_auto_advance` (see the module docs).
+        self.0.inner.clock.allow_auto_advance();
         // Blocking tasks are not in the runtime's registry.
         false
     }
@@ -147,6 +175,7 @@ impl BlockingPool {
         config: BlockingConfig,
         hooks: ThreadHooks,
         enter: Box<dyn Fn() -> Box<dyn std::any::Any> + Send + Sync>,
+        clock: Clock,
     ) -> BlockingPool {
         let config = BlockingConfig { max_threads: config.max_threads.max(1), ..config };
         BlockingPool {
@@ -156,6 +185,7 @@ impl BlockingPool {
                 config,
                 hooks,
                 enter,
+                clock,
             }),
         }
     }
@@ -170,6 +200,9 @@ impl BlockingPool {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
+        // Ended by `BlockingSchedule::release` when the task completes (also
+        // when it is cancelled without running).
+        self.inner.clock.inhibit_auto_advance();
         let (task, notified, join) =
             task::new_task(BlockingTask(Some(f)), BlockingSchedule(self.clone()), TaskId::next(), meta);
         // No registry: drop its reference at once.

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use super::context::DriverHandles;
 use super::{Flavor, Parts, Runtime};
+use crate::clock::Clock;
 use crate::config::{
     default_worker_threads, BlockingConfig, Config, ThreadHooks, DEFAULT_EVENT_INTERVAL, DEFAULT_GLOBAL_QUEUE_INTERVAL,
 };
@@ -47,6 +48,8 @@ pub struct Builder<D = NoDriver> {
     name: Option<String>,
     watchdog: super::watchdog::Settings,
     task_hooks: crate::task::hooks::TaskHooks,
+    /// [`Builder::start_paused`].
+    start_paused: bool,
     /// A driver installed by [`Builder::driver`], instead of `D`'s.
     driver: Option<MakeDriver>,
     _driver: PhantomData<fn() -> D>,
@@ -55,15 +58,18 @@ pub struct Builder<D = NoDriver> {
 type MakeDriver = Box<dyn FnOnce(usize) -> io::Result<Box<dyn Park>>>;
 
 /// Builds the driver a runtime's idle workers park in, once the builder
-/// knows how many workers there are, and the driver handles the runtime
-/// makes current on its threads (found with
-/// [`context::driver`](crate::context::driver)).
+/// knows how many workers there are and which [`Clock`] the runtime keeps,
+/// and the driver handles the runtime makes current on its threads (found
+/// with [`context::driver`](crate::context::driver)). A timer in the driver
+/// reads time from that clock; a [simulated](Clock::simulated) clock asks
+/// for a driver that touches no OS timer or poller.
 ///
 /// A type, not a value, so that `Builder::<D>::new_multi_thread()` and
 /// `Runtime::<D>::new()` need no argument: the `spindle` facade's `Builder`
 /// and `Runtime` are this crate's with its reactor-and-timer factory.
 ///
 /// ```
+/// use spindle_executor::clock::Clock;
 /// use spindle_executor::park::{Park, Parker};
 /// use spindle_executor::runtime::{Builder, DriverFactory};
 /// use spindle_executor::context::{self, DriverHandles};
@@ -74,7 +80,7 @@ type MakeDriver = Box<dyn FnOnce(usize) -> io::Result<Box<dyn Park>>>;
 /// struct CondvarDriver;
 ///
 /// impl DriverFactory for CondvarDriver {
-///     fn build(workers: usize) -> std::io::Result<Option<(Box<dyn Park>, DriverHandles)>> {
+///     fn build(workers: usize, _clock: &Clock) -> std::io::Result<Option<(Box<dyn Park>, DriverHandles)>> {
 ///         let mut handles = DriverHandles::new();
 ///         handles.insert(Workers(workers));
 ///         Ok(Some((Box::new(Parker::new()), handles)))
@@ -87,12 +93,13 @@ type MakeDriver = Box<dyn FnOnce(usize) -> io::Result<Box<dyn Park>>>;
 /// ```
 pub trait DriverFactory: 'static {
     /// The driver for a runtime of `workers` workers (1 for the
-    /// current-thread flavor) and the handles to make current with it;
-    /// `None` for no driver (workers sleep on condvars).
+    /// current-thread flavor) whose time is `clock`, and the handles to
+    /// make current with it; `None` for no driver (workers sleep on
+    /// condvars).
     ///
     /// # Errors
     /// Returned from [`Builder::build`].
-    fn build(workers: usize) -> io::Result<Option<(Box<dyn Park>, DriverHandles)>>;
+    fn build(workers: usize, clock: &Clock) -> io::Result<Option<(Box<dyn Park>, DriverHandles)>>;
 }
 
 /// No driver: idle workers sleep on their condvars. The executor's default.
@@ -100,7 +107,7 @@ pub trait DriverFactory: 'static {
 pub struct NoDriver;
 
 impl DriverFactory for NoDriver {
-    fn build(_workers: usize) -> io::Result<Option<(Box<dyn Park>, DriverHandles)>> {
+    fn build(_workers: usize, _clock: &Clock) -> io::Result<Option<(Box<dyn Park>, DriverHandles)>> {
         Ok(None)
     }
 }
@@ -109,7 +116,14 @@ impl DriverFactory for NoDriver {
 enum Kind {
     MultiThread,
     CurrentThread,
+    Simulated,
 }
+
+/// Virtual workers of a simulated runtime unless
+/// [`Builder::worker_threads`] says otherwise: a constant, not the CPU
+/// count, so that a seed replays alike on every machine (tokio's tests run
+/// 4 workers too).
+pub const DEFAULT_SIMULATED_WORKERS: usize = 4;
 
 impl<D: DriverFactory> Builder<D> {
     /// A multi-thread, work-stealing runtime (one worker per core by
@@ -130,6 +144,69 @@ impl<D: DriverFactory> Builder<D> {
         Builder::new(Kind::CurrentThread)
     }
 
+    /// A simulated multi-thread runtime, for tests: the multi-thread
+    /// scheduler (the same task cells, queues, LIFO slots, stealing, idle
+    /// accounting and worker steps) with its workers as virtual threads,
+    /// stepped one at a time on the thread that calls `block_on`. Which
+    /// worker steps next, and every random choice of the scheduler, comes
+    /// from `seed`, so a seed replays the same schedule, poll for poll
+    /// ([`Runtime::schedule_trace_hash`] checks it), and a sweep over seeds
+    /// explores many ([`simulate`](crate::runtime::simulate) runs one and
+    /// names the first failing seed).
+    ///
+    /// [`worker_threads`](Builder::worker_threads) sets the number of
+    /// virtual workers (default [`DEFAULT_SIMULATED_WORKERS`]). Tasks run
+    /// only while a thread is inside `block_on` (the workers are stepped
+    /// there). No other thread is started: the watchdog is off and
+    /// [`spawn_blocking`](crate::Handle::spawn_blocking) closures run as
+    /// tasks on the virtual workers. When no task can run and the driver
+    /// has nothing pending, `block_on` panics, naming the seed: the
+    /// simulation is deadlocked.
+    ///
+    /// Time is the driver's: the `spindle` facade's simulated runtime has
+    /// a virtual clock that stands still while any task can run and jumps
+    /// to the next timer deadline when every virtual worker is idle, and
+    /// no sockets (they panic, naming `spindle::io::duplex`). The
+    /// executor's own builder has neither.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::sync::Arc;
+    ///
+    /// // Which task sees the counter at 0 depends on the schedule.
+    /// fn first_to_arrive(seed: u64) -> (usize, u64) {
+    ///     let rt = spindle_executor::Builder::new_simulated(seed).worker_threads(3).build().unwrap();
+    ///     let arrivals = Arc::new(AtomicUsize::new(0));
+    ///     let first = rt.block_on(async {
+    ///         let tasks: Vec<_> = (0..8)
+    ///             .map(|i| {
+    ///                 let arrivals = arrivals.clone();
+    ///                 spindle_executor::spawn(async move {
+    ///                     spindle_executor::task::yield_now().await;
+    ///                     (arrivals.fetch_add(1, Ordering::SeqCst) == 0).then_some(i)
+    ///                 })
+    ///             })
+    ///             .collect();
+    ///         let mut first = None;
+    ///         for t in tasks {
+    ///             first = first.or(t.await.unwrap());
+    ///         }
+    ///         first.unwrap()
+    ///     });
+    ///     (first, rt.schedule_trace_hash().unwrap())
+    /// }
+    /// // One seed, one schedule.
+    /// assert_eq!(first_to_arrive(3), first_to_arrive(3));
+    /// // Other seeds, other schedules.
+    /// let hashes: std::collections::HashSet<u64> = (0..10).map(|s| first_to_arrive(s).1).collect();
+    /// assert!(hashes.len() > 1);
+    /// ```
+    pub fn new_simulated(seed: u64) -> Builder<D> {
+        let mut builder = Builder::new(Kind::Simulated);
+        builder.rng_seed = Some(seed);
+        builder
+    }
+
     fn new(kind: Kind) -> Builder<D> {
         Builder {
             kind,
@@ -147,6 +224,7 @@ impl<D: DriverFactory> Builder<D> {
             name: None,
             watchdog: super::watchdog::Settings::default(),
             task_hooks: Default::default(),
+            start_paused: false,
             driver: None,
             _driver: PhantomData,
         }
@@ -276,8 +354,10 @@ impl<D: DriverFactory> Builder<D> {
         self
     }
 
-    /// Seeds the workers' random choices (steal victims), for reproducible
-    /// schedules in tests.
+    /// Seeds the workers' random choices (steal victims). On a real
+    /// runtime the threads' timing still varies the schedule; for one
+    /// that replays, use [`new_simulated`](Builder::new_simulated), whose
+    /// seed this sets too.
     pub fn rng_seed(&mut self, seed: u64) -> &mut Builder<D> {
         self.rng_seed = Some(seed);
         self
@@ -354,6 +434,27 @@ impl<D: DriverFactory> Builder<D> {
     /// assert_eq!(rt.block_on(async { 3 }), 3);
     /// ```
     pub fn enable_time(&mut self) -> &mut Builder<D> {
+        self
+    }
+
+    /// Starts the runtime with its clock paused (tokio's `start_paused`):
+    /// `Instant::now()` and every timer read a clock that stands still
+    /// until `spindle::time::advance` moves it, or until the runtime has
+    /// nothing to run and the clock jumps to the next timer (auto-advance;
+    /// see `spindle::time::pause`). Current-thread flavor only.
+    ///
+    /// # Panics
+    /// [`build`](Builder::build) panics when this is set on a multi-thread
+    /// runtime, with tokio's message ("`time::pause()` requires the
+    /// `current_thread` runtime...").
+    ///
+    /// ```
+    /// let rt = spindle_executor::Builder::new_current_thread().start_paused(true).build().unwrap();
+    /// let paused = rt.block_on(async { spindle_executor::clock::current().unwrap().is_paused() });
+    /// assert!(paused);
+    /// ```
+    pub fn start_paused(&mut self, start_paused: bool) -> &mut Builder<D> {
+        self.start_paused = start_paused;
         self
     }
 
@@ -528,14 +629,19 @@ impl<D: DriverFactory> Builder<D> {
                 Flavor::MultiThread { workers: self.worker_threads.unwrap_or_else(default_worker_threads) }
             }
             Kind::CurrentThread => Flavor::CurrentThread,
+            Kind::Simulated => Flavor::Simulated {
+                workers: self.worker_threads.unwrap_or(DEFAULT_SIMULATED_WORKERS),
+                seed: self.rng_seed.unwrap_or(0),
+            },
         };
         let workers = match flavor {
-            Flavor::MultiThread { workers } => workers,
+            Flavor::MultiThread { workers } | Flavor::Simulated { workers, .. } => workers,
             Flavor::CurrentThread => 1,
         };
+        let clock = self.make_clock();
         let (driver, drivers) = match self.driver.take() {
             Some(make) => (Some(make(workers)?), DriverHandles::new()),
-            None => match D::build(workers)? {
+            None => match D::build(workers, &clock)? {
                 Some((park, handles)) => (Some(park), handles),
                 None => (None, DriverHandles::new()),
             },
@@ -546,7 +652,22 @@ impl<D: DriverFactory> Builder<D> {
             event_interval: self.event_interval,
             lifo_enabled: self.lifo_enabled,
             task_hooks: (!self.task_hooks.is_empty()).then(|| Arc::new(self.task_hooks.clone())),
-            ..Config::with_seed(self.rng_seed.unwrap_or_else(crate::rng::random_seed))
+            simulated: self.kind == Kind::Simulated,
+            clock: clock.clone(),
+            // Inside a loom model a fixed seed: loom replays each schedule,
+            // which needs every choice to repeat.
+            ..Config::with_seed(self.rng_seed.unwrap_or_else(|| {
+                if cfg!(spindle_loom) {
+                    1
+                } else {
+                    crate::rng::random_seed()
+                }
+            }))
+        };
+        // A simulation runs no thread of its own: no watchdog.
+        let watchdog = match self.kind {
+            Kind::Simulated => super::watchdog::Settings { threshold: None, ..self.watchdog.clone() },
+            _ => self.watchdog.clone(),
         };
         let hooks = ThreadHooks {
             thread_name: self.thread_name.clone(),
@@ -562,8 +683,31 @@ impl<D: DriverFactory> Builder<D> {
             hooks,
             blocking: self.blocking,
             name: self.name.clone(),
-            watchdog: self.watchdog.clone(),
+            watchdog,
+            clock,
         })
+    }
+
+    /// The runtime's clock: real for the multi-thread flavor (pausing it
+    /// panics, as in tokio), pausable for the current-thread flavor, and
+    /// simulated for a simulated runtime and inside a loom model (no real
+    /// time there).
+    #[track_caller]
+    fn make_clock(&self) -> Clock {
+        if cfg!(spindle_loom) {
+            return Clock::simulated();
+        }
+        match self.kind {
+            Kind::Simulated => Clock::simulated(),
+            Kind::CurrentThread => Clock::pausable(self.start_paused),
+            Kind::MultiThread => {
+                if self.start_paused {
+                    // Panics with tokio's message.
+                    Clock::real().pause();
+                }
+                Clock::real()
+            }
+        }
     }
 }
 
@@ -578,6 +722,7 @@ impl<D> fmt::Debug for Builder<D> {
             .field("max_blocking_queue", &self.blocking.max_queue)
             .field("thread_keep_alive", &self.blocking.keep_alive)
             .field("lifo_enabled", &self.lifo_enabled)
+            .field("start_paused", &self.start_paused)
             .finish_non_exhaustive()
     }
 }

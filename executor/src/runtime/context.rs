@@ -220,6 +220,17 @@ pub(crate) fn with_current<R>(f: impl FnOnce(Option<&Handle>) -> R) -> R {
     f(handle.as_ref())
 }
 
+/// Now, by the current runtime's clock; `None` outside a runtime (and
+/// while the thread's locals are being destroyed).
+pub(crate) fn clock_now() -> Option<std::time::Instant> {
+    CONTEXT.try_with(|cx| cx.runtime.borrow().as_ref().map(|rt| rt.inner.clock.now())).ok().flatten()
+}
+
+/// The current runtime's clock.
+pub(crate) fn clock() -> Option<crate::clock::Clock> {
+    CONTEXT.try_with(|cx| cx.runtime.borrow().as_ref().map(|rt| rt.inner.clock.clone())).ok().flatten()
+}
+
 /// Whether this thread drives a runtime (a worker, or inside `block_on`),
 /// where blocking on a runtime's shutdown is not allowed.
 pub(crate) fn is_driving() -> bool {

@@ -12,7 +12,7 @@ use super::metrics::RuntimeMetrics;
 use crate::blocking::{BlockingPool, TrySpawnBlockingError};
 use crate::scheduler::Scheduler;
 use crate::task::meta::Meta;
-use crate::task::{Id as TaskId, JoinHandle};
+use crate::task::JoinHandle;
 
 /// A handle to a runtime: spawn onto it, enter it, or block on it, from any
 /// thread. Cloning is cheap.
@@ -38,6 +38,8 @@ pub(crate) struct HandleInner {
     pub(crate) id: Id,
     /// Set by [`Builder::name`](crate::Builder::name).
     pub(crate) name: Option<String>,
+    /// The runtime's clock (see `clock.rs`).
+    pub(crate) clock: crate::clock::Clock,
 }
 
 /// A runtime's identifier, unique among the runtimes of this process
@@ -141,10 +143,13 @@ impl Handle {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        self.inner.scheduler.spawn(future, TaskId::next(), Meta::caller())
+        self.inner.scheduler.spawn(future, Meta::caller())
     }
 
-    /// Runs a blocking closure on the blocking pool.
+    /// Runs a blocking closure on the blocking pool. On a simulated
+    /// runtime ([`Builder::new_simulated`](crate::runtime::Builder::new_simulated)),
+    /// which runs no other threads, it runs as a task on the virtual
+    /// workers: one poll that calls the closure.
     ///
     /// ```
     /// let rt = spindle_executor::Runtime::new().unwrap();
@@ -157,12 +162,15 @@ impl Handle {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        self.inner.blocking.spawn(f, Meta::caller())
+        self.inner.spawn_blocking(f, Meta::caller())
     }
 
     /// Runs a blocking closure on the blocking pool if it can start now or
     /// wait within `max_blocking_queue`; otherwise gives it back (see
-    /// [`try_spawn_blocking`](crate::task::try_spawn_blocking)).
+    /// [`try_spawn_blocking`](crate::task::try_spawn_blocking)). On a
+    /// simulated runtime it runs as a task on the virtual workers, as
+    /// [`spawn_blocking`](Handle::spawn_blocking) there, refused only after
+    /// shutdown (no pool, no bound).
     ///
     /// # Errors
     /// [`TrySpawnBlockingError`]: the queue is full, or the runtime is shut
@@ -179,13 +187,14 @@ impl Handle {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        self.inner.blocking.try_spawn(f, Meta::caller())
+        self.inner.try_spawn_blocking(f, Meta::caller())
     }
 
     /// Waits for room within `max_blocking_queue`, then runs a blocking
     /// closure on the blocking pool (see
     /// [`spawn_blocking_bounded`](crate::task::spawn_blocking_bounded), and
-    /// its cancel safety).
+    /// its cancel safety). On a simulated runtime the future never waits:
+    /// its first poll spawns the closure as a task on the virtual workers.
     ///
     /// ```
     /// let rt = spindle_executor::Builder::new_multi_thread().max_blocking_queue(4).build().unwrap();
@@ -198,7 +207,7 @@ impl Handle {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        self.inner.blocking.spawn_bounded(f, Meta::caller())
+        self.inner.spawn_blocking_bounded(f, Meta::caller())
     }
 
     /// Runs a future to completion on the current thread, with this runtime
@@ -217,8 +226,9 @@ impl Handle {
         let _driving = context::enter_driving();
         let _enter = self.enter();
         match &self.inner.scheduler {
-            Scheduler::MultiThread(_) => crate::scheduler::block_on::block_on(future),
+            Scheduler::MultiThread(_) => crate::scheduler::block_on::block_on_with_clock(future, &self.inner.clock),
             Scheduler::CurrentThread(shared) => shared.block_on(future),
+            Scheduler::Simulated(sim) => sim.block_on(future),
         }
     }
 
@@ -271,7 +281,7 @@ impl Handle {
     /// ```
     pub fn runtime_flavor(&self) -> RuntimeFlavor {
         match self.inner.scheduler {
-            Scheduler::MultiThread(_) => RuntimeFlavor::MultiThread,
+            Scheduler::MultiThread(_) | Scheduler::Simulated(_) => RuntimeFlavor::MultiThread,
             Scheduler::CurrentThread(_) => RuntimeFlavor::CurrentThread,
         }
     }

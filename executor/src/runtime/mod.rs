@@ -27,6 +27,7 @@
 //! 4. The blocking pool shuts down: queued closures are cancelled, running
 //!    ones waited for (up to the `shutdown_timeout` deadline).
 
+mod blocking_spawns;
 mod builder;
 pub mod context;
 #[cfg(feature = "criterion")]
@@ -35,17 +36,19 @@ mod dump;
 mod handle;
 mod metrics;
 mod report;
+mod simulate;
 mod watchdog;
 mod worker_exits;
 mod worker_threads;
 
 pub use crate::task::UnhandledPanic;
-pub use builder::{Builder, DriverFactory, NoDriver};
+pub use builder::{Builder, DriverFactory, NoDriver, DEFAULT_SIMULATED_WORKERS};
 pub use context::EnterGuard;
 pub use dump::{Dump, TaskInfo, TaskState};
 pub use handle::{Handle, Id, RuntimeFlavor, TryCurrentError};
 pub use metrics::RuntimeMetrics;
 pub use report::ShutdownReport;
+pub use simulate::{simulate, SIM_SEED_VAR};
 pub use watchdog::{BlockedPoll, DEFAULT_WATCHDOG_THRESHOLD};
 
 use std::fmt;
@@ -96,8 +99,16 @@ pub struct Runtime<D = NoDriver> {
 
 /// Which scheduler to start, with its worker count.
 pub(crate) enum Flavor {
-    MultiThread { workers: usize },
+    MultiThread {
+        workers: usize,
+    },
     CurrentThread,
+    /// The multi-thread scheduler with `workers` virtual workers, stepped
+    /// by `block_on` and drawn from `seed`.
+    Simulated {
+        workers: usize,
+        seed: u64,
+    },
 }
 
 /// Everything the builder resolved, ready to start a runtime.
@@ -110,6 +121,7 @@ pub(crate) struct Parts {
     pub(crate) blocking: BlockingConfig,
     pub(crate) name: Option<String>,
     pub(crate) watchdog: watchdog::Settings,
+    pub(crate) clock: crate::clock::Clock,
 }
 
 impl<D: DriverFactory> Runtime<D> {
@@ -126,7 +138,7 @@ impl<D> Runtime<D> {
     /// Starts the scheduler `parts` describe (the multi-thread workers'
     /// threads, or nothing for the current-thread flavor).
     pub(crate) fn start(parts: Parts) -> io::Result<Runtime<D>> {
-        let Parts { flavor, driver, drivers, config, hooks, blocking, name, watchdog } = parts;
+        let Parts { flavor, driver, drivers, config, hooks, blocking, name, watchdog, clock } = parts;
         let (scheduler, cores) = match flavor {
             Flavor::MultiThread { workers } => {
                 let (shared, cores) = multi_thread::Shared::new(workers, driver, config);
@@ -135,8 +147,14 @@ impl<D> Runtime<D> {
             Flavor::CurrentThread => {
                 (Scheduler::CurrentThread(current_thread::Shared::new(driver, config)), Vec::new())
             }
+            Flavor::Simulated { workers, seed } => {
+                let driver = driver.unwrap_or_else(multi_thread::sim::Simulator::default_driver);
+                let (shared, cores) = multi_thread::Shared::new(workers, Some(driver), config);
+                let sim = multi_thread::sim::Simulator::new(shared, cores, seed);
+                (Scheduler::Simulated(crate::sync::Arc::new(sim)), Vec::new())
+            }
         };
-        let handle = Runtime::<D>::make_handle(scheduler, drivers, &hooks, blocking, name);
+        let handle = Runtime::<D>::make_handle(scheduler, drivers, &hooks, blocking, name, clock);
         let mut rt = Runtime { handle, shut_down: false, watchdog: None, _driver: PhantomData };
         rt.watchdog = watchdog::Watchdog::start(&rt.handle, watchdog)
             .map_err(|e| io::Error::new(e.kind(), format!("failed to start the watchdog thread: {e}")))?;
@@ -162,6 +180,7 @@ impl<D> Runtime<D> {
         hooks: &ThreadHooks,
         blocking: BlockingConfig,
         name: Option<String>,
+        clock: crate::clock::Clock,
     ) -> Handle {
         // Blocking and worker threads enter the runtime through a weak
         // reference (the pool and the thread set are part of what the
@@ -177,8 +196,8 @@ impl<D> Runtime<D> {
                 })
             };
             let worker_threads = WorkerThreads::new(hooks.clone(), blocking.keep_alive, enter());
-            let blocking = BlockingPool::new(blocking, hooks.clone(), enter());
-            HandleInner { scheduler, blocking, worker_threads, drivers, id: handle::Id::next(), name }
+            let blocking = BlockingPool::new(blocking, hooks.clone(), enter(), clock.clone());
+            HandleInner { scheduler, blocking, worker_threads, drivers, id: handle::Id::next(), name, clock }
         });
         Handle { inner }
     }
@@ -302,6 +321,34 @@ impl<D> Runtime<D> {
         self.handle.metrics()
     }
 
+    /// For a simulated runtime ([`Builder::new_simulated`]), a hash of
+    /// every poll so far, in order: which virtual thread polled which task
+    /// (tasks named by their spawn order, so the hash is alike in every
+    /// run of the same seed). Two runs of one seed give one hash; a
+    /// different hash means a different schedule. `None` for a runtime
+    /// that is not simulated.
+    ///
+    /// ```
+    /// fn run(seed: u64) -> u64 {
+    ///     let rt = spindle_executor::Builder::new_simulated(seed).worker_threads(2).build().unwrap();
+    ///     rt.block_on(async {
+    ///         let tasks: Vec<_> = (0..10).map(|i| spindle_executor::spawn(async move { i })).collect();
+    ///         for t in tasks {
+    ///             t.await.unwrap();
+    ///         }
+    ///     });
+    ///     rt.schedule_trace_hash().unwrap()
+    /// }
+    /// assert_eq!(run(7), run(7));
+    /// assert_eq!(spindle_executor::Runtime::new().unwrap().schedule_trace_hash(), None);
+    /// ```
+    pub fn schedule_trace_hash(&self) -> Option<u64> {
+        match &self.handle.inner.scheduler {
+            Scheduler::Simulated(sim) => Some(sim.trace_hash()),
+            _ => None,
+        }
+    }
+
     /// Shuts down, waiting at most `timeout` in all for the worker threads
     /// (one may be stuck in a long poll) and then for blocking threads that
     /// are still running a closure; whatever has not finished by then is
@@ -356,6 +403,14 @@ impl<D> Runtime<D> {
             Scheduler::CurrentThread(shared) => {
                 let _enter = context::enter(handle.clone());
                 shared.shutdown();
+            }
+            Scheduler::Simulated(sim) => {
+                // As for the multi-thread flavor, with the virtual workers
+                // leaving their loops here instead of being joined.
+                sim.shared().begin_shutdown();
+                let _enter = context::enter(handle.clone());
+                sim.exit_workers();
+                sim.shared().finish_shutdown();
             }
         }
         let blocking_timeout = deadline.map(|d| d.saturating_duration_since(Instant::now()));

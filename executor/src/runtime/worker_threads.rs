@@ -15,22 +15,47 @@
 //! progress (or for one that recently ended).
 //!
 //! Jobs, spares and the thread list live under one mutex: a hand-off is
-//! not a hot path. Real OS-thread bookkeeping with timed waits, never in a
-//! loom model: `parking_lot` directly, not `crate::sync`.
+//! not a hot path.
+//!
+//! # Inside a loom model
+//!
+//! A user's loom model (`loom::model(|| Builder::new_multi_thread()...)`)
+//! runs this same code on `crate::sync`'s primitives: the threads are loom
+//! threads (started through `ThreadHooks::spawn_worker`), the mutex and
+//! condvar are loom's, a spare's timed wait times out at once (so a thread
+//! exits when its job ends: a model keeps no spares), and shutdown joins
+//! every thread without a deadline. loom never reuses a thread's slot and
+//! allows `loom::MAX_THREADS` (5) in a model, its main thread included, so
+//! [`start`](WorkerThreads::start) refuses (with a clear panic) a thread
+//! that would pass that count by the runtime's own threads alone: a
+//! `block_in_place` there starts one.
 
 use std::any::Any;
 use std::collections::VecDeque;
 use std::fmt;
 use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
-
-use parking_lot::{Condvar, Mutex};
 
 use super::context::{self, DrivingGuard};
 use super::worker_exits::{ExitSignal, WorkerExits};
 use crate::config::ThreadHooks;
 use crate::scheduler::multi_thread::{StartWorker, WorkerJob};
+use crate::sync::thread::{self as sync_thread, JoinHandle};
+use crate::sync::{Condvar, Mutex};
+
+/// Inside a loom model, when one more thread after the `started` ones
+/// would pass the threads a model may have (the main thread included;
+/// loom's default, `loom::MAX_THREADS`, and loom never reuses the slot of a
+/// finished thread): that limit. `None` outside loom.
+#[cfg(spindle_loom)]
+fn past_model_thread_limit(started: usize) -> Option<usize> {
+    (started + 2 > loom::MAX_THREADS).then_some(loom::MAX_THREADS)
+}
+
+#[cfg(not(spindle_loom))]
+fn past_model_thread_limit(_started: usize) -> Option<usize> {
+    None
+}
 
 /// Enters the runtime on a new thread; the guards live as long as it.
 pub(crate) type EnterThread = Box<dyn Fn() -> Box<dyn Any> + Send + Sync>;
@@ -56,7 +81,9 @@ struct State {
     /// Threads ever started (each counts one exit in `exits`).
     started: usize,
     shutdown: bool,
-    /// The live threads (finished ones are dropped at the next start).
+    /// The live threads (finished ones are dropped at the next start; a
+    /// loom model's, which cannot say whether they finished, are all kept
+    /// and joined at shutdown).
     threads: Vec<JoinHandle<()>>,
 }
 
@@ -95,9 +122,22 @@ impl WorkerThreads {
             inner.condvar.notify_one();
             return Ok(());
         }
+        if let Some(limit) = past_model_thread_limit(state.started) {
+            // The model's main thread, the runtime's threads so far and
+            // this one: over loom's count, whose own failure is an assert
+            // deep inside loom. The job goes back unrun (dropped here).
+            let started = state.started;
+            drop(state.jobs.pop_back());
+            drop(state);
+            panic!(
+                "a loom model allows {limit} threads, its main thread included, and this runtime has started \
+                 {started} (its workers, and one per `block_in_place` that handed its worker off; loom never reuses a \
+                 thread): use fewer workers or fewer `block_in_place` calls in the model"
+            );
+        }
         let run = self.inner.clone();
         let enter = self.inner.clone();
-        let spawned = inner.hooks.spawn_thread(
+        let spawned = inner.hooks.spawn_worker(
             move || {
                 // Dropped in this order after the stop hook: the thread
                 // counts as exited once all of it has run.
@@ -112,7 +152,7 @@ impl WorkerThreads {
         match spawned {
             Ok(thread) => {
                 state.started += 1;
-                state.threads.retain(|t| !t.is_finished());
+                state.threads.retain(|t| !sync_thread::is_finished(t));
                 state.threads.push(thread);
                 Ok(())
             }
@@ -126,10 +166,13 @@ impl WorkerThreads {
     /// Stops the spares and joins every thread but the calling one, or
     /// with a deadline, waits for them until it passes and leaves the rest
     /// detached. Returns whether all exited. No thread starts afterwards:
-    /// `start` checks `shutdown` under the same lock.
+    /// `start` checks `shutdown` under the same lock. A loom model's
+    /// threads are joined plainly: loom has no timed wait, and each leaves
+    /// its loop once it sees the shutdown flag.
     pub(crate) fn shutdown_and_join(&self, deadline: Option<Instant>) -> bool {
         let inner = &self.inner;
-        let current = std::thread::current().id();
+        let deadline = if cfg!(spindle_loom) { None } else { deadline };
+        let current = sync_thread::current().id();
         let (threads, expected) = {
             let mut state = inner.state.lock();
             state.shutdown = true;
@@ -142,7 +185,7 @@ impl WorkerThreads {
             Some(deadline) => inner.exits.wait_until(expected, deadline),
         };
         for thread in threads.into_iter().filter(|t| t.thread().id() != current) {
-            if all_exited || thread.is_finished() {
+            if all_exited || sync_thread::is_finished(&thread) {
                 let _ = thread.join();
             }
         }

@@ -9,6 +9,12 @@
 //! Shutdown follows the multi-thread order: registry first (every task
 //! cancelled), then the queues are drained, and a late waker drains the
 //! injector itself.
+//!
+//! With the runtime's clock paused (`clock.rs`), parking with nothing to
+//! run lets the timer driver jump the clock to the next deadline; before
+//! that the core polls the driver without blocking once and runs whatever
+//! the ready I/O woke here, so the clock never jumps while a task of this
+//! thread is runnable.
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -275,6 +281,16 @@ impl CoreGuard<'_> {
                 }
             }
             let park = restore.park.as_mut().expect("park present");
+            if !ran_all && !woken.woken.load(Ordering::Acquire) && config.clock.is_paused() {
+                // A paused clock jumps when the driver parks: dispatch the
+                // ready I/O first, and run what it woke on this thread
+                // (such wakes do not unpark the driver) before it may.
+                park.park(Some(std::time::Duration::ZERO));
+                let local = cx.queue.borrow().as_ref().is_some_and(|q| !q.is_empty());
+                if local || !shared.injector.is_empty() {
+                    continue;
+                }
+            }
             if !ran_all && !woken.woken.load(Ordering::Acquire) {
                 // Nothing to do: sleep until a wake, an event or a timer.
                 WorkerMetrics::add(&shared.metrics.busy_nanos, busy_since.elapsed().as_nanos() as u64);

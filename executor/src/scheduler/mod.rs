@@ -4,7 +4,7 @@
 //!
 //! | module | owns |
 //! |---|---|
-//! | `multi_thread` | workers, LIFO slots, stealing, idle accounting, parking (its `mod.rs` states the protocols and the shutdown order) |
+//! | `multi_thread` | workers, LIFO slots, stealing, idle accounting, parking (its `mod.rs` states the protocols and the shutdown order); `multi_thread::sim`, the same scheduler with its workers stepped as virtual threads |
 //! | `current_thread` | the scheduler that runs tasks inside `block_on`, and the hand-off of its core between `block_on` callers |
 //! | `block_on` | blocking the calling thread on a future (the multi-thread `block_on`) |
 //!
@@ -22,38 +22,62 @@ use crate::task::meta::Meta;
 use crate::task::{JoinHandle, TaskId};
 use crate::worker_metrics::WorkerMetrics;
 
-/// One runtime's scheduler, of either flavor.
+/// One runtime's scheduler: of either flavor, or the multi-thread one
+/// simulated.
 pub(crate) enum Scheduler {
     MultiThread(Arc<multi_thread::Shared>),
     CurrentThread(Arc<current_thread::Shared>),
+    /// The multi-thread scheduler's workers stepped as virtual threads
+    /// (`Builder::new_simulated`).
+    Simulated(Arc<multi_thread::sim::Simulator>),
+}
+
+/// A scheduler's state, whoever runs its workers.
+enum Flavor<'a> {
+    Multi(&'a multi_thread::Shared),
+    Current(&'a Arc<current_thread::Shared>),
 }
 
 impl Scheduler {
-    /// Spawns a task onto this scheduler.
+    fn flavor_state(&self) -> Flavor<'_> {
+        match self {
+            Scheduler::MultiThread(shared) => Flavor::Multi(shared),
+            Scheduler::Simulated(sim) => Flavor::Multi(sim.shared()),
+            Scheduler::CurrentThread(shared) => Flavor::Current(shared),
+        }
+    }
+
+    /// Spawns a task onto this scheduler, with a fresh id (a simulated
+    /// runtime's ids follow the spawn order, see `multi_thread/sim.rs`).
     #[track_caller]
-    pub(crate) fn spawn<F>(&self, future: F, id: TaskId, meta: Meta) -> JoinHandle<F::Output>
+    pub(crate) fn spawn<F>(&self, future: F, meta: Meta) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let hooks = match self {
-            Scheduler::MultiThread(shared) => &shared.config.task_hooks,
-            Scheduler::CurrentThread(shared) => &shared.config.task_hooks,
+        let id = match self {
+            Scheduler::Simulated(sim) => sim.next_task_id(),
+            _ => TaskId::next(),
+        };
+        let hooks = match self.flavor_state() {
+            Flavor::Multi(shared) => &shared.config.task_hooks,
+            Flavor::Current(shared) => &shared.config.task_hooks,
         };
         if let Some(hooks) = hooks {
             hooks.spawned(id, &meta);
         }
         match self {
             Scheduler::MultiThread(shared) => multi_thread::Shared::spawn(shared, future, id, meta),
+            Scheduler::Simulated(sim) => multi_thread::Shared::spawn(sim.shared(), future, id, meta),
             Scheduler::CurrentThread(shared) => current_thread::Shared::spawn(shared, future, id, meta),
         }
     }
 
     /// The registry of this scheduler's live tasks (for dumps).
     pub(crate) fn registry(&self) -> &crate::task::registry::Registry {
-        match self {
-            Scheduler::MultiThread(shared) => &shared.registry,
-            Scheduler::CurrentThread(shared) => &shared.registry,
+        match self.flavor_state() {
+            Flavor::Multi(shared) => &shared.registry,
+            Flavor::Current(shared) => &shared.registry,
         }
     }
 
@@ -62,14 +86,15 @@ impl Scheduler {
         match self {
             Scheduler::MultiThread(_) => "multi_thread",
             Scheduler::CurrentThread(_) => "current_thread",
+            Scheduler::Simulated(_) => "multi_thread (simulated)",
         }
     }
 
     /// Number of workers (1 for the current-thread flavor).
     pub(crate) fn num_workers(&self) -> usize {
-        match self {
-            Scheduler::MultiThread(shared) => shared.num_workers(),
-            Scheduler::CurrentThread(_) => 1,
+        match self.flavor_state() {
+            Flavor::Multi(shared) => shared.num_workers(),
+            Flavor::Current(_) => 1,
         }
     }
 
@@ -78,9 +103,9 @@ impl Scheduler {
     /// # Panics
     /// If `worker >= num_workers()`.
     pub(crate) fn worker_metrics(&self, worker: usize) -> &WorkerMetrics {
-        match self {
-            Scheduler::MultiThread(shared) => shared.worker_metrics(worker),
-            Scheduler::CurrentThread(shared) => {
+        match self.flavor_state() {
+            Flavor::Multi(shared) => shared.worker_metrics(worker),
+            Flavor::Current(shared) => {
                 check_current_thread_index(worker);
                 shared.worker_metrics()
             }
@@ -92,9 +117,9 @@ impl Scheduler {
     /// # Panics
     /// If `worker >= num_workers()`.
     pub(crate) fn worker_local_queue_depth(&self, worker: usize) -> usize {
-        match self {
-            Scheduler::MultiThread(shared) => shared.worker_local_queue_depth(worker),
-            Scheduler::CurrentThread(shared) => {
+        match self.flavor_state() {
+            Flavor::Multi(shared) => shared.worker_local_queue_depth(worker),
+            Flavor::Current(shared) => {
                 check_current_thread_index(worker);
                 shared.local_queue_len()
             }
@@ -103,18 +128,18 @@ impl Scheduler {
 
     /// Tasks in the injection queue.
     pub(crate) fn injection_queue_depth(&self) -> usize {
-        match self {
-            Scheduler::MultiThread(shared) => shared.injection_queue_depth(),
-            Scheduler::CurrentThread(shared) => shared.injector_len(),
+        match self.flavor_state() {
+            Flavor::Multi(shared) => shared.injection_queue_depth(),
+            Flavor::Current(shared) => shared.injector_len(),
         }
     }
 
     /// Tasks spawned and not yet finished (see
     /// [`RuntimeMetrics::num_alive_tasks`](crate::RuntimeMetrics::num_alive_tasks)).
     pub(crate) fn num_alive_tasks(&self) -> usize {
-        match self {
-            Scheduler::MultiThread(shared) => shared.num_alive_tasks(),
-            Scheduler::CurrentThread(shared) => shared.num_alive_tasks(),
+        match self.flavor_state() {
+            Flavor::Multi(shared) => shared.num_alive_tasks(),
+            Flavor::Current(shared) => shared.num_alive_tasks(),
         }
     }
 }

@@ -25,13 +25,27 @@ use crate::scheduler::multi_thread;
 /// * in `block_on` of a multi-thread runtime, `f` runs in place (that
 ///   thread runs no other task), with the thread no longer driving;
 /// * inside a nested `block_in_place`, on a blocking-pool thread, or
-///   outside any runtime, `f` just runs.
+///   outside any runtime, `f` just runs;
+/// * on a simulated runtime
+///   ([`Builder::new_simulated`](crate::runtime::Builder::new_simulated)),
+///   which runs no other thread, no core is handed off: `f` runs inline,
+///   inside the simulator's step that polls the task, as on a worker that
+///   cannot hand off (the other virtual workers step again once it
+///   returns; an `f` that waits for another task blocks the whole
+///   simulation, as a blocking closure there does);
+/// * inside a loom model (the facade's runtime in `loom::model`), the
+///   hand-off happens on loom threads: each one starts a new loom thread
+///   (loom reuses none), and the paused clock does not jump while `f` and
+///   the rest of the task's poll run.
 ///
 /// # Panics
 /// On the current-thread flavor (in its tasks or its `block_on`), where
 /// blocking would stall every task, with tokio's message "can call
-/// blocking only when running on the multi-threaded runtime". A panic in
-/// `f` propagates to the caller after the worker state is restored.
+/// blocking only when running on the multi-threaded runtime". Inside a
+/// loom model, when the hand-off's new thread would pass loom's limit of
+/// five threads (its main thread, this runtime's workers and one per
+/// earlier hand-off), with a message saying so. A panic in `f` propagates
+/// to the caller after the worker state is restored.
 ///
 /// ```
 /// let rt = spindle_executor::Builder::new_multi_thread().worker_threads(1).build().unwrap();

@@ -10,7 +10,7 @@ use std::io;
 use std::panic::Location;
 
 use super::meta::Meta;
-use super::{Id, JoinHandle};
+use super::JoinHandle;
 use crate::runtime::{context, Handle};
 
 /// Configures a task before spawning it (tokio's `task::Builder`).
@@ -81,7 +81,7 @@ impl<'a> Builder<'a> {
         F::Output: Send + 'static,
     {
         let meta = self.meta();
-        context::with_current(|h| h.map(|h| h.inner.scheduler.spawn(future, Id::next(), meta))).ok_or_else(outside)
+        context::with_current(|h| h.map(|h| h.inner.scheduler.spawn(future, meta))).ok_or_else(outside)
     }
 
     /// Spawns the task on the runtime behind `handle`.
@@ -100,7 +100,7 @@ impl<'a> Builder<'a> {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        Ok(handle.inner.scheduler.spawn(future, Id::next(), self.meta()))
+        Ok(handle.inner.scheduler.spawn(future, self.meta()))
     }
 
     /// Runs a blocking closure on the current runtime's blocking pool.
@@ -121,7 +121,7 @@ impl<'a> Builder<'a> {
         R: Send + 'static,
     {
         let meta = self.meta();
-        Ok(current_pool()?.spawn(f, meta))
+        Ok(current()?.inner.spawn_blocking(f, meta))
     }
 
     /// Runs a blocking closure on the current runtime's blocking pool if it
@@ -147,7 +147,7 @@ impl<'a> Builder<'a> {
         R: Send + 'static,
     {
         let meta = self.meta();
-        Ok(current_pool()?.try_spawn(f, meta)?)
+        Ok(current()?.inner.try_spawn_blocking(f, meta)?)
     }
 
     /// Returns a future that waits for room within `max_blocking_queue`,
@@ -173,13 +173,14 @@ impl<'a> Builder<'a> {
         R: Send + 'static,
     {
         let meta = self.meta();
-        Ok(current_pool()?.spawn_bounded(f, meta))
+        Ok(current()?.inner.spawn_blocking_bounded(f, meta))
     }
 }
 
-/// The current runtime's blocking pool, or the error outside one.
-fn current_pool() -> io::Result<crate::blocking::BlockingPool> {
-    context::with_current(|h| h.map(|h| h.inner.blocking.clone())).ok_or_else(outside)
+/// The current runtime (whose blocking spawns dispatch the closure: see
+/// `runtime/blocking_spawns.rs`), or the error outside one.
+fn current() -> io::Result<Handle> {
+    context::with_current(|h| h.cloned()).ok_or_else(outside)
 }
 
 fn outside() -> io::Error {

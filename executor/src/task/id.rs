@@ -49,6 +49,13 @@ impl Id {
         })
     }
 
+    /// Reserves `n` consecutive ids and returns the first: a simulated
+    /// runtime numbers its tasks from such a range, so that a task's id
+    /// minus the first is its spawn ordinal, the same in every replay.
+    pub(crate) fn reserve(n: u64) -> u64 {
+        NEXT_BLOCK.fetch_add(n, Ordering::Relaxed)
+    }
+
     /// The id whose number is `n`, if `n` is not zero.
     pub(crate) fn from_u64(n: u64) -> Option<Id> {
         NonZeroU64::new(n).map(Id)

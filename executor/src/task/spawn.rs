@@ -4,9 +4,9 @@
 use std::future::Future;
 
 use super::meta::Meta;
-use super::{Id, JoinHandle};
-use crate::blocking::{BlockingPool, TrySpawnBlockingError};
-use crate::runtime::context;
+use super::JoinHandle;
+use crate::blocking::TrySpawnBlockingError;
+use crate::runtime::{context, Handle};
 
 /// Spawns a task on the current runtime and returns its [`JoinHandle`].
 ///
@@ -33,7 +33,7 @@ where
 {
     // The spawn site is read here: the closure below would hide it.
     let meta = Meta::caller();
-    match context::with_current(|h| h.map(|h| h.inner.scheduler.spawn(future, Id::next(), meta))) {
+    match context::with_current(|h| h.map(|h| h.inner.scheduler.spawn(future, meta))) {
         Some(join) => join,
         None => panic!(
             "`spawn` called outside a spindle runtime: call it from inside `block_on`, a task, or a \
@@ -48,10 +48,14 @@ where
 /// ([`Builder::max_blocking_queue`](crate::runtime::Builder::max_blocking_queue))
 /// it queues past the bound; use [`try_spawn_blocking`] or
 /// [`spawn_blocking_bounded`] to honour it. After shutdown the
-/// `JoinHandle` reports the task cancelled.
+/// `JoinHandle` reports the task cancelled. On a simulated runtime
+/// ([`Builder::new_simulated`](crate::runtime::Builder::new_simulated)),
+/// which runs no other thread, the closure runs as a task on the virtual
+/// workers.
 ///
 /// # Panics
-/// When called outside a runtime.
+/// When called outside a runtime, or inside a loom model (the pool's
+/// threads are OS threads loom cannot see).
 ///
 /// ```
 /// let rt = spindle_executor::Runtime::new().unwrap();
@@ -67,7 +71,7 @@ where
     R: Send + 'static,
 {
     let meta = Meta::caller();
-    current_pool("spawn_blocking").spawn(f, meta)
+    current("spawn_blocking").inner.spawn_blocking(f, meta)
 }
 
 /// Runs a blocking closure on the current runtime's blocking pool if it
@@ -75,7 +79,9 @@ where
 /// ([`Builder::max_blocking_queue`](crate::runtime::Builder::max_blocking_queue));
 /// otherwise gives the closure back at once. It never waits and never
 /// jumps the line of [`spawn_blocking_bounded`] futures waiting for room.
-/// Without a bound it fails only after shutdown.
+/// Without a bound it fails only after shutdown, and so on a simulated
+/// runtime, which has no pool (the closure runs as a task there, as with
+/// [`spawn_blocking`]).
 ///
 /// # Errors
 /// [`TrySpawnBlockingError::Full`] when every thread is busy, no thread
@@ -83,7 +89,7 @@ where
 /// [`TrySpawnBlockingError::Shutdown`] after the runtime shut down.
 ///
 /// # Panics
-/// When called outside a runtime.
+/// When called outside a runtime, or inside a loom model.
 ///
 /// ```
 /// let rt = spindle_executor::Builder::new_multi_thread().max_blocking_queue(16).build().unwrap();
@@ -101,7 +107,7 @@ where
     R: Send + 'static,
 {
     let meta = Meta::caller();
-    current_pool("try_spawn_blocking").try_spawn(f, meta)
+    current("try_spawn_blocking").inner.try_spawn_blocking(f, meta)
 }
 
 /// Runs a blocking closure on the current runtime's blocking pool once
@@ -109,7 +115,9 @@ where
 /// ([`Builder::max_blocking_queue`](crate::runtime::Builder::max_blocking_queue)):
 /// the returned future waits for room, queues the closure, and resolves
 /// to its [`JoinHandle`]. Waiters are served first come, first served.
-/// Without a bound it resolves on its first poll.
+/// Without a bound it resolves on its first poll, and so on a simulated
+/// runtime, which has no pool (its first poll spawns the closure as a task
+/// there, as [`spawn_blocking`] does).
 ///
 /// The name follows tokio's bounded channel: `try_send` fails when it is
 /// full and `send().await` waits for room; `spawn_blocking` itself is the
@@ -122,7 +130,8 @@ where
 /// resolves to a `JoinHandle` that reports the task cancelled.
 ///
 /// # Panics
-/// When called outside a runtime (at the call, not at the first poll).
+/// When called outside a runtime, or inside a loom model (at the call,
+/// not at the first poll).
 ///
 /// ```
 /// let rt = spindle_executor::Builder::new_multi_thread()
@@ -151,17 +160,19 @@ where
     R: Send + 'static,
 {
     let meta = Meta::caller();
-    current_pool("spawn_blocking_bounded").spawn_bounded(f, meta)
+    current("spawn_blocking_bounded").inner.spawn_blocking_bounded(f, meta)
 }
 
-/// The current runtime's blocking pool.
+/// The current runtime, whose blocking spawns dispatch the closure (to
+/// its blocking pool, or onto a simulated runtime's virtual workers: see
+/// `runtime/blocking_spawns.rs`).
 ///
 /// # Panics
 /// Outside a runtime, naming `caller`.
 #[track_caller]
-fn current_pool(caller: &str) -> BlockingPool {
-    match context::with_current(|h| h.map(|h| h.inner.blocking.clone())) {
-        Some(pool) => pool,
+fn current(caller: &str) -> Handle {
+    match context::with_current(|h| h.cloned()) {
+        Some(handle) => handle,
         None => panic!(
             "`{caller}` called outside a spindle runtime: call it from inside `block_on`, a task, or a runtime \
              thread, or enter a runtime first with `Runtime::enter`"

@@ -103,6 +103,24 @@ pub fn mutant_must_fail<M: MutantSwitch>(test_name: &str, mutant: M, model: fn()
         stderr.contains("deadlock") || stderr.contains("panicked"),
         "mutant {mutant:?} failed for an unexpected reason:\n{stderr}"
     );
+    // A model that traces its events (the user-level examples) prints the
+    // failing interleaving; pass it on (shown with `--nocapture`).
+    if let Some(at) = stderr.find("failing interleaving") {
+        let trace: String = stderr[at..].lines().take_while(|l| !l.is_empty()).collect::<Vec<_>>().join("\n");
+        println!("{mutant:?}: {trace}");
+    }
+}
+
+/// A bug planted in user-level code (the worked examples, `user_*.rs`):
+/// the buggy model is a function of its own, so "switching it on" is
+/// running it.
+#[derive(Debug, Clone, Copy)]
+pub struct Planted(pub &'static str);
+
+impl MutantSwitch for Planted {
+    fn run_with(self, model: fn()) {
+        model();
+    }
 }
 
 /// A crate's mutant: each crate keeps its own switch.

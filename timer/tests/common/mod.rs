@@ -2,13 +2,14 @@
 //! while the test thread runs futures with `futures_executor::block_on`.
 #![allow(dead_code)]
 
+use spindle_timer::Instant;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread::{self, JoinHandle};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use spindle_executor::park::{Park, Parker, Unpark};
 use spindle_timer::{Handle, TimerDriver};

@@ -44,6 +44,24 @@
 //! interleaving that a lock does not already serialise (the blocker's
 //! other steps are on its own thread, before step 1's unlock).
 //!
+//! # The clock's busy count, loom and the simulator
+//!
+//! Inside a loom model the paused clock jumps only while nobody is busy
+//! (`clock.rs`; every unparked worker counts, `idle.rs`). The idle state
+//! does not change at a hand-off, so the replacement inherits worker
+//! `index`'s busy period; the blocker counts busy on its own
+//! ([`Idle::blocker_busy`](super::Idle::blocker_busy)) from step 1, before
+//! the core is offered, until step 4 takes the core back or, without it,
+//! until its task's poll returns (`run_worker`): the closure and the rest
+//! of that poll may wake tasks or register timers, and the clock must not
+//! jump meanwhile. Outside loom both are no-ops.
+//!
+//! In a user's loom model the replacement is a new loom thread (a model
+//! keeps no spares, `runtime/worker_threads.rs`), and loom allows five
+//! threads in all: a hand-off that would pass that count panics, saying
+//! so. A simulated runtime (`sim.rs`) sets no starter: step 1 refuses and
+//! the closure runs inline, inside the simulator's step.
+//!
 //! # What stays as it was
 //!
 //! The worker count, the indexes and the `Remote`s never change: the
@@ -103,6 +121,10 @@ pub(crate) fn hand_off(task: TaskId) -> Option<HandOff> {
         let mut core = cx.core.try_borrow_mut().ok()?.take()?;
         core.prepare_hand_off(shared);
         cx.handed_off.set(true);
+        // This thread's own busy period for a model's clock, from before
+        // the core can be taken (ended in `HandOff::drop` or, when the
+        // core is gone, in `run_worker`).
+        shared.idle.blocker_busy();
         let cell: CoreCell = StdArc::new(Mutex::new(Some(core)));
         let job = replacement(shared.clone(), cell.clone());
         let handed = HandOff { cell, task, _not_send: PhantomData };
@@ -140,6 +162,10 @@ impl Drop for HandOff {
             cx.shared.worker_metrics(cx.index).poll_started(self.task);
             *slot = Some(core);
             cx.handed_off.set(false);
+            drop(slot);
+            // Worker `index`'s busy period is this thread's again (ended
+            // with the core's cell free: it may unpark the driver).
+            cx.shared.idle.blocker_done();
         });
     }
 }

@@ -34,7 +34,8 @@
 //!   and wakes someone. Model-checked by `loom-tests/tests/worker_park.rs`
 //!   (`two_workers_external_spawn_is_run`, `searching_is_zero_when_all_parked`).
 
-use crate::sync::{AtomicUsize, Mutex, Ordering};
+use crate::clock::Clock;
+use crate::sync::{mutant, AtomicUsize, Mutant, Mutex, Ordering};
 
 const SEARCH_BITS: usize = 16;
 const SEARCH_MASK: usize = (1 << SEARCH_BITS) - 1;
@@ -44,6 +45,14 @@ pub(crate) struct Idle {
     state: AtomicUsize,
     sleepers: Mutex<Vec<usize>>,
     num_workers: usize,
+    /// Told of every park and unpark (see "The clock's busy count"), when
+    /// `count_busy`.
+    clock: Clock,
+    /// Whether workers count as busy for the clock: inside a loom model,
+    /// where workers are threads racing the timer driver and the clock is
+    /// virtual. (A simulated runtime steps its workers itself and knows
+    /// when all are idle.)
+    count_busy: bool,
 }
 
 /// A copy of the idle state word.
@@ -60,13 +69,28 @@ impl IdleState {
 }
 
 impl Idle {
-    /// All workers start unparked and not searching.
-    pub(crate) fn new(num_workers: usize) -> Idle {
+    /// All workers start unparked (busy, for `clock`) and not searching.
+    pub(crate) fn new(num_workers: usize, clock: Clock) -> Idle {
         assert!(num_workers < SEARCH_MASK, "too many workers: {num_workers}");
+        let count_busy = cfg!(spindle_loom) && clock.is_simulated();
+        if count_busy {
+            for _ in 0..num_workers {
+                clock.inhibit_auto_advance();
+            }
+        }
         Idle {
             state: AtomicUsize::new(num_workers * UNPARK_ONE),
             sleepers: Mutex::new(Vec::with_capacity(num_workers)),
             num_workers,
+            clock,
+            count_busy,
+        }
+    }
+
+    /// A worker becomes unparked: busy for the clock.
+    fn busy(&self) {
+        if self.count_busy {
+            self.clock.inhibit_auto_advance();
         }
     }
 
@@ -92,6 +116,7 @@ impl Idle {
         }
         let worker = sleepers.pop()?;
         self.state.fetch_add(UNPARK_ONE | 1, Ordering::SeqCst);
+        self.busy();
         Some(worker)
     }
 
@@ -132,6 +157,40 @@ impl Idle {
         is_searching && prev.num_searching() == 1
     }
 
+    /// The worker that just parked is done checking for work (its re-check
+    /// as the last searcher, if it was one): for a simulated clock its busy
+    /// period ends here, not at [`transition_worker_to_parked`](Idle::transition_worker_to_parked),
+    /// so the count cannot reach zero while a task pushed during its search
+    /// waits in a queue for that re-check.
+    pub(crate) fn worker_settled(&self) {
+        if self.count_busy {
+            // The clock may jump (and wake the driver) from here on.
+            self.clock.allow_auto_advance();
+        }
+    }
+
+    /// A worker thread hands its core off (`block_in_place`, see
+    /// `handoff.rs`): the replacement that runs the core inherits the
+    /// worker's busy period (the idle state does not change), and the
+    /// thread itself, which goes on running the closure and then the rest
+    /// of its task's poll, counts busy for a model's clock on its own
+    /// until [`blocker_done`](Idle::blocker_done). Counted before the core
+    /// is offered, so the count cannot reach zero in between.
+    pub(crate) fn blocker_busy(&self) {
+        if !mutant(Mutant::HandOffSkipsBusy) {
+            self.busy();
+        }
+    }
+
+    /// The end of a [`blocker_busy`](Idle::blocker_busy) period: the thread
+    /// took its core back (the worker's own count covers it again), or its
+    /// poll returned without the core.
+    pub(crate) fn blocker_done(&self) {
+        if self.count_busy && !mutant(Mutant::HandOffSkipsBusy) {
+            self.clock.allow_auto_advance();
+        }
+    }
+
     /// Wakes a specific worker if it is listed as asleep (it woke by itself:
     /// driver events, timeout). Returns `true` if this call unparked it, in
     /// which case it is *not* searching.
@@ -141,6 +200,7 @@ impl Idle {
             Some(i) => {
                 sleepers.swap_remove(i);
                 self.state.fetch_add(UNPARK_ONE, Ordering::SeqCst);
+                self.busy();
                 true
             }
             None => false,
@@ -159,7 +219,7 @@ mod tests {
 
     #[test]
     fn at_most_half_search() {
-        let idle = Idle::new(4);
+        let idle = Idle::new(4, Clock::real());
         assert!(idle.transition_worker_to_searching());
         assert!(idle.transition_worker_to_searching());
         assert!(!idle.transition_worker_to_searching());
@@ -170,7 +230,7 @@ mod tests {
 
     #[test]
     fn notify_wakes_one_and_marks_it_searching() {
-        let idle = Idle::new(2);
+        let idle = Idle::new(2, Clock::real());
         assert_eq!(idle.worker_to_notify(), None, "nobody sleeps");
         assert!(!idle.transition_worker_to_parked(0, false));
         assert!(!idle.transition_worker_to_parked(1, false));
@@ -184,7 +244,7 @@ mod tests {
 
     #[test]
     fn last_searcher_parking_must_recheck() {
-        let idle = Idle::new(2);
+        let idle = Idle::new(2, Clock::real());
         assert!(idle.transition_worker_to_searching());
         assert!(idle.transition_worker_to_parked(0, true));
         assert!(idle.unpark_worker_by_id(0));

@@ -13,6 +13,21 @@
 //!   core and its `Remote`, whichever thread holds it. The threads are the
 //!   runtime's (`runtime/worker_threads.rs`, through [`StartWorker`]).
 //!
+//! # Who runs the workers
+//!
+//! A worker is a [`Core`] driven through the steps of `worker.rs`: a
+//! worker thread runs them in a loop (`run_worker`), parking on its
+//! condvar or in the driver; a simulated runtime (`sim.rs`,
+//! `Builder::new_simulated`) runs the same steps for every worker on the
+//! thread that calls `block_on`, drawing which worker takes the next step
+//! from a seed, never sleeping for real, and reading a simulated clock
+//! for the policies below (`Shared::sched_clock`). Everything in
+//! [`Shared`] is the same for both. Only worker threads hand cores off: a
+//! simulated runtime sets no [`Shared::starter`], so `block_in_place` runs
+//! its closure inline inside the simulator's step. Inside a user's loom
+//! model the worker threads are loom threads (`crate::sync::thread`), the
+//! hand-off included.
+//!
 //! # Where a scheduled task goes
 //!
 //! | scheduled by | goes to |
@@ -77,6 +92,7 @@
 mod handoff;
 mod idle;
 mod park;
+pub(crate) mod sim;
 mod watch;
 mod worker;
 
@@ -88,6 +104,7 @@ use std::sync::{Arc as StdArc, OnceLock};
 use crate::config::Config;
 use crate::park::Park;
 use crate::queue::{Injector, LocalQueue, Stealer};
+use crate::sched_clock::SchedClock;
 use crate::sync::{fence, Arc, AtomicBool, AtomicPtr, Ordering};
 use crate::task::meta::Meta;
 use crate::task::registry::Registry;
@@ -115,10 +132,14 @@ pub(crate) struct Shared {
     pub(crate) shutdown: AtomicBool,
     /// Which parked worker keeps the LIFO watch, and how (`watch.rs`).
     pub(crate) watch: watch::Watch,
+    /// The time the policies read (poll timing, the LIFO grace).
+    pub(crate) sched_clock: SchedClock,
     pub(crate) config: Config,
     /// Starts the threads that run worker loops, set once by the runtime
-    /// before the workers start; `block_in_place` asks it for a
-    /// replacement (`handoff.rs`). Unset in loom models: no hand-off.
+    /// before the workers start (loom threads inside a user's loom model);
+    /// `block_in_place` asks it for a replacement (`handoff.rs`). Unset on
+    /// a simulated runtime and in the loom models that drive the workers
+    /// by hand (`loom_api`): no hand-off there.
     pub(crate) starter: OnceLock<StdArc<dyn StartWorker>>,
 }
 
@@ -202,14 +223,23 @@ impl Shared {
             }));
             cores.push(Core::new(index, queue, parker, config.global_queue_interval, config.seed));
         }
+        // A simulation keeps one registry shard: the order in which
+        // shutdown cancels tasks then follows their spawn order, not their
+        // ids (which differ between runs).
+        let (registry, sched_clock) = if config.simulated {
+            (Registry::new(1), SchedClock::simulated())
+        } else {
+            (Registry::new(num_workers * 4), SchedClock::Monotonic)
+        };
         let shared = Arc::new(Shared {
             remotes: remotes.into_boxed_slice(),
             injector: Injector::new(),
-            idle: Idle::new(num_workers),
-            registry: Registry::new(num_workers * 4),
+            idle: Idle::new(num_workers, config.clock.clone()),
+            registry,
             driver,
             shutdown: AtomicBool::new(false),
             watch: watch::Watch::new(),
+            sched_clock,
             config,
             starter: OnceLock::new(),
         });

@@ -19,7 +19,7 @@
 //! "wait" cannot miss the signal (it holds the mutex across both). For
 //! `PARKED_DRIVER` it calls the driver's `Unpark`, which is sticky by the
 //! `Park` contract. Only one worker is ever inside the driver: the driver
-//! sits behind a `try_lock`.
+//! sits behind a try-lock (`DriverSlot`).
 //!
 //! # Who can be where
 //!
@@ -44,7 +44,7 @@ use std::sync::Arc as StdArc;
 use std::time::Duration;
 
 use crate::park::{Park, Unpark};
-use crate::sync::{mutant, Arc, AtomicUsize, Condvar, Mutant, Mutex, Ordering};
+use crate::sync::{mutant, Arc, AtomicBool, AtomicUsize, Condvar, Mutant, Mutex, Ordering, UnsafeCell};
 
 const EMPTY: usize = 0;
 const PARKED_CONDVAR: usize = 1;
@@ -52,15 +52,62 @@ const PARKED_DRIVER: usize = 2;
 const NOTIFIED: usize = 3;
 
 /// The runtime's driver (reactor + timer), shared by all workers.
+///
+/// At most one worker holds it at a time, through a try-lock: the `held`
+/// flag, taken with a compare-exchange (acquire) and released with a store
+/// (release), guards the cell. Nobody ever waits for it, except shutdown's
+/// `take`, which yields until the holder (woken by `begin_shutdown`) lets
+/// go. A flag rather than a mutex's `try_lock` because loom's `try_lock`
+/// blocks a thread that tries while another acquires, until the release;
+/// the driver's holder may sleep for a long time holding it (and, with a
+/// paused clock, until the would-be thief has parked), so a model would
+/// report a deadlock that no real run has.
 pub(crate) struct DriverSlot {
-    park: Mutex<Option<Box<dyn Park>>>,
+    held: AtomicBool,
+    park: UnsafeCell<Option<Box<dyn Park>>>,
     unpark: Option<StdArc<dyn Unpark>>,
+}
+
+// SAFETY: `park` is touched only by the holder of `held` (see
+// `DriverGuard`), one thread at a time, and `Box<dyn Park>` is `Send`; the
+// other fields are `Sync`.
+unsafe impl Sync for DriverSlot {}
+// SAFETY: as above: `Box<dyn Park>` is `Send`.
+unsafe impl Send for DriverSlot {}
+
+/// The right to use the driver; releases it when dropped.
+pub(crate) struct DriverGuard<'a> {
+    slot: &'a DriverSlot,
+}
+
+impl DriverGuard<'_> {
+    /// Runs `f` on the driver (`None` once shutdown took it).
+    fn with<R>(&mut self, f: impl FnOnce(Option<&mut Box<dyn Park>>) -> R) -> R {
+        // SAFETY: this guard holds `held`: no other thread touches the cell
+        // until it is released (the acquire of the compare-exchange orders
+        // this access after the previous holder's release).
+        self.slot.park.with_mut(|park| f(unsafe { &mut *park }.as_mut()))
+    }
+}
+
+impl Drop for DriverGuard<'_> {
+    fn drop(&mut self) {
+        self.slot.held.store(false, Ordering::Release);
+    }
 }
 
 impl DriverSlot {
     pub(crate) fn new(park: Option<Box<dyn Park>>) -> DriverSlot {
         let unpark = park.as_ref().map(|p| p.unparker());
-        DriverSlot { park: Mutex::new(park), unpark }
+        DriverSlot { held: AtomicBool::new(false), park: UnsafeCell::new(park), unpark }
+    }
+
+    /// The driver, if nobody holds it right now.
+    fn try_hold(&self) -> Option<DriverGuard<'_>> {
+        self.held
+            .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
+            .ok()
+            .map(|_| DriverGuard { slot: self })
     }
 
     /// Polls the driver without blocking, if no one else holds it.
@@ -68,14 +115,14 @@ impl DriverSlot {
         if self.unpark.is_none() {
             return false;
         }
-        match self.park.try_lock() {
-            Some(mut guard) => match guard.as_mut() {
+        match self.try_hold() {
+            Some(mut guard) => guard.with(|driver| match driver {
                 Some(driver) => {
                     driver.park(Some(Duration::ZERO));
                     true
                 }
                 None => false,
-            },
+            }),
             None => false,
         }
     }
@@ -90,9 +137,24 @@ impl DriverSlot {
         self.unpark.is_some()
     }
 
-    /// Takes the driver out (shutdown); it is dropped by the caller.
+    /// Whether the driver has an event to hand out when nobody unparks it
+    /// ([`Park::has_pending_events`]; asked by the simulator when every
+    /// virtual worker is idle). `false` while another thread holds it.
+    pub(crate) fn has_pending_events(&self) -> bool {
+        self.try_hold().is_some_and(|mut guard| guard.with(|driver| driver.is_some_and(|d| d.has_pending_events())))
+    }
+
+    /// Takes the driver out (shutdown); it is dropped by the caller. Waits
+    /// (yielding) while a worker holds it: `begin_shutdown` has unparked
+    /// the driver, so its holder returns soon.
     pub(crate) fn take(&self) -> Option<Box<dyn Park>> {
-        self.park.lock().take()
+        loop {
+            if let Some(guard) = self.try_hold() {
+                // SAFETY: as in `DriverGuard::with`.
+                return guard.slot.park.with_mut(|park| unsafe { &mut *park }.take());
+            }
+            crate::sync::yield_now();
+        }
     }
 }
 
@@ -131,6 +193,12 @@ impl WorkerParker {
         WorkerUnparker { inner: self.inner.clone() }
     }
 
+    /// Whether an unpark is pending: the next `park` returns at once (the
+    /// simulator's test of whether a parked virtual worker may step).
+    pub(crate) fn is_notified(&self) -> bool {
+        self.inner.state.load(Ordering::SeqCst) == NOTIFIED
+    }
+
     /// Sleeps until unparked, until `timeout`, or (in the driver) until the
     /// driver has events. Returns `true` if it slept in the driver.
     pub(crate) fn park(&mut self, timeout: Option<Duration>) -> bool {
@@ -140,9 +208,15 @@ impl WorkerParker {
             return false;
         }
         if inner.driver.has_driver() {
-            if let Some(mut guard) = inner.driver.park.try_lock() {
-                if let Some(driver) = guard.as_mut() {
-                    inner.park_driver(&mut **driver, timeout);
+            if let Some(mut guard) = inner.driver.try_hold() {
+                let parked = guard.with(|driver| match driver {
+                    Some(driver) => {
+                        inner.park_driver(&mut **driver, timeout);
+                        true
+                    }
+                    None => false,
+                });
+                if parked {
                     return true;
                 }
             }

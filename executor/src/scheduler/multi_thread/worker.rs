@@ -32,6 +32,19 @@
 //! its batch until the poll returns. The worker counts what enters and
 //! leaves its batch in its metrics, so `num_alive_tasks` counts completed
 //! tasks out at once.
+//!
+//! # Steps
+//!
+//! The loop is written as the steps a simulator can call one at a time
+//! (`sim.rs`, `Builder::new_simulated`), with no other code between them:
+//! [`Worker::find_task`] (one tick's search), [`Worker::poll`] and
+//! [`Worker::finish_poll`] (one poll, and the mark that it returned),
+//! [`Worker::park_begin`], [`Worker::watch_timeout`], [`Worker::sleep`],
+//! [`Worker::park_woken`] and [`Worker::park_end`] (one park: publish,
+//! sleep, decide on each wake-up, leave), and [`Worker::exit`]. A real
+//! thread runs them in [`run_worker`]'s order; the simulator runs the same
+//! steps, choosing which virtual worker takes the next one, and never sleeps
+//! for real (see `sim.rs` for how it replaces the sleep and the clock).
 
 use std::cell::{Cell, RefCell};
 use std::ptr::{self, NonNull};
@@ -45,7 +58,7 @@ use crate::scheduler::{on_scheduler, ThreadCx};
 use crate::sync::{fence, mutant, Arc, Mutant, Ordering};
 use crate::task::registry::Deferred;
 use crate::task::{Header, Notified};
-use crate::worker_metrics::{clock_nanos, WorkerMetrics};
+use crate::worker_metrics::WorkerMetrics;
 
 /// Completed tasks a worker holds before removing them from the registry
 /// together. Each keeps its cell (as large as its future, 80 bytes for the
@@ -121,8 +134,10 @@ impl Core {
     }
 }
 
-/// The thread-local view of the running worker.
-pub(super) struct WorkerCx {
+/// The thread-local view of the running worker: a worker thread's own for
+/// its life (`run_worker`), or one per virtual worker of the simulator,
+/// current during that worker's steps ([`WorkerCx::enter`]).
+pub(crate) struct WorkerCx {
     pub(super) shared: Arc<Shared>,
     /// This worker's index (its `Core`'s), for its metrics.
     pub(super) index: usize,
@@ -136,6 +151,23 @@ pub(super) struct WorkerCx {
 }
 
 impl WorkerCx {
+    pub(crate) fn new(shared: &Arc<Shared>, index: usize) -> WorkerCx {
+        WorkerCx {
+            shared: shared.clone(),
+            index,
+            core: RefCell::new(None),
+            released: RefCell::new(Vec::new()),
+            handed_off: Cell::new(false),
+        }
+    }
+
+    /// Makes this the worker of the calling thread until the guard drops
+    /// (which restores the previous one): wakes and spawns on this thread
+    /// then go to this worker's queues.
+    pub(crate) fn enter(&self) -> CxGuard {
+        CxGuard(CURRENT.with(|c| c.replace(self)))
+    }
+
     /// Removes the batch of completed tasks from the registry.
     pub(super) fn release_batch(&self, shared: &Shared) {
         if self.handed_off.get() {
@@ -173,13 +205,26 @@ crate::sync::thread_local! {
 }
 
 /// Runs `f` with this thread's worker context, if this thread is running
-/// a multi-thread worker loop (of any runtime).
+/// a multi-thread worker loop (of any runtime) or a simulator's step.
 pub(super) fn with_worker_cx<R>(f: impl FnOnce(Option<&WorkerCx>) -> R) -> R {
     let current = CURRENT.try_with(Cell::get).unwrap_or(ptr::null());
-    // SAFETY: a non-null CURRENT points to the WorkerCx on this thread's
-    // stack in `run_worker`, and is reset before that frame ends; `f` runs
-    // within this call, on this thread.
+    // SAFETY: a non-null CURRENT points to a live WorkerCx: the one on this
+    // thread's stack in `run_worker`, or a simulator's (boxed in it) during
+    // one step; either is current only through a `CxGuard`, which restores
+    // the previous value before the context goes away. `f` runs within
+    // this call, on this thread.
     f((!current.is_null()).then(|| unsafe { &*current }))
+}
+
+/// Restores the thread's previous worker context (see [`WorkerCx::enter`]).
+pub(crate) struct CxGuard(*const WorkerCx);
+
+impl Drop for CxGuard {
+    fn drop(&mut self) {
+        // During thread teardown the thread-local may be gone: nothing to
+        // restore then.
+        let _ = CURRENT.try_with(|c| c.set(self.0));
+    }
 }
 
 /// Pushes `task` to the current worker's queues if this thread is a worker
@@ -263,36 +308,23 @@ pub(crate) unsafe fn defer_release(shared: &Shared, task: NonNull<Header>) -> bo
 /// or until a task's poll hands the core to another thread
 /// (`block_in_place`, see `handoff.rs`) and returns.
 pub(crate) fn run_worker(shared: Arc<Shared>, mut core: Box<Core>) {
-    let cx = WorkerCx {
-        shared: shared.clone(),
-        index: core.index,
-        core: RefCell::new(None),
-        released: RefCell::new(Vec::new()),
-        handed_off: Cell::new(false),
-    };
-    struct Reset;
-    impl Drop for Reset {
-        fn drop(&mut self) {
-            let _ = CURRENT.try_with(|c| c.set(ptr::null()));
-        }
-    }
-    CURRENT.with(|c| c.set(&cx));
-    let _reset = Reset;
-    let worker = Worker { shared: &shared, cx: &cx };
+    let cx = WorkerCx::new(&shared, core.index);
+    let _current = cx.enter();
+    let worker = Worker::new(&shared, &cx);
     core.is_searching = false;
-    // `None`: the core went to another thread, which owns worker `index`
-    // now; this one leaves without touching it.
-    if let Some(core) = worker.run(core) {
-        worker.drain(core);
-        cx.release_batch(&shared);
+    match worker.run(core) {
+        Some(core) => worker.exit(core),
+        // The core went to another thread, which owns worker `index` now:
+        // this one leaves without touching it. Its poll has returned, so
+        // its own busy period for a model's clock ends (`handoff.rs`).
+        None => shared.idle.blocker_done(),
     }
 }
 
 /// At the end of each batch of `global_interval` ticks: folds the batch's
 /// mean poll time into the average and re-derives the interval (one clock
 /// read per batch). A batch cut by a park is skipped.
-fn tune_global_interval(core: &mut Core) {
-    let now = clock_nanos();
+fn tune_global_interval(core: &mut Core, now: u64) {
     if core.batch_started != 0 {
         let sample = (now - core.batch_started) / u64::from(core.global_interval);
         core.mean_poll_nanos = if core.mean_poll_nanos == 0 { sample } else { (core.mean_poll_nanos * 3 + sample) / 4 };
@@ -301,51 +333,71 @@ fn tune_global_interval(core: &mut Core) {
     core.batch_started = now;
 }
 
-struct Worker<'a> {
+/// One worker's steps, over its shared state and its context.
+pub(crate) struct Worker<'a> {
     shared: &'a Shared,
     cx: &'a WorkerCx,
 }
 
-impl Worker<'_> {
+impl<'a> Worker<'a> {
+    pub(crate) fn new(shared: &'a Shared, cx: &'a WorkerCx) -> Worker<'a> {
+        Worker { shared, cx }
+    }
+
     fn metrics(&self, core: &Core) -> &WorkerMetrics {
         &self.shared.remotes[core.index].metrics
     }
 
-    /// The loop; `None` if the core was handed off during a poll.
+    /// The loop of a worker thread: the steps, in order, until shutdown;
+    /// `None` if the core was handed off during a poll.
     fn run(&self, mut core: Box<Core>) -> Option<Box<Core>> {
-        let config = &self.shared.config;
         let mut busy_since = Instant::now();
         while !self.shared.is_shutdown() {
-            core.until_event -= 1;
-            if core.until_event == 0 {
-                core.until_event = config.event_interval;
-                // A busy worker (one that does not park) releases its
-                // completed tasks here too.
-                self.cx.release_batch(self.shared);
-                core = self.poll_driver(core);
-            }
-            if let Some(task) = self.next_task(&mut core) {
-                core = self.run_task(core, task)?;
-                continue;
-            }
-            if let Some(task) = self.steal_work(&mut core) {
-                core = self.run_task(core, task)?;
+            let task;
+            (core, task) = self.find_task(core);
+            if let Some(task) = task {
+                core = self.poll(core, task)?;
+                self.finish_poll(&core);
                 continue;
             }
             WorkerMetrics::add(&self.metrics(&core).busy_nanos, busy_since.elapsed().as_nanos() as u64);
             core = self.park(core);
-            core.batch_started = 0;
             busy_since = Instant::now();
         }
         Some(core)
     }
 
+    /// One tick's search: the non-blocking driver poll every
+    /// `event_interval` ticks, then [`next_task`](Self::next_task), then
+    /// [`steal_work`](Self::steal_work). `None`: nothing to run, park.
+    ///
+    /// The hot steps are `inline(always)`: the simulator calls them too,
+    /// and without it the compiler outlines them from the real loop (a
+    /// call per tick that the loop did not pay before the split).
+    #[inline(always)]
+    pub(crate) fn find_task(&self, mut core: Box<Core>) -> (Box<Core>, Option<Notified>) {
+        core.until_event -= 1;
+        if core.until_event == 0 {
+            core.until_event = self.shared.config.event_interval;
+            // A busy worker (one that does not park) releases its
+            // completed tasks here too.
+            self.cx.release_batch(self.shared);
+            core = self.poll_driver(core);
+        }
+        let task = match self.next_task(&mut core) {
+            Some(task) => Some(task),
+            None => self.steal_work(&mut core),
+        };
+        (core, task)
+    }
+
+    #[inline(always)]
     fn next_task(&self, core: &mut Core) -> Option<Notified> {
         let shared = self.shared;
         core.until_global -= 1;
         if core.until_global == 0 {
             if shared.config.tune_global_queue {
-                tune_global_interval(core);
+                tune_global_interval(core, shared.sched_clock.now());
             }
             core.until_global = core.global_interval;
             if let Some(task) = shared.injector.pop() {
@@ -367,6 +419,7 @@ impl Worker<'_> {
         core.queue.pop().or_else(|| shared.injector.steal_batch_and_pop(&core.queue))
     }
 
+    #[inline(always)]
     fn steal_work(&self, core: &mut Core) -> Option<Notified> {
         let shared = self.shared;
         let n = shared.remotes.len();
@@ -402,7 +455,7 @@ impl Worker<'_> {
             if victim == core.index || !remote.lifo.is_occupied() {
                 continue;
             }
-            let now = *now.get_or_insert_with(clock_nanos);
+            let now = *now.get_or_insert_with(|| shared.sched_clock.now());
             remote.metrics.stamp_poll(|| now);
             let Some(started) = remote.metrics.poll_started_at() else { continue };
             if now.saturating_sub(started) < GRACE_NANOS {
@@ -416,10 +469,13 @@ impl Worker<'_> {
         None
     }
 
-    /// Polls `task`; `None` if the poll handed the core off
-    /// (`block_in_place`), in which case nothing of worker `index` may be
-    /// touched any more.
-    fn run_task(&self, mut core: Box<Core>, task: Notified) -> Option<Box<Core>> {
+    /// Polls `task` once, leaving the searching state first (waking one
+    /// more worker if this was the last searcher). The poll stays marked
+    /// as running until [`finish_poll`](Self::finish_poll). `None` if the
+    /// poll handed the core off (`block_in_place`), in which case nothing
+    /// of worker `index` may be touched any more.
+    #[inline(always)]
+    pub(crate) fn poll(&self, mut core: Box<Core>, task: Notified) -> Option<Box<Core>> {
         if core.is_searching {
             core.is_searching = false;
             if self.shared.idle.transition_worker_from_searching() {
@@ -432,9 +488,14 @@ impl Worker<'_> {
         metrics.poll_started(task.id());
         *self.cx.core.borrow_mut() = Some(core);
         task.run();
-        let core = self.cx.core.borrow_mut().take()?;
-        self.metrics(&core).poll_finished();
-        Some(core)
+        self.cx.core.borrow_mut().take()
+    }
+
+    /// Marks the end of the poll begun by [`poll`](Self::poll): from here
+    /// the LIFO thieves no longer see this worker inside it.
+    #[inline(always)]
+    pub(crate) fn finish_poll(&self, core: &Core) {
+        self.metrics(core).poll_finished();
     }
 
     /// Polls the driver without blocking, with the core reachable so that
@@ -448,12 +509,28 @@ impl Worker<'_> {
         self.cx.core.borrow_mut().take().expect("worker core is back after the driver")
     }
 
+    /// Sleeps until there is work (or shutdown): the park steps in order.
     fn park(&self, mut core: Box<Core>) -> Box<Core> {
+        let mut parker = self.park_begin(&mut core);
+        loop {
+            let timeout = self.watch_timeout(&mut core);
+            core = self.sleep(core, &mut parker, timeout);
+            if self.park_woken(&mut core) {
+                break;
+            }
+        }
+        self.park_end(&mut core, parker);
+        core
+    }
+
+    /// Before sleeping: releases the batch of completed tasks, publishes
+    /// "parked" and, as the last searcher, re-checks the queues. Returns
+    /// the parker, held outside the core until [`park_end`](Self::park_end).
+    pub(crate) fn park_begin(&self, core: &mut Core) -> WorkerParker {
         let shared = self.shared;
-        let index = core.index;
         // An idle worker holds no completed tasks.
         self.cx.release_batch(shared);
-        let last_searcher = shared.idle.transition_worker_to_parked(index, core.is_searching);
+        let last_searcher = shared.idle.transition_worker_to_parked(core.index, core.is_searching);
         // Pairs with the pusher's fence (`schedule_local`, `schedule_remote`):
         // either its load of the idle state sees us parked, or our re-check
         // below sees its task. (A SeqCst RMW alone does not order the later
@@ -464,47 +541,63 @@ impl Worker<'_> {
             // may have seen us searching and woken nobody.
             shared.notify_parked();
         }
+        // Only now idle for a simulated clock (see `idle.rs`).
+        shared.idle.worker_settled();
         core.is_searching = false;
-        WorkerMetrics::add(&self.metrics(&core).parks, 1);
-        let mut parker = core.parker.take().expect("worker parker present");
-        loop {
-            let timeout = self.watch_timeout(&mut core);
-            *self.cx.core.borrow_mut() = Some(core);
-            let hooks = shared.config.task_hooks.as_deref();
-            hooks.inspect(|h| h.parking());
-            parker.park(timeout);
-            hooks.inspect(|h| h.unparked());
-            core = self.cx.core.borrow_mut().take().expect("worker core is back after parking");
-            if shared.is_shutdown() {
-                break;
-            }
-            if self.transition_from_parked(&mut core) {
-                break;
-            }
-            if shared.watch.is_watcher(index) {
-                if let Some(task) = self.steal_lifo(&core) {
-                    // Wake up for real, then run the rescued task.
-                    core.is_searching = !shared.idle.unpark_worker_by_id(index);
-                    core.queue.push(task);
-                    break;
-                }
-                if shared.has_queued_work() {
-                    // Work no one was woken for: go and steal it.
-                    core.is_searching = !shared.idle.unpark_worker_by_id(index);
-                    break;
-                }
-            } else {
-                WorkerMetrics::add(&self.metrics(&core).noop_unparks, 1);
-            }
+        WorkerMetrics::add(&self.metrics(core).parks, 1);
+        core.parker.take().expect("worker parker present")
+    }
+
+    /// Sleeps once in `parker` (in the driver if free), with the core
+    /// reachable so that what the driver wakes lands in this worker's
+    /// queues; the park hooks run around it.
+    pub(crate) fn sleep(&self, core: Box<Core>, parker: &mut WorkerParker, timeout: Option<Duration>) -> Box<Core> {
+        *self.cx.core.borrow_mut() = Some(core);
+        let hooks = self.shared.config.task_hooks.as_deref();
+        hooks.inspect(|h| h.parking());
+        parker.park(timeout);
+        hooks.inspect(|h| h.unparked());
+        self.cx.core.borrow_mut().take().expect("worker core is back after parking")
+    }
+
+    /// After a wake-up: whether to leave the parked state (shutdown, tasks
+    /// handed over by the driver, a notification, or, for the LIFO
+    /// watcher, a stuck LIFO task or unclaimed stealable work).
+    pub(crate) fn park_woken(&self, core: &mut Core) -> bool {
+        let shared = self.shared;
+        let index = core.index;
+        if shared.is_shutdown() || self.transition_from_parked(core) {
+            return true;
         }
-        shared.watch.leave(index);
+        if shared.watch.is_watcher(index) {
+            if let Some(task) = self.steal_lifo(core) {
+                // Wake up for real, then run the rescued task.
+                core.is_searching = !shared.idle.unpark_worker_by_id(index);
+                core.queue.push(task);
+                return true;
+            }
+            if shared.has_queued_work() {
+                // Work no one was woken for: go and steal it.
+                core.is_searching = !shared.idle.unpark_worker_by_id(index);
+                return true;
+            }
+        } else {
+            WorkerMetrics::add(&self.metrics(core).noop_unparks, 1);
+        }
+        false
+    }
+
+    /// Leaves the park: gives up the watch, takes the parker back; the
+    /// batch of ticks the park cut is not measured.
+    pub(crate) fn park_end(&self, core: &mut Core, parker: WorkerParker) {
+        self.shared.watch.leave(core.index);
         core.parker = Some(parker);
-        core
+        core.batch_started = 0;
     }
 
     /// Keeps the LIFO watch (`watch.rs`) if another worker is awake, and
     /// says how long to park: `None` when not watching or watching deep.
-    fn watch_timeout(&self, core: &mut Core) -> Option<Duration> {
+    pub(crate) fn watch_timeout(&self, core: &mut Core) -> Option<Duration> {
         let shared = self.shared;
         let index = core.index;
         let watching = shared.remotes.len() > 1
@@ -520,7 +613,7 @@ impl Worker<'_> {
         if core.watch_period == GRACE {
             // Alert (just woken by a fill, or just elected): look again when
             // the oldest occupied slot's poll has run for the grace.
-            let now = clock_nanos();
+            let now = shared.sched_clock.now();
             let wait = shared
                 .remotes
                 .iter()
@@ -572,12 +665,14 @@ impl Worker<'_> {
         true
     }
 
-    /// Shutdown step 2: drop the references this worker still queues.
-    fn drain(&self, core: Box<Core>) {
+    /// Shutdown step 2: drops the references this worker still queues and
+    /// releases its batch of completed tasks.
+    pub(crate) fn exit(&self, core: Box<Core>) {
         drop(self.shared.remotes[core.index].lifo.take());
         while let Some(task) = core.queue.pop() {
             drop(task);
         }
         drop(core);
+        self.cx.release_batch(self.shared);
     }
 }

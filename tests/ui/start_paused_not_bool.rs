@@ -1,0 +1,4 @@
+#[spindle::test(start_paused = "yes")]
+async fn paused() {}
+
+fn main() {}
