@@ -82,46 +82,8 @@ impl Future for SignalWait {
     }
 }
 
-/// Runs `model` with `mutant` on in a child process (this test binary, this
-/// test only) and asserts that loom catches it. A child is needed because
-/// loom reports some bugs (deadlocks: every thread blocked on a lost
-/// wake-up) by panicking inside a destructor, which aborts the process.
-pub fn mutant_must_fail<M: MutantSwitch>(test_name: &str, mutant: M, model: fn()) {
-    if std::env::var_os("SPINDLE_LOOM_MUTANT_CHILD").is_some() {
-        mutant.run_with(model);
-        return;
-    }
-    let exe = std::env::current_exe().expect("test binary path");
-    let out = std::process::Command::new(exe)
-        .args([test_name, "--exact", "--test-threads=1", "--nocapture"])
-        .env("SPINDLE_LOOM_MUTANT_CHILD", "1")
-        .output()
-        .expect("run the mutant child");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "loom did not catch mutant {mutant:?}; child stderr:\n{stderr}");
-    assert!(
-        stderr.contains("deadlock") || stderr.contains("panicked"),
-        "mutant {mutant:?} failed for an unexpected reason:\n{stderr}"
-    );
-}
-
-/// A crate's mutant: each crate keeps its own switch.
-pub trait MutantSwitch: std::fmt::Debug + Copy {
-    /// Runs `model` with this mutant switched on.
-    fn run_with(self, model: fn());
-}
-
-impl MutantSwitch for spindle_executor::loom_api::Mutant {
-    fn run_with(self, model: fn()) {
-        spindle_executor::loom_api::with_mutant(self, model);
-    }
-}
-
-impl MutantSwitch for spindle_reactor::loom_api::Mutant {
-    fn run_with(self, model: fn()) {
-        spindle_reactor::loom_api::with_mutant(self, model);
-    }
-}
+/// The mutant runner (in a child process), shared by every model file.
+pub use spindle_loom_tests::mutant_must_fail;
 
 /// Preemption bound of the models that run through [`model`]: they are
 /// small enough for 3 (each runs in under a few seconds), one more than

@@ -1,6 +1,6 @@
 //! Helpers shared by the `spindle::sync` models (`sync_*.rs`): the model
-//! runner and the mutant runner over `spindle::sync::loom_api` (the sync
-//! module's own mutant switch, separate from the executor's).
+//! runner, and the mutant runner (`spindle_loom_tests::mutant_must_fail`,
+//! for `spindle::sync::loom_api::Mutant` as for every crate's mutants).
 #![allow(dead_code)]
 
 use std::future::Future;
@@ -8,8 +8,6 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc as StdArc;
 use std::task::{Context, Poll, Waker};
-
-use spindle::sync::loom_api::{with_mutant, Mutant};
 
 /// Preemption bound of the sync models: each runs in well under a second
 /// at 3.
@@ -53,24 +51,5 @@ impl Drop for Tracked {
     }
 }
 
-/// Runs `model` with `mutant` on in a child process (this test binary,
-/// this test only) and asserts that loom catches it; see
-/// `common::mutant_must_fail` for why a child.
-pub fn mutant_must_fail(test_name: &str, mutant: Mutant, model: fn()) {
-    if std::env::var_os("SPINDLE_LOOM_MUTANT_CHILD").is_some() {
-        with_mutant(mutant, model);
-        return;
-    }
-    let exe = std::env::current_exe().expect("test binary path");
-    let out = std::process::Command::new(exe)
-        .args([test_name, "--exact", "--test-threads=1", "--nocapture"])
-        .env("SPINDLE_LOOM_MUTANT_CHILD", "1")
-        .output()
-        .expect("run the mutant child");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "loom did not catch mutant {mutant:?}; child stderr:\n{stderr}");
-    assert!(
-        stderr.contains("deadlock") || stderr.contains("panicked"),
-        "mutant {mutant:?} failed for an unexpected reason:\n{stderr}"
-    );
-}
+/// The mutant runner (in a child process), shared by every model file.
+pub use spindle_loom_tests::mutant_must_fail;
