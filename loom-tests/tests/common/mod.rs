@@ -82,7 +82,9 @@ impl Future for SignalWait {
     }
 }
 
-/// The mutant runner (in a child process), shared by every model file.
+/// The mutant runner (in a child process), shared by every model file
+/// (unused by the files whose models have no mutant).
+#[allow(unused_imports)]
 pub use spindle_loom_tests::mutant_must_fail;
 
 /// Preemption bound of the models that run through [`model`]: they are

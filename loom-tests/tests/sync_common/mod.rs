@@ -51,5 +51,7 @@ impl Drop for Tracked {
     }
 }
 
-/// The mutant runner (in a child process), shared by every model file.
+/// The mutant runner (in a child process), shared by every model file
+/// (unused by the files whose models have no mutant).
+#[allow(unused_imports)]
 pub use spindle_loom_tests::mutant_must_fail;
