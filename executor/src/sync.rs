@@ -185,17 +185,18 @@ pub enum Mutant {
 }
 // (The reactor's mutant is the reactor's own: `spindle_reactor::loom_api::Mutant`.)
 
-/// Whether `m` is the mutant switched on for this model.
-#[cfg(not(spindle_loom))]
+/// Whether `m` is the mutant switched on for this model: under loom, what
+/// [`mutant_switch`] holds; in normal builds always `false`, a constant the
+/// protocol code's checks fold away.
 #[inline(always)]
-pub(crate) fn mutant(_m: Mutant) -> bool {
-    false
-}
-
-/// Whether `m` is the mutant switched on for this model.
-#[cfg(spindle_loom)]
 pub(crate) fn mutant(m: Mutant) -> bool {
-    mutant_switch::is_on(m)
+    #[cfg(spindle_loom)]
+    return mutant_switch::is_on(m);
+    #[cfg(not(spindle_loom))]
+    {
+        let _ = m;
+        false
+    }
 }
 
 /// The mutant switch of the whole runtime (loom builds only): which

@@ -47,7 +47,7 @@
 //! blocking-job slot.
 //!
 //! A mutant runs in a child process of its test binary ([`mutant_must_fail`],
-//! this crate's one item), because loom reports a deadlock by panicking
+//! beside [`model`] in this crate's one module, `runner.rs`), because loom reports a deadlock by panicking
 //! inside a destructor, which aborts the process. Every crate's `Mutant`
 //! goes through the runtime's one switch, the executor's
 //! `loom_api::with_mutant`.
@@ -61,7 +61,7 @@
 //! first version, which relied on `SeqCst` accesses alone.
 
 #[cfg(spindle_loom)]
-mod mutant;
+mod runner;
 
 #[cfg(spindle_loom)]
-pub use mutant::mutant_must_fail;
+pub use runner::{model, mutant_must_fail, PREEMPTION_BOUND};

@@ -156,18 +156,17 @@ pub enum Mutant {
     OneshotSendSkipsWake,
 }
 
-/// Whether `m` is the mutant switched on for this model.
-#[cfg(not(spindle_loom))]
+/// Whether `m` is the mutant switched on for this model: under loom, the
+/// executor's one mutant switch says; in normal builds always `false`.
 #[inline(always)]
-pub(crate) fn mutant(_m: Mutant) -> bool {
-    false
-}
-
-/// Whether `m` is the mutant switched on for this model (the executor's
-/// one mutant switch holds it).
-#[cfg(spindle_loom)]
 pub(crate) fn mutant(m: Mutant) -> bool {
-    spindle_executor::loom_api::mutant_is_on(m)
+    #[cfg(spindle_loom)]
+    return spindle_executor::loom_api::mutant_is_on(m);
+    #[cfg(not(spindle_loom))]
+    {
+        let _ = m;
+        false
+    }
 }
 
 /// What the loom models in `loom-tests/` may reach (only under

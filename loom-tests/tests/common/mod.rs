@@ -87,19 +87,6 @@ impl Future for SignalWait {
 #[allow(unused_imports)]
 pub use spindle_loom_tests::mutant_must_fail;
 
-/// Preemption bound of the models that run through [`model`]: they are
-/// small enough for 3 (each runs in under a few seconds), one more than
-/// tokio's CI uses. The worker-loop models (`worker_park.rs`) use
-/// `loom::model` and the `LOOM_MAX_PREEMPTIONS` environment variable (2 in
-/// CI), since at 3 they take minutes.
-pub const PREEMPTION_BOUND: usize = 3;
-
-/// `loom::model` with [`PREEMPTION_BOUND`].
-pub fn model<F>(f: F)
-where
-    F: Fn() + Sync + Send + 'static,
-{
-    let mut builder = loom::model::Builder::new();
-    builder.preemption_bound = Some(PREEMPTION_BOUND);
-    builder.check(f);
-}
+/// `loom::model` with the suite's preemption bound (`spindle_loom_tests::PREEMPTION_BOUND`).
+#[allow(unused_imports)]
+pub use spindle_loom_tests::model;

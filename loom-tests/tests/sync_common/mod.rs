@@ -9,19 +9,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc as StdArc;
 use std::task::{Context, Poll, Waker};
 
-/// Preemption bound of the sync models: each runs in well under a second
-/// at 3.
-pub const PREEMPTION_BOUND: usize = 3;
-
-/// `loom::model` with [`PREEMPTION_BOUND`].
-pub fn model<F>(f: F)
-where
-    F: Fn() + Sync + Send + 'static,
-{
-    let mut builder = loom::model::Builder::new();
-    builder.preemption_bound = Some(PREEMPTION_BOUND);
-    builder.check(f);
-}
+/// `loom::model` with the suite's preemption bound (`spindle_loom_tests::PREEMPTION_BOUND`).
+#[allow(unused_imports)]
+pub use spindle_loom_tests::model;
 
 /// Polls `fut` once with a no-op waker.
 pub fn poll_once<F: Future + Unpin>(fut: &mut F) -> Poll<F::Output> {

@@ -1,7 +1,7 @@
 //! The receiving side shared by [`Receiver`](super::Receiver) and
 //! [`UnboundedReceiver`](super::UnboundedReceiver): [`Rx`], the receiver's
 //! private batch over the channel core (`chan.rs`), and
-//! [`receiver_methods!`], which writes the public receivers' common methods
+//! `receiver_methods!`, which writes the public receivers' common methods
 //! once.
 //!
 //! The batch is refilled a whole shared queue at a time
@@ -122,63 +122,142 @@ impl<T> fmt::Debug for Rx<T> {
     }
 }
 
-/// The methods both public receivers have, written once: each is a call
-/// into the receiver's `rx: Rx<T>` field. The caller gives every method's
-/// docs (with its doctests), so each public type keeps its own, naming its
-/// own constructor; the macro gives the signatures and bodies.
+/// The methods both public receivers have, written once, docs and
+/// doctests included: each method is a call into the receiver's
+/// `rx: Rx<T>` field. `$new` is the channel constructor the examples call
+/// (`spindle::sync::mpsc::` prefixed, `u8` messages) and `$send` the
+/// sender's non-waiting send, so each public type's examples run on its
+/// own flavour.
 macro_rules! receiver_methods {
-    (
-        $(#[$recv:meta])* recv;
-        $(#[$poll_recv:meta])* poll_recv;
-        $(#[$recv_many:meta])* recv_many;
-        $(#[$try_recv:meta])* try_recv;
-        $(#[$close:meta])* close;
-        $(#[$is_closed:meta])* is_closed;
-        $(#[$len:meta])* len;
-        $(#[$is_empty:meta])* is_empty;
-        $(#[$sender_strong_count:meta])* sender_strong_count;
-    ) => {
-        $(#[$recv])*
+    ($new:literal, $send:literal) => {
+        /// The next message, or `None` once every sender is gone (or the
+        /// receiver closed) and the channel is empty.
+        ///
+        /// Cancel-safe: a dropped `recv` future loses no message.
+        ///
+        /// ```
+        /// spindle::block_on(async {
+        #[doc = concat!("    let (tx, mut rx) = spindle::sync::mpsc::", $new, ";")]
+        #[doc = concat!("    tx.", $send, "(1).unwrap();")]
+        ///     assert_eq!(rx.recv().await, Some(1));
+        /// });
+        /// ```
         pub async fn recv(&mut self) -> Option<T> {
             std::future::poll_fn(|cx| self.rx.poll_recv(cx)).await
         }
 
-        $(#[$poll_recv])*
+        /// [`recv`](Self::recv) as a poll function.
+        ///
+        /// ```
+        /// use std::task::{Context, Poll, Waker};
+        #[doc = concat!("let (tx, mut rx) = spindle::sync::mpsc::", $new, ";")]
+        /// let mut cx = Context::from_waker(Waker::noop());
+        /// assert!(rx.poll_recv(&mut cx).is_pending());
+        #[doc = concat!("tx.", $send, "(3).unwrap();")]
+        /// assert_eq!(rx.poll_recv(&mut cx), Poll::Ready(Some(3)));
+        /// ```
         pub fn poll_recv(&mut self, cx: &mut std::task::Context<'_>) -> std::task::Poll<Option<T>> {
             self.rx.poll_recv(cx)
         }
 
-        $(#[$recv_many])*
+        /// Waits for at least one message, then moves up to `limit` of them
+        /// into `buffer`. Returns how many; 0 only when the channel is closed
+        /// and empty (or `limit` is 0).
+        ///
+        /// ```
+        /// spindle::block_on(async {
+        #[doc = concat!("    let (tx, mut rx) = spindle::sync::mpsc::", $new, ";")]
+        ///     for i in 0..5 {
+        #[doc = concat!("        tx.", $send, "(i).unwrap();")]
+        ///     }
+        ///     let mut buf = Vec::new();
+        ///     assert_eq!(rx.recv_many(&mut buf, 3).await, 3);
+        ///     assert_eq!(buf, [0, 1, 2]);
+        /// });
+        /// ```
         pub async fn recv_many(&mut self, buffer: &mut Vec<T>, limit: usize) -> usize {
             std::future::poll_fn(|cx| self.rx.poll_recv_many(cx, buffer, limit)).await
         }
 
-        $(#[$try_recv])*
+        /// The next message if one is queued.
+        ///
+        /// # Errors
+        ///
+        /// [`TryRecvError::Empty`](crate::sync::mpsc::error::TryRecvError::Empty)
+        /// or [`TryRecvError::Disconnected`](crate::sync::mpsc::error::TryRecvError::Disconnected).
+        ///
+        /// ```
+        /// use spindle::sync::mpsc::error::TryRecvError;
+        #[doc = concat!("let (tx, mut rx) = spindle::sync::mpsc::", $new, ";")]
+        /// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
+        #[doc = concat!("tx.", $send, "(1).unwrap();")]
+        /// assert_eq!(rx.try_recv(), Ok(1));
+        /// drop(tx);
+        /// assert_eq!(rx.try_recv(), Err(TryRecvError::Disconnected));
+        /// ```
         pub fn try_recv(&mut self) -> Result<T, $crate::sync::mpsc::error::TryRecvError> {
             self.rx.try_recv()
         }
 
-        $(#[$close])*
+        /// Closes the channel: sends fail from now on (a bounded channel's
+        /// waiting senders are woken with an error), and queued messages can
+        /// still be received.
+        ///
+        /// ```
+        /// spindle::block_on(async {
+        #[doc = concat!("    let (tx, mut rx) = spindle::sync::mpsc::", $new, ";")]
+        #[doc = concat!("    tx.", $send, "(1).unwrap();")]
+        ///     rx.close();
+        #[doc = concat!("    assert!(tx.", $send, "(2).is_err());")]
+        ///     assert_eq!(rx.recv().await, Some(1));
+        ///     assert_eq!(rx.recv().await, None);
+        /// });
+        /// ```
         pub fn close(&mut self) {
             self.rx.close();
         }
 
-        $(#[$is_closed])*
+        /// Whether the channel is closed (by the receiver or by every sender
+        /// going away).
+        ///
+        /// ```
+        #[doc = concat!("let (tx, rx) = spindle::sync::mpsc::", $new, ";")]
+        /// assert!(!rx.is_closed());
+        /// drop(tx);
+        /// assert!(rx.is_closed());
+        /// ```
         pub fn is_closed(&self) -> bool {
             self.rx.is_closed()
         }
 
-        $(#[$len])*
+        /// Messages waiting to be received.
+        ///
+        /// ```
+        #[doc = concat!("let (tx, rx) = spindle::sync::mpsc::", $new, ";")]
+        #[doc = concat!("tx.", $send, "(1).unwrap();")]
+        /// assert_eq!(rx.len(), 1);
+        /// ```
         pub fn len(&self) -> usize {
             self.rx.len()
         }
 
-        $(#[$is_empty])*
+        /// Whether no message is waiting.
+        ///
+        /// ```
+        #[doc = concat!("let (_tx, rx) = spindle::sync::mpsc::", $new, ";")]
+        /// assert!(rx.is_empty());
+        /// ```
         pub fn is_empty(&self) -> bool {
             self.len() == 0
         }
 
-        $(#[$sender_strong_count])*
+        /// Live senders.
+        ///
+        /// ```
+        #[doc = concat!("let (tx, rx) = spindle::sync::mpsc::", $new, ";")]
+        /// let _tx2 = tx.clone();
+        /// assert_eq!(rx.sender_strong_count(), 2);
+        /// ```
         pub fn sender_strong_count(&self) -> usize {
             self.rx.sender_count()
         }

@@ -1,12 +1,31 @@
-//! The mutant runner every model file uses: runs a model with one protocol
-//! step deliberately broken, in a child process, and asserts that loom
-//! catches it. Any crate's `Mutant` works: they all go through the
+//! How the models run, shared by every model file: [`model`] (loom with
+//! this suite's preemption bound) and [`mutant_must_fail`] (a model with
+//! one protocol step deliberately broken, in a child process, which loom
+//! must catch). Any crate's `Mutant` works: they all go through the
 //! runtime's one switch, `spindle_executor::loom_api::with_mutant`.
 
 use std::any::Any;
 use std::fmt::Debug;
 
 use spindle_executor::loom_api::with_mutant;
+
+/// Preemption bound of the models that run through [`model`]: they are
+/// small enough for 3 (each runs in under a few seconds; the sync models
+/// in well under one), one more than tokio's CI uses. The worker-loop
+/// models (`worker_park.rs`) use `loom::model` and the
+/// `LOOM_MAX_PREEMPTIONS` environment variable (2 in CI), since at 3 they
+/// take minutes.
+pub const PREEMPTION_BOUND: usize = 3;
+
+/// `loom::model` with [`PREEMPTION_BOUND`].
+pub fn model<F>(f: F)
+where
+    F: Fn() + Sync + Send + 'static,
+{
+    let mut builder = loom::model::Builder::new();
+    builder.preemption_bound = Some(PREEMPTION_BOUND);
+    builder.check(f);
+}
 
 /// Runs `model` with `mutant` on in a child process (this test binary, this
 /// test only) and asserts that loom catches it. A child is needed because
