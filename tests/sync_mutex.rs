@@ -114,7 +114,7 @@ fn an_owned_guard_crosses_threads() {
     assert!(m.try_lock().is_err());
     std::thread::spawn(move || {
         assert_eq!(*g, "a");
-        g.push_str("b");
+        g.push('b');
     })
     .join()
     .unwrap();

@@ -159,7 +159,7 @@ mod imp {
 }
 
 /// Deliberately broken variants of the executor's protocols, which the
-/// loom models switch on (through [`mutant_switch`]) to prove that they
+/// loom models switch on (through `mutant_switch`) to prove that they
 /// catch the bug. Normal builds compile every check to `false`.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 #[cfg_attr(not(spindle_loom), allow(dead_code))]
@@ -186,7 +186,7 @@ pub enum Mutant {
 // (The reactor's mutant is the reactor's own: `spindle_reactor::loom_api::Mutant`.)
 
 /// Whether `m` is the mutant switched on for this model: under loom, what
-/// [`mutant_switch`] holds; in normal builds always `false`, a constant the
+/// `mutant_switch` holds; in normal builds always `false`, a constant the
 /// protocol code's checks fold away.
 #[inline(always)]
 pub(crate) fn mutant(m: Mutant) -> bool {
@@ -202,7 +202,7 @@ pub(crate) fn mutant(m: Mutant) -> bool {
 /// The mutant switch of the whole runtime (loom builds only): which
 /// mutant, of whichever crate's `Mutant` type, a model switched on. The
 /// executor, the reactor and the facade's `spindle::sync` each keep their
-/// own `Mutant` enum and ask [`is_on`](mutant_switch::is_on) here; the
+/// own `Mutant` enum and ask `is_on` here; the
 /// models switch one on with `loom_api::with_mutant`, which every crate's
 /// `loom_api` re-exports. No mutant is on outside `with_mutant`.
 #[cfg(spindle_loom)]
