@@ -104,6 +104,23 @@ fn owned_guard_moves_into_a_task() {
     });
 }
 
+/// `OwnedMutexGuard`'s cell access without a runtime, so that Miri runs it
+/// (`owned_guard_moves_into_a_task` needs the runtime, which Miri cannot
+/// start): the guard is taken on one thread and used and dropped on another.
+#[test]
+fn an_owned_guard_crosses_threads() {
+    let m = Arc::new(Mutex::new(String::from("a")));
+    let mut g = futures_executor::block_on(m.clone().lock_owned());
+    assert!(m.try_lock().is_err());
+    std::thread::spawn(move || {
+        assert_eq!(*g, "a");
+        g.push('b');
+    })
+    .join()
+    .unwrap();
+    assert_eq!(*futures_executor::block_on(m.lock()), "ab");
+}
+
 #[test]
 fn unsized_values() {
     let m: Arc<Mutex<[u8]>> = Arc::new(Mutex::new([1, 2, 3]));

@@ -8,8 +8,11 @@
 //! * [`LoomLifo`]: one worker's stealable LIFO slot and the LIFO watch
 //!   (`scheduler/multi_thread/watch.rs`), driven by hand.
 //! * [`block_on`] and [`Parker`](crate::park::Parker): the thread parker.
-//! * [`with_mutant`]: runs a model with one of the executor's protocols
-//!   deliberately broken (the timer and the reactor have their own).
+//! * [`with_mutant`]: runs a model with one protocol step deliberately
+//!   broken: one of the executor's [`Mutant`]s, or another crate's (the
+//!   reactor's, `spindle::sync`'s), which ask [`mutant_is_on`]. The one
+//!   switch for the whole runtime; the other crates' `loom_api`s re-export
+//!   it.
 //! * [`Mutex`]: loom's mutex behind parking_lot's API, shared with the
 //!   timer's and the reactor's `sync.rs` and the facade's `sync/facade.rs`.
 
@@ -17,6 +20,7 @@ use std::collections::VecDeque;
 use std::future::Future;
 use std::ptr::NonNull;
 
+pub use crate::sync::mutant_switch::{is_on as mutant_is_on, with_mutant};
 pub use crate::sync::{Mutant, Mutex, MutexGuard};
 
 use crate::config::Config;
@@ -25,19 +29,6 @@ use crate::sync::{Arc, Ordering};
 use crate::task::meta::Meta;
 use crate::task::registry::Registry;
 use crate::task::{Header, JoinHandle, Notified, Schedule, TaskId};
-
-/// Runs `f` (typically `loom::model(...)`) with `mutant` switched on.
-pub fn with_mutant<R>(mutant: Mutant, f: impl FnOnce() -> R) -> R {
-    struct Reset;
-    impl Drop for Reset {
-        fn drop(&mut self) {
-            crate::sync::MUTANT.with(|c| c.set(Mutant::None));
-        }
-    }
-    crate::sync::MUTANT.with(|c| c.set(mutant));
-    let _reset = Reset;
-    f()
-}
 
 /// A scheduler whose run queue the model drives by hand.
 #[derive(Debug)]

@@ -203,14 +203,12 @@ mod imp {
     }
 }
 
-/// Deliberately broken variants of the protocols, which the loom models
-/// switch on to prove that they catch the bug. Normal builds compile every
-/// check to `false`.
+/// Deliberately broken variants of the executor's protocols, which the
+/// loom models switch on (through `mutant_switch`) to prove that they
+/// catch the bug. Normal builds compile every check to `false`.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 #[cfg_attr(not(spindle_loom), allow(dead_code))]
 pub enum Mutant {
-    /// No mutant: the real protocol.
-    None,
     /// `transition_to_idle` forgets a wake that arrived during the poll.
     IdleDropsWake,
     /// Completion drops the output even though a `JoinHandle` will read it.
@@ -238,22 +236,54 @@ pub enum Mutant {
 }
 // (The reactor's mutant is the reactor's own: `spindle_reactor::loom_api::Mutant`.)
 
-/// Whether `m` is the mutant switched on for this model.
-#[cfg(not(spindle_loom))]
+/// Whether `m` is the mutant switched on for this model: under loom, what
+/// `mutant_switch` holds; in normal builds always `false`, a constant the
+/// protocol code's checks fold away.
 #[inline(always)]
-pub(crate) fn mutant(_m: Mutant) -> bool {
-    false
-}
-
-#[cfg(spindle_loom)]
-std::thread_local! {
-    // loom runs a model's threads as coroutines on the test's own OS
-    // thread, so a std thread-local set by the test is seen by all of them.
-    pub(crate) static MUTANT: std::cell::Cell<Mutant> = const { std::cell::Cell::new(Mutant::None) };
-}
-
-/// Whether `m` is the mutant switched on for this model.
-#[cfg(spindle_loom)]
 pub(crate) fn mutant(m: Mutant) -> bool {
-    MUTANT.with(|c| c.get() == m)
+    #[cfg(spindle_loom)]
+    return mutant_switch::is_on(m);
+    #[cfg(not(spindle_loom))]
+    {
+        let _ = m;
+        false
+    }
+}
+
+/// The mutant switch of the whole runtime (loom builds only): which
+/// mutant, of whichever crate's `Mutant` type, a model switched on. The
+/// executor, the reactor and the facade's `spindle::sync` each keep their
+/// own `Mutant` enum and ask `is_on` here; the
+/// models switch one on with `loom_api::with_mutant`, which every crate's
+/// `loom_api` re-exports. No mutant is on outside `with_mutant`.
+#[cfg(spindle_loom)]
+pub(crate) mod mutant_switch {
+    use std::any::Any;
+    use std::cell::RefCell;
+
+    std::thread_local! {
+        // loom runs a model's threads as coroutines on the test's own OS
+        // thread, so a std thread-local set by the test is seen by all of
+        // them.
+        static ON: RefCell<Option<Box<dyn Any>>> = const { RefCell::new(None) };
+    }
+
+    /// Runs `f` (typically `loom::model(...)`) with `mutant` switched on,
+    /// and switches it off after, even if `f` panics.
+    pub fn with_mutant<M: Any, R>(mutant: M, f: impl FnOnce() -> R) -> R {
+        struct Off;
+        impl Drop for Off {
+            fn drop(&mut self) {
+                ON.with(|on| *on.borrow_mut() = None);
+            }
+        }
+        ON.with(|on| *on.borrow_mut() = Some(Box::new(mutant)));
+        let _off = Off;
+        f()
+    }
+
+    /// Whether `mutant` is the one switched on.
+    pub fn is_on<M: Any + PartialEq>(mutant: M) -> bool {
+        ON.with(|on| on.borrow().as_ref().and_then(|m| m.downcast_ref::<M>()) == Some(&mutant))
+    }
 }

@@ -21,7 +21,8 @@
 //! and print the failing interleaving in the code's own terms.
 //!
 //! Every key model has a *mutant* twin: the same model run with one
-//! protocol step deliberately broken (each crate's own `loom_api::Mutant`),
+//! protocol step deliberately broken (each crate's own `loom_api::Mutant`,
+//! all switched through the executor's one `with_mutant`),
 //! expected to fail (`#[should_panic]`). A model that cannot fail proves
 //! nothing.
 //!
@@ -63,9 +64,11 @@
 //! stand-in driver, a loom `Parker`, has no events), the reactor's
 //! blocking-job slot.
 //!
-//! A mutant runs in a child process of its test binary (`common::mutant_must_fail`),
-//! because loom reports a deadlock by panicking inside a destructor, which
-//! aborts the process.
+//! A mutant runs in a child process of its test binary ([`mutant_must_fail`],
+//! beside [`model`] in this crate's one module, `runner.rs`), because loom reports a deadlock by panicking
+//! inside a destructor, which aborts the process. Every crate's `Mutant`
+//! goes through the runtime's one switch, the executor's
+//! `loom_api::with_mutant`.
 //!
 //! loom models `SeqCst` fences but treats `SeqCst` loads and stores as
 //! `AcqRel`; every store-then-load handshake between two threads (idle
@@ -74,3 +77,9 @@
 //! needs. The timer's handshake model
 //! (`earlier_deadline_while_parked_unparks_the_driver`) found the timer's
 //! first version, which relied on `SeqCst` accesses alone.
+
+#[cfg(spindle_loom)]
+mod runner;
+
+#[cfg(spindle_loom)]
+pub use runner::{model, mutant_must_fail, PREEMPTION_BOUND};

@@ -32,37 +32,21 @@ mod imp {
     pub(crate) use spindle_executor::loom_api::Mutex;
 
     /// The reactor's deliberately broken protocol steps, which its loom
-    /// model switches on to prove that it catches the bug.
+    /// model switches on (through the executor's one mutant switch,
+    /// `spindle_executor::loom_api::with_mutant`) to prove that it catches
+    /// the bug.
     #[derive(Clone, Copy, PartialEq, Eq, Debug)]
     pub enum Mutant {
-        /// No mutant: the real protocol.
-        None,
         /// The reactor stores a waker without re-checking readiness after.
         SkipsRecheck,
     }
 
-    std::thread_local! {
-        // loom runs a model's threads as coroutines on the test's own OS
-        // thread, so a std thread-local set by the test is seen by all.
-        static MUTANT: std::cell::Cell<Mutant> = const { std::cell::Cell::new(Mutant::None) };
-    }
-
-    /// Runs `f` (typically `loom::model(...)`) with `mutant` switched on.
-    pub fn with_mutant<R>(mutant: Mutant, f: impl FnOnce() -> R) -> R {
-        struct Reset;
-        impl Drop for Reset {
-            fn drop(&mut self) {
-                MUTANT.with(|c| c.set(Mutant::None));
-            }
-        }
-        MUTANT.with(|c| c.set(mutant));
-        let _reset = Reset;
-        f()
-    }
+    /// The runtime's one mutant switch, re-exported for the reactor's models.
+    pub use spindle_executor::loom_api::with_mutant;
 
     /// Whether a loom model switched on the mutant that skips the re-check
     /// after storing a waker (to prove the model catches the lost wake-up).
     pub(crate) fn skip_recheck_mutant() -> bool {
-        MUTANT.with(|c| c.get() == Mutant::SkipsRecheck)
+        spindle_executor::loom_api::mutant_is_on(Mutant::SkipsRecheck)
     }
 }

@@ -1,11 +1,13 @@
 //! What the expansions of `join!`, `try_join!` and `select!` name through
 //! `$crate::macros::support`: std items under stable paths, the coop check,
-//! and a per-thread random start index. Not part of spindle's API.
+//! the join engine's rotator and branch rules (defined in `join.rs`), and a
+//! per-thread random start index. Not part of spindle's API.
 
 use std::cell::Cell;
 use std::hash::{BuildHasher, Hasher};
 pub use std::task::{Context, Poll};
 
+pub use super::join::{Join, Rotator, TryJoin};
 pub use futures_util::future::{maybe_done, MaybeDone};
 pub use std::future::{poll_fn, Future, IntoFuture};
 pub use std::option::Option;

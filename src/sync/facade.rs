@@ -167,8 +167,6 @@ mod imp {
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 #[cfg_attr(not(spindle_loom), allow(dead_code))]
 pub enum Mutant {
-    /// No mutant: the real protocols.
-    None,
     /// A released permit goes to the counter even while waiters are queued
     /// (the waiters bit is ignored): a queued acquirer is never woken.
     ReleaseIgnoresWaiters,
@@ -182,24 +180,17 @@ pub enum Mutant {
     OneshotSendSkipsWake,
 }
 
-/// Whether `m` is the mutant switched on for this model.
-#[cfg(not(spindle_loom))]
+/// Whether `m` is the mutant switched on for this model: under loom, the
+/// executor's one mutant switch says; in normal builds always `false`.
 #[inline(always)]
-pub(crate) fn mutant(_m: Mutant) -> bool {
-    false
-}
-
-#[cfg(spindle_loom)]
-std::thread_local! {
-    // loom runs a model's threads as coroutines on the test's own OS
-    // thread, so a std thread-local set by the test is seen by all of them.
-    pub(crate) static MUTANT: std::cell::Cell<Mutant> = const { std::cell::Cell::new(Mutant::None) };
-}
-
-/// Whether `m` is the mutant switched on for this model.
-#[cfg(spindle_loom)]
 pub(crate) fn mutant(m: Mutant) -> bool {
-    MUTANT.with(|c| c.get() == m)
+    #[cfg(spindle_loom)]
+    return spindle_executor::loom_api::mutant_is_on(m);
+    #[cfg(not(spindle_loom))]
+    {
+        let _ = m;
+        false
+    }
 }
 
 /// What the loom models in `loom-tests/` may reach (only under
@@ -209,16 +200,7 @@ pub(crate) fn mutant(m: Mutant) -> bool {
 pub mod loom_api {
     pub use super::Mutant;
 
-    /// Runs `f` (typically `loom::model(...)`) with `mutant` switched on.
-    pub fn with_mutant<R>(mutant: Mutant, f: impl FnOnce() -> R) -> R {
-        struct Reset;
-        impl Drop for Reset {
-            fn drop(&mut self) {
-                super::MUTANT.with(|c| c.set(Mutant::None));
-            }
-        }
-        super::MUTANT.with(|c| c.set(mutant));
-        let _reset = Reset;
-        f()
-    }
+    /// The runtime's one mutant switch (the executor's): runs `f`
+    /// (typically `loom::model(...)`) with a [`Mutant`] switched on.
+    pub use spindle_executor::loom_api::with_mutant;
 }

@@ -22,8 +22,8 @@
 
 use std::process::{Command, ExitCode};
 
-use spindle_benches::net::{self, TokioNetRt};
-use spindle_benches::rt::{AsyncExecutorRt, BenchRuntime, SpindleRt, Which};
+use spindle_benches::net;
+use spindle_benches::rt::{AsyncExecutorRt, BenchRuntime, SpindleRt, TokioRt, Which};
 
 /// The syscalls broken out in the table (the rest are in the total).
 const BROKEN_OUT: &[&str] = &[
@@ -205,7 +205,7 @@ fn child(args: &[String]) -> ExitCode {
     };
     match which {
         Which::Spindle => run_row(&SpindleRt::new(workers).expect("spindle runtime"), row, n),
-        Which::Tokio => run_row(TokioNetRt::get(workers), row, n),
+        Which::Tokio => run_row(TokioRt::net(workers), row, n),
         Which::AsyncExecutor => run_row(&AsyncExecutorRt::new(workers).expect("async-executor runtime"), row, n),
     }
 }

@@ -25,8 +25,8 @@ use hyper::server::conn::http1;
 use hyper::{Request, Response};
 
 use super::http::HELLO;
-use super::{NetRuntime, TokioNetRt};
-use crate::rt::{AsyncExecutorRt, SpindleRt};
+use super::NetRuntime;
+use crate::rt::{AsyncExecutorRt, SpindleRt, TokioRt};
 
 /// A runtime that can serve a connection with the hyper hello service.
 pub trait HyperServe: NetRuntime {
@@ -49,7 +49,7 @@ impl HyperServe for SpindleRt {
     }
 }
 
-impl HyperServe for TokioNetRt {
+impl HyperServe for TokioRt {
     async fn serve_hyper(stream: tokio::net::TcpStream) {
         let io = hyper_util::rt::TokioIo::new(stream);
         let _ = http1::Builder::new()

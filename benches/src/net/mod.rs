@@ -30,10 +30,10 @@ use std::time::Instant;
 
 use futures_channel::oneshot;
 
-pub use self::rt::{NetRuntime, TokioNetRt, TokioNetSpawner};
+pub use self::rt::NetRuntime;
 use crate::report::RowResult;
 use crate::rows::{Row, Unit};
-use crate::rt::{Runtimes, Spawner, Which};
+use crate::rt::{Runtimes, Spawner, TokioRt, Which};
 use crate::workloads::{wait, Latch};
 
 /// Concurrent connections in `tcp_echo`.
@@ -104,8 +104,8 @@ pub fn rounds(name: &str, warmup: usize, rounds: usize) -> (usize, usize) {
     }
 }
 
-fn tokio_net(rts: &Runtimes) -> &'static TokioNetRt {
-    TokioNetRt::get(rts.spindle.runtime().metrics().num_workers())
+fn tokio_net(rts: &Runtimes) -> &'static TokioRt {
+    TokioRt::net(rts.spindle.runtime().metrics().num_workers())
 }
 
 fn tcp_echo_sample(rts: &Runtimes, which: Which) -> f64 {

@@ -4,11 +4,11 @@
 //! | runtime | listener / stream | driven by |
 //! |---|---|---|
 //! | spindle | `spindle::net::{TcpListener, TcpStream}` | the runtime's own reactor (its workers park in it) |
-//! | tokio | `tokio::net::{TcpListener, TcpStream}` | a second tokio runtime built with `enable_all` ([`TokioNetRt`]) |
+//! | tokio | `tokio::net::{TcpListener, TcpStream}` | a second tokio runtime built with `enable_all` ([`TokioRt::net`]) |
 //! | async-executor | `async_io::Async<std::net::{TcpListener, TcpStream}>` | async-io's global reactor |
 //!
 //! The tokio runtime of [`Runtimes`](crate::rt::Runtimes) has no drivers
-//! (see [`crate::rt`]), so the socket rows use [`TokioNetRt`], built once
+//! (see [`crate::rt`]), so the socket rows use [`TokioRt::net`], built once
 //! per process with the same worker count. The async-executor threads call
 //! `futures_lite::future::block_on`, so async-io's reactor is polled by its
 //! own `async-io` thread, the way async-io works under any executor that is
@@ -17,12 +17,11 @@
 use std::future::Future;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
-use std::sync::OnceLock;
 
 use async_io::Async;
 
 use super::Conn;
-use crate::rt::{AsyncExecutorRt, BenchRuntime, Spawner, SpindleRt};
+use crate::rt::{AsyncExecutorRt, BenchRuntime, SpindleRt, TokioRt};
 
 /// A runtime that can open loopback TCP sockets. The futures are polled
 /// inside the runtime (in its tasks, or in its `block_on`).
@@ -79,73 +78,6 @@ impl NetRuntime for SpindleRt {
     }
 }
 
-/// tokio's multi-thread runtime with `enable_all`, for the socket rows.
-#[derive(Debug)]
-pub struct TokioNetRt {
-    rt: tokio::runtime::Runtime,
-}
-
-impl TokioNetRt {
-    /// The process-wide instance, built on first use with `workers` workers
-    /// (later calls get the first one's runtime whatever they pass).
-    ///
-    /// # Panics
-    /// If the runtime cannot be built.
-    pub fn get(workers: usize) -> &'static TokioNetRt {
-        static RT: OnceLock<TokioNetRt> = OnceLock::new();
-        RT.get_or_init(|| {
-            let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(workers)
-                .thread_name("tokio-net-worker")
-                .enable_all()
-                .build()
-                .expect("cannot build tokio's runtime");
-            TokioNetRt { rt }
-        })
-    }
-}
-
-/// `tokio::spawn`.
-#[derive(Clone, Copy, Debug)]
-pub struct TokioNetSpawner;
-
-impl Spawner for TokioNetSpawner {
-    fn spawn<F>(self, future: F)
-    where
-        F: Future<Output = ()> + Send + 'static,
-    {
-        drop(tokio::spawn(future));
-    }
-
-    fn yield_now(self) -> impl Future<Output = ()> + Send {
-        tokio::task::yield_now()
-    }
-
-    fn sleep_until(self, deadline: std::time::Instant) -> impl Future<Output = ()> + Send + 'static {
-        tokio::time::sleep_until(tokio::time::Instant::from_std(deadline))
-    }
-}
-
-impl BenchRuntime for TokioNetRt {
-    type Spawner = TokioNetSpawner;
-    const NAME: &'static str = "tokio";
-
-    fn spawner(&self) -> TokioNetSpawner {
-        TokioNetSpawner
-    }
-
-    fn spawn_remote<F>(&self, future: F)
-    where
-        F: Future<Output = ()> + Send + 'static,
-    {
-        drop(self.rt.spawn(future));
-    }
-
-    fn block_on<F: Future>(&self, future: F) -> F::Output {
-        self.rt.block_on(future)
-    }
-}
-
 impl Conn for tokio::net::TcpStream {
     fn read<'a>(&'a mut self, buf: &'a mut [u8]) -> impl Future<Output = io::Result<usize>> + Send + 'a {
         tokio::io::AsyncReadExt::read(self, buf)
@@ -156,7 +88,7 @@ impl Conn for tokio::net::TcpStream {
     }
 }
 
-impl NetRuntime for TokioNetRt {
+impl NetRuntime for TokioRt {
     type Listener = tokio::net::TcpListener;
     type Stream = tokio::net::TcpStream;
 

@@ -2,20 +2,22 @@
 
 use std::future::Future;
 use std::io;
+use std::sync::OnceLock;
 use std::time::Instant;
 
 use super::{BenchRuntime, Spawner};
 
 /// `tokio::runtime::Builder::new_multi_thread().worker_threads(n)` with
 /// its time driver (`enable_time`) and no I/O driver (see the module docs
-/// of [`crate::rt`]).
+/// of [`crate::rt`]); or, for the socket rows, with every driver
+/// ([`TokioRt::net`]).
 #[derive(Debug)]
 pub struct TokioRt {
     rt: tokio::runtime::Runtime,
 }
 
 impl TokioRt {
-    /// Builds the runtime with `workers` workers.
+    /// Builds the runtime with `workers` workers and no I/O driver.
     ///
     /// # Errors
     /// If a worker thread cannot be started.
@@ -41,6 +43,26 @@ impl TokioRt {
             .enable_time()
             .build()?;
         Ok(TokioRt { rt })
+    }
+
+    /// The process-wide runtime of the socket rows ([`crate::net`]): built
+    /// on first use with `workers` workers and `enable_all` (later calls
+    /// get the first one's runtime whatever they pass). Only this instance
+    /// can run the [`NetRuntime`](crate::net::NetRuntime) futures.
+    ///
+    /// # Panics
+    /// If the runtime cannot be built.
+    pub fn net(workers: usize) -> &'static TokioRt {
+        static RT: OnceLock<TokioRt> = OnceLock::new();
+        RT.get_or_init(|| {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(workers)
+                .thread_name("tokio-net-worker")
+                .enable_all()
+                .build()
+                .expect("cannot build tokio's runtime");
+            TokioRt { rt }
+        })
     }
 }
 

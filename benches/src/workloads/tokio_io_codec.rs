@@ -27,8 +27,8 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_util::codec::{FramedRead, FramedWrite, LinesCodec};
 use tokio_util::compat::FuturesAsyncReadCompatExt;
 
-use crate::net::{NetRuntime, TokioNetRt};
-use crate::rt::{AsyncExecutorRt, Runtimes, SpindleRt, Which};
+use crate::net::NetRuntime;
+use crate::rt::{AsyncExecutorRt, Runtimes, SpindleRt, TokioRt, Which};
 
 /// Lines per sample (release builds; debug builds send a hundredth).
 pub const CODEC_LINES: usize = 100_000;
@@ -95,8 +95,8 @@ pub fn tokio_io_codec(rts: &Runtimes, which: Which) -> f64 {
     match which {
         Which::Spindle => codec_lines::<SpindleRt, _>(&rts.spindle, spindle_adapt),
         Which::Tokio => {
-            let rt = TokioNetRt::get(rts.spindle.runtime().metrics().num_workers());
-            codec_lines::<TokioNetRt, _>(rt, tokio_adapt)
+            let rt = TokioRt::net(rts.spindle.runtime().metrics().num_workers());
+            codec_lines::<TokioRt, _>(rt, tokio_adapt)
         }
         Which::AsyncExecutor => codec_lines::<AsyncExecutorRt, _>(&rts.async_executor, async_io_adapt),
     }

@@ -1,6 +1,6 @@
 //! Helpers shared by the `spindle::sync` models (`sync_*.rs`): the model
-//! runner and the mutant runner over `spindle::sync::loom_api` (the sync
-//! module's own mutant switch, separate from the executor's).
+//! runner, and the mutant runner (`spindle_loom_tests::mutant_must_fail`,
+//! for `spindle::sync::loom_api::Mutant` as for every crate's mutants).
 #![allow(dead_code)]
 
 use std::future::Future;
@@ -9,21 +9,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc as StdArc;
 use std::task::{Context, Poll, Waker};
 
-use spindle::sync::loom_api::{with_mutant, Mutant};
-
-/// Preemption bound of the sync models: each runs in well under a second
-/// at 3.
-pub const PREEMPTION_BOUND: usize = 3;
-
-/// `loom::model` with [`PREEMPTION_BOUND`].
-pub fn model<F>(f: F)
-where
-    F: Fn() + Sync + Send + 'static,
-{
-    let mut builder = loom::model::Builder::new();
-    builder.preemption_bound = Some(PREEMPTION_BOUND);
-    builder.check(f);
-}
+/// `loom::model` with the suite's preemption bound (`spindle_loom_tests::PREEMPTION_BOUND`).
+#[allow(unused_imports)]
+pub use spindle_loom_tests::model;
 
 /// Polls `fut` once with a no-op waker.
 pub fn poll_once<F: Future + Unpin>(fut: &mut F) -> Poll<F::Output> {
@@ -53,24 +41,7 @@ impl Drop for Tracked {
     }
 }
 
-/// Runs `model` with `mutant` on in a child process (this test binary,
-/// this test only) and asserts that loom catches it; see
-/// `common::mutant_must_fail` for why a child.
-pub fn mutant_must_fail(test_name: &str, mutant: Mutant, model: fn()) {
-    if std::env::var_os("SPINDLE_LOOM_MUTANT_CHILD").is_some() {
-        with_mutant(mutant, model);
-        return;
-    }
-    let exe = std::env::current_exe().expect("test binary path");
-    let out = std::process::Command::new(exe)
-        .args([test_name, "--exact", "--test-threads=1", "--nocapture"])
-        .env("SPINDLE_LOOM_MUTANT_CHILD", "1")
-        .output()
-        .expect("run the mutant child");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "loom did not catch mutant {mutant:?}; child stderr:\n{stderr}");
-    assert!(
-        stderr.contains("deadlock") || stderr.contains("panicked"),
-        "mutant {mutant:?} failed for an unexpected reason:\n{stderr}"
-    );
-}
+/// The mutant runner (in a child process), shared by every model file
+/// (unused by the files whose models have no mutant).
+#[allow(unused_imports)]
+pub use spindle_loom_tests::mutant_must_fail;

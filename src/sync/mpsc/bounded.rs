@@ -4,11 +4,11 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 
 use super::super::batch_semaphore::{Acquire, TryAcquireError};
-use super::chan::{Chan, Rx};
-use super::error::{SendError, TryRecvError, TrySendError};
+use super::chan::Chan;
+use super::error::{SendError, TrySendError};
+use super::rx::{receiver_methods, Rx};
 
 /// A channel holding at most `capacity` messages; `send` waits for a free
 /// slot, in FIFO order with the other waiting senders.
@@ -298,121 +298,7 @@ impl<T> Drop for Sender<T> {
 }
 
 impl<T> Receiver<T> {
-    /// The next message, or `None` once every sender is gone (or the
-    /// receiver closed) and the channel is empty.
-    ///
-    /// Cancel-safe: a dropped `recv` future loses no message.
-    ///
-    /// ```
-    /// spindle::block_on(async {
-    ///     let (tx, mut rx) = spindle::sync::mpsc::channel(4);
-    ///     tx.send(1).await.unwrap();
-    ///     assert_eq!(rx.recv().await, Some(1));
-    /// });
-    /// ```
-    pub async fn recv(&mut self) -> Option<T> {
-        std::future::poll_fn(|cx| self.rx.poll_recv(cx)).await
-    }
-
-    /// [`recv`](Receiver::recv) as a poll function.
-    ///
-    /// ```
-    /// use std::task::{Context, Poll, Waker};
-    /// let (tx, mut rx) = spindle::sync::mpsc::channel(1);
-    /// let mut cx = Context::from_waker(Waker::noop());
-    /// assert!(rx.poll_recv(&mut cx).is_pending());
-    /// tx.try_send(3).unwrap();
-    /// assert_eq!(rx.poll_recv(&mut cx), Poll::Ready(Some(3)));
-    /// ```
-    pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        self.rx.poll_recv(cx)
-    }
-
-    /// Waits for at least one message, then moves up to `limit` of them
-    /// into `buffer`. Returns how many; 0 only when the channel is closed
-    /// and empty (or `limit` is 0).
-    ///
-    /// ```
-    /// spindle::block_on(async {
-    ///     let (tx, mut rx) = spindle::sync::mpsc::channel(8);
-    ///     for i in 0..5 {
-    ///         tx.send(i).await.unwrap();
-    ///     }
-    ///     let mut buf = Vec::new();
-    ///     assert_eq!(rx.recv_many(&mut buf, 3).await, 3);
-    ///     assert_eq!(buf, [0, 1, 2]);
-    /// });
-    /// ```
-    pub async fn recv_many(&mut self, buffer: &mut Vec<T>, limit: usize) -> usize {
-        std::future::poll_fn(|cx| self.rx.poll_recv_many(cx, buffer, limit)).await
-    }
-
-    /// The next message if one is queued.
-    ///
-    /// # Errors
-    ///
-    /// [`TryRecvError::Empty`] or [`TryRecvError::Disconnected`].
-    ///
-    /// ```
-    /// use spindle::sync::mpsc::{self, error::TryRecvError};
-    /// let (tx, mut rx) = mpsc::channel::<u8>(1);
-    /// assert_eq!(rx.try_recv(), Err(TryRecvError::Empty));
-    /// drop(tx);
-    /// assert_eq!(rx.try_recv(), Err(TryRecvError::Disconnected));
-    /// ```
-    pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
-        self.rx.try_recv()
-    }
-
-    /// Closes the channel: sends fail from now on, waiting senders are
-    /// woken with an error, and queued messages can still be received.
-    ///
-    /// ```
-    /// spindle::block_on(async {
-    ///     let (tx, mut rx) = spindle::sync::mpsc::channel(2);
-    ///     tx.send(1).await.unwrap();
-    ///     rx.close();
-    ///     assert!(tx.send(2).await.is_err());
-    ///     assert_eq!(rx.recv().await, Some(1));
-    ///     assert_eq!(rx.recv().await, None);
-    /// });
-    /// ```
-    pub fn close(&mut self) {
-        self.rx.close();
-    }
-
-    /// Whether the channel is closed (by the receiver or by every sender
-    /// going away).
-    ///
-    /// ```
-    /// let (tx, rx) = spindle::sync::mpsc::channel::<u8>(1);
-    /// drop(tx);
-    /// assert!(rx.is_closed());
-    /// ```
-    pub fn is_closed(&self) -> bool {
-        self.rx.is_closed()
-    }
-
-    /// Messages waiting to be received.
-    ///
-    /// ```
-    /// let (tx, rx) = spindle::sync::mpsc::channel(2);
-    /// tx.try_send(1).unwrap();
-    /// assert_eq!(rx.len(), 1);
-    /// ```
-    pub fn len(&self) -> usize {
-        self.rx.len()
-    }
-
-    /// Whether no message is waiting.
-    ///
-    /// ```
-    /// let (_tx, rx) = spindle::sync::mpsc::channel::<u8>(2);
-    /// assert!(rx.is_empty());
-    /// ```
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
+    receiver_methods!("channel::<u8>(8)", "try_send");
 
     /// Free slots now.
     ///
@@ -421,18 +307,7 @@ impl<T> Receiver<T> {
     /// assert_eq!(rx.capacity(), 2);
     /// ```
     pub fn capacity(&self) -> usize {
-        self.rx.chan.sem.as_ref().expect("bounded").available_permits()
-    }
-
-    /// Live senders.
-    ///
-    /// ```
-    /// let (tx, rx) = spindle::sync::mpsc::channel::<u8>(2);
-    /// let _tx2 = tx.clone();
-    /// assert_eq!(rx.sender_strong_count(), 2);
-    /// ```
-    pub fn sender_strong_count(&self) -> usize {
-        self.rx.sender_count()
+        self.rx.free_slots()
     }
 }
 

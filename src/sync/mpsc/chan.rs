@@ -1,5 +1,7 @@
 //! The channel core shared by the bounded and unbounded `mpsc` channels: a
-//! queue under a lock plus the receiver's private batch.
+//! queue under a lock, the sender count and (bounded) the slots. The
+//! receiver's private batch and its methods live in `rx.rs`, which reaches
+//! the queue only through the methods here.
 //!
 //! # Protocol
 //!
@@ -19,14 +21,12 @@
 //!   drops every queued message exactly once, outside the lock.
 
 use std::collections::VecDeque;
-use std::fmt;
-use std::task::{Context, Poll, Waker};
+use std::task::Waker;
 
 use super::super::batch_semaphore::BatchSemaphore;
 use super::super::facade::atomic::{AtomicUsize, Ordering};
 use super::super::facade::Mutex;
 use super::super::notify::Notify;
-use super::error::TryRecvError;
 
 struct Queue<T> {
     buf: VecDeque<T>,
@@ -120,149 +120,83 @@ impl<T> Chan<T> {
         }
     }
 
-    fn close_rx(&self) {
+    /// Closes the receiving side: pushes fail from now on and waiting
+    /// senders (bounded) and `Sender::closed` futures are woken.
+    pub(crate) fn close_rx(&self) {
         self.queue.lock().rx_closed = true;
         if let Some(sem) = &self.sem {
             sem.close();
         }
         self.rx_closed_notify.notify_waiters();
     }
-}
 
-/// The receiving half's state, for both flavours.
-pub(crate) struct Rx<T> {
-    pub(crate) chan: std::sync::Arc<Chan<T>>,
-    batch: VecDeque<T>,
-}
-
-/// Whether the receive loop found a message, an end, or nothing yet.
-enum Fill {
-    Ready,
-    Closed,
-    Empty,
-}
-
-// SAFETY: `batch` holds `T`s, which would make `Rx` `Sync` only for
-// `T: Sync`; but no `&self` method touches a `T` (only `&mut self` ones do,
-// and `len` reads the length), so sharing `&Rx` shares no `T`. The rest is
-// `Sync` on its own when `T: Send`.
-unsafe impl<T: Send> Sync for Rx<T> {}
-
-impl<T> Rx<T> {
-    pub(crate) fn new(chan: std::sync::Arc<Chan<T>>) -> Rx<T> {
-        Rx { chan, batch: VecDeque::new() }
-    }
-
-    /// Refills the private batch from the shared queue; with `cx`, stores
-    /// the waker when nothing is queued and the channel is open.
-    fn fill(&mut self, cx: Option<&mut Context<'_>>) -> Fill {
-        if !self.batch.is_empty() {
+    /// The receiver's refill: with the batch empty, swaps the whole shared
+    /// queue into it (one lock per batch, not per message). With nothing
+    /// queued and the channel open, stores `waker` (replacing the stored
+    /// one only if `will_wake` says it differs).
+    pub(crate) fn refill(&self, batch: &mut VecDeque<T>, waker: Option<&Waker>) -> Fill {
+        if !batch.is_empty() {
             return Fill::Ready;
         }
-        let mut q = self.chan.queue.lock();
+        let mut q = self.queue.lock();
         if !q.buf.is_empty() {
-            std::mem::swap(&mut q.buf, &mut self.batch);
+            std::mem::swap(&mut q.buf, batch);
             return Fill::Ready;
         }
         if q.tx_closed || q.rx_closed {
             return Fill::Closed;
         }
-        if let Some(cx) = cx {
+        if let Some(waker) = waker {
             match &q.rx_waker {
-                Some(w) if w.will_wake(cx.waker()) => {}
-                _ => q.rx_waker = Some(cx.waker().clone()),
+                Some(w) if w.will_wake(waker) => {}
+                _ => q.rx_waker = Some(waker.clone()),
             }
         }
         Fill::Empty
     }
 
-    fn release(&self, n: usize) {
-        if let Some(sem) = &self.chan.sem {
+    /// Gives `n` received messages' slots back (bounded; a no-op unbounded).
+    pub(crate) fn release(&self, n: usize) {
+        if let Some(sem) = &self.sem {
             sem.release(n);
         }
     }
 
-    pub(crate) fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        let coop = std::task::ready!(spindle_executor::coop::poll_proceed(cx));
-        match self.fill(Some(cx)) {
-            Fill::Ready => {
-                coop.made_progress();
-                let value = self.batch.pop_front();
-                self.release(1);
-                Poll::Ready(value)
-            }
-            Fill::Closed => {
-                coop.made_progress();
-                Poll::Ready(None)
-            }
-            Fill::Empty => Poll::Pending,
-        }
+    /// Free slots now (bounded only).
+    pub(crate) fn free_slots(&self) -> usize {
+        self.sem.as_ref().expect("a bounded channel has a semaphore").available_permits()
     }
 
-    pub(crate) fn poll_recv_many(&mut self, cx: &mut Context<'_>, out: &mut Vec<T>, limit: usize) -> Poll<usize> {
-        if limit == 0 {
-            return Poll::Ready(0);
-        }
-        let coop = std::task::ready!(spindle_executor::coop::poll_proceed(cx));
-        match self.fill(Some(cx)) {
-            Fill::Ready => {
-                coop.made_progress();
-                let n = limit.min(self.batch.len());
-                out.extend(self.batch.drain(..n));
-                self.release(n);
-                Poll::Ready(n)
-            }
-            Fill::Closed => {
-                coop.made_progress();
-                Poll::Ready(0)
-            }
-            Fill::Empty => Poll::Pending,
-        }
-    }
-
-    pub(crate) fn try_recv(&mut self) -> Result<T, TryRecvError> {
-        match self.fill(None) {
-            Fill::Ready => {
-                let value = self.batch.pop_front().expect("a filled batch has a message");
-                self.release(1);
-                Ok(value)
-            }
-            Fill::Closed => Err(TryRecvError::Disconnected),
-            Fill::Empty => Err(TryRecvError::Empty),
-        }
-    }
-
-    pub(crate) fn close(&mut self) {
-        self.chan.close_rx();
-    }
-
+    /// Whether the receiver closed or every sender went away.
     pub(crate) fn is_closed(&self) -> bool {
-        let q = self.chan.queue.lock();
+        let q = self.queue.lock();
         q.rx_closed || q.tx_closed
     }
 
-    /// Messages queued, counting the private batch.
-    pub(crate) fn len(&self) -> usize {
-        self.batch.len() + self.chan.queue.lock().buf.len()
+    /// Messages in the shared queue (not counting the receiver's batch).
+    pub(crate) fn queued(&self) -> usize {
+        self.queue.lock().buf.len()
     }
 
     pub(crate) fn sender_count(&self) -> usize {
-        self.chan.senders.load(Ordering::Acquire)
+        self.senders.load(Ordering::Acquire)
     }
-}
 
-impl<T> Drop for Rx<T> {
-    fn drop(&mut self) {
-        self.chan.close_rx();
-        // Taken out under the lock, dropped after it: a message's destructor
-        // may do anything, including touching this channel.
-        let queued = std::mem::take(&mut self.chan.queue.lock().buf);
+    /// The receiver's drop: closes the channel, then drops every queued
+    /// message exactly once. They are taken out under the lock and dropped
+    /// after it: a message's destructor may do anything, including touching
+    /// this channel.
+    pub(crate) fn close_and_drain(&self) {
+        self.close_rx();
+        let queued = std::mem::take(&mut self.queue.lock().buf);
         drop(queued);
     }
 }
 
-impl<T> fmt::Debug for Rx<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Rx").field("batch", &self.batch.len()).finish_non_exhaustive()
-    }
+/// What [`Chan::refill`] found: a message (in the batch), an end, or
+/// nothing yet.
+pub(crate) enum Fill {
+    Ready,
+    Closed,
+    Empty,
 }

@@ -2,7 +2,7 @@
 //! waits for a free slot) and [`unbounded_channel`].
 //!
 //! Both share one core (`chan.rs`): a queue under a lock, which the
-//! receiver drains a whole batch at a time. The bounded channel's slots are
+//! receiver (`rx.rs`, one for both flavours) drains a whole batch at a time. The bounded channel's slots are
 //! permits of the crate's batch semaphore, so waiting senders are served in
 //! FIFO order and a cancelled `send` passes its slot on. Messages are
 //! received in the order their sends completed; dropping the receiver drops
@@ -30,6 +30,7 @@
 mod bounded;
 mod chan;
 pub mod error;
+mod rx;
 mod unbounded;
 
 pub use bounded::{channel, Permit, Receiver, Sender, WeakSender};

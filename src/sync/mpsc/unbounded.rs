@@ -3,10 +3,10 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 
-use super::chan::{Chan, Rx};
-use super::error::{SendError, TryRecvError};
+use super::chan::Chan;
+use super::error::SendError;
+use super::rx::{receiver_methods, Rx};
 
 /// A channel with no capacity limit: `send` never waits.
 ///
@@ -150,120 +150,7 @@ impl<T> Drop for UnboundedSender<T> {
 }
 
 impl<T> UnboundedReceiver<T> {
-    /// The next message, or `None` once every sender is gone (or the
-    /// receiver closed) and the channel is empty. Cancel-safe.
-    ///
-    /// ```
-    /// spindle::block_on(async {
-    ///     let (tx, mut rx) = spindle::sync::mpsc::unbounded_channel();
-    ///     tx.send("a").unwrap();
-    ///     assert_eq!(rx.recv().await, Some("a"));
-    /// });
-    /// ```
-    pub async fn recv(&mut self) -> Option<T> {
-        std::future::poll_fn(|cx| self.rx.poll_recv(cx)).await
-    }
-
-    /// [`recv`](UnboundedReceiver::recv) as a poll function.
-    ///
-    /// ```
-    /// use std::task::{Context, Poll, Waker};
-    /// let (tx, mut rx) = spindle::sync::mpsc::unbounded_channel();
-    /// let mut cx = Context::from_waker(Waker::noop());
-    /// tx.send(3).unwrap();
-    /// assert_eq!(rx.poll_recv(&mut cx), Poll::Ready(Some(3)));
-    /// ```
-    pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        self.rx.poll_recv(cx)
-    }
-
-    /// Waits for at least one message, then moves up to `limit` into
-    /// `buffer`; returns how many (0 only when closed and empty, or when
-    /// `limit` is 0).
-    ///
-    /// ```
-    /// spindle::block_on(async {
-    ///     let (tx, mut rx) = spindle::sync::mpsc::unbounded_channel();
-    ///     (0..4).for_each(|i| tx.send(i).unwrap());
-    ///     let mut buf = Vec::new();
-    ///     assert_eq!(rx.recv_many(&mut buf, 10).await, 4);
-    /// });
-    /// ```
-    pub async fn recv_many(&mut self, buffer: &mut Vec<T>, limit: usize) -> usize {
-        std::future::poll_fn(|cx| self.rx.poll_recv_many(cx, buffer, limit)).await
-    }
-
-    /// The next message if one is queued.
-    ///
-    /// # Errors
-    ///
-    /// [`TryRecvError::Empty`] or [`TryRecvError::Disconnected`].
-    ///
-    /// ```
-    /// let (tx, mut rx) = spindle::sync::mpsc::unbounded_channel();
-    /// tx.send(1).unwrap();
-    /// assert_eq!(rx.try_recv(), Ok(1));
-    /// ```
-    pub fn try_recv(&mut self) -> Result<T, TryRecvError> {
-        self.rx.try_recv()
-    }
-
-    /// Closes the channel: sends fail from now on; queued messages can
-    /// still be received.
-    ///
-    /// ```
-    /// let (tx, mut rx) = spindle::sync::mpsc::unbounded_channel();
-    /// tx.send(1).unwrap();
-    /// rx.close();
-    /// assert!(tx.send(2).is_err());
-    /// assert_eq!(rx.try_recv(), Ok(1));
-    /// ```
-    pub fn close(&mut self) {
-        self.rx.close();
-    }
-
-    /// Whether the channel is closed.
-    ///
-    /// ```
-    /// let (tx, rx) = spindle::sync::mpsc::unbounded_channel::<u8>();
-    /// drop(tx);
-    /// assert!(rx.is_closed());
-    /// ```
-    pub fn is_closed(&self) -> bool {
-        self.rx.is_closed()
-    }
-
-    /// Messages waiting to be received.
-    ///
-    /// ```
-    /// let (tx, rx) = spindle::sync::mpsc::unbounded_channel();
-    /// tx.send(()).unwrap();
-    /// assert_eq!(rx.len(), 1);
-    /// ```
-    pub fn len(&self) -> usize {
-        self.rx.len()
-    }
-
-    /// Whether no message is waiting.
-    ///
-    /// ```
-    /// let (_tx, rx) = spindle::sync::mpsc::unbounded_channel::<u8>();
-    /// assert!(rx.is_empty());
-    /// ```
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// Live senders.
-    ///
-    /// ```
-    /// let (tx, rx) = spindle::sync::mpsc::unbounded_channel::<u8>();
-    /// assert_eq!(rx.sender_strong_count(), 1);
-    /// # drop(tx);
-    /// ```
-    pub fn sender_strong_count(&self) -> usize {
-        self.rx.sender_count()
-    }
+    receiver_methods!("unbounded_channel::<u8>()", "send");
 }
 
 impl<T> fmt::Debug for UnboundedSender<T> {
