@@ -50,6 +50,9 @@ pub(crate) struct Config {
     pub(crate) seed: u64,
     /// `on_task_spawn` / `on_task_terminate` (issue 15), `None` when unset.
     pub(crate) task_hooks: Option<Arc<crate::task::hooks::TaskHooks>>,
+    /// The poll-time histogram's layout, `None` when it is off (the
+    /// default: timing every poll costs a clock read per poll).
+    pub(crate) poll_time_histogram: Option<crate::histogram::HistogramConfiguration>,
 }
 
 impl Config {
@@ -63,6 +66,7 @@ impl Config {
             monitor: true,
             seed,
             task_hooks: None,
+            poll_time_histogram: None,
         }
     }
 }

@@ -31,7 +31,8 @@
 //! | `blocking` | the blocking pool |
 //! | `queue` | crossbeam deques (or their loom stand-ins) |
 //! | `config` | leaf: `Config`, the `DEFAULT_*` constants, `ThreadHooks` |
-//! | `worker_metrics` | leaf: per-worker counters |
+//! | `worker_metrics` | leaf: per-worker counters (and the few scheduler-wide ones) |
+//! | `histogram` | leaf: the poll-time histogram's layout (public through [`runtime`]) and per-worker buckets |
 //! | [`park`] | leaf: the `Park`/`Unpark` traits, the condvar `Parker`, `ThreadWaker` |
 //! | [`coop`] | leaf: the per-poll operation budget |
 //! | [`diagnostics`] | the one diagnostics seam (silent unless the `tracing` feature) |
@@ -43,6 +44,7 @@
 mod blocking;
 mod config;
 pub mod coop;
+mod histogram;
 pub mod diagnostics;
 pub mod park;
 mod queue;

@@ -31,6 +31,7 @@ mod builder;
 pub mod context;
 #[cfg(feature = "criterion")]
 mod criterion;
+mod driver_metrics;
 mod dump;
 mod handle;
 mod metrics;
@@ -39,7 +40,9 @@ mod watchdog;
 mod worker_exits;
 
 pub use crate::task::UnhandledPanic;
+pub use crate::histogram::{HistogramConfiguration, InvalidHistogramConfiguration, LogHistogram, LogHistogramBuilder};
 pub use builder::{Builder, DriverFactory, NoDriver};
+pub use driver_metrics::DriverMetrics;
 pub use context::EnterGuard;
 pub use dump::{Dump, TaskInfo, TaskState};
 pub use handle::{Handle, Id, RuntimeFlavor, TryCurrentError};

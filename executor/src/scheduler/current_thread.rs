@@ -9,6 +9,13 @@
 //! Shutdown follows the multi-thread order: registry first (every task
 //! cancelled), then the queues are drained, and a late waker drains the
 //! injector itself.
+//!
+//! Metrics: the thread holding the core counts as the one worker. It is
+//! busy from the moment it takes the core until it parks or gives the core
+//! back; the mean poll time is sampled once per `global_queue_interval`
+//! ticks (a batch cut by a park is skipped), and polls are timed one by
+//! one only with the poll-time histogram on (one clock read per poll, as
+//! in the multi-thread worker).
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -17,7 +24,6 @@ use std::pin::pin;
 use std::ptr::{self, NonNull};
 use std::sync::Arc as StdArc;
 use std::task::{Context, Poll, Wake, Waker};
-use std::time::Instant;
 
 use crate::config::Config;
 use crate::park::{Park, Parker, ThreadWaker, Unpark};
@@ -27,7 +33,7 @@ use crate::sync::{fence, Arc, AtomicBool, Mutex, Ordering};
 use crate::task::meta::Meta;
 use crate::task::registry::Registry;
 use crate::task::{Header, JoinHandle, Notified, Schedule, TaskId};
-use crate::worker_metrics::WorkerMetrics;
+use crate::worker_metrics::{clock_nanos, SchedulerMetrics, WorkerMetrics};
 
 pub(crate) struct Shared {
     injector: Injector,
@@ -40,12 +46,43 @@ pub(crate) struct Shared {
     shutdown: AtomicBool,
     pub(crate) config: Config,
     metrics: WorkerMetrics,
+    /// Remote schedules and forced yields.
+    pub(crate) scheduler_metrics: SchedulerMetrics,
 }
 
 pub(crate) struct Core {
     queue: VecDeque<Notified>,
     park: Box<dyn Park>,
+    ticks: Ticks,
+}
+
+/// The core's tick count and what the metrics derive from it.
+#[derive(Clone, Copy, Default)]
+struct Ticks {
     tick: u32,
+    /// `clock_nanos` at the start of the current batch of
+    /// `global_queue_interval` ticks; 0 after a park.
+    batch_started: u64,
+    /// Mean poll time, an EWMA over batches (weight 1/4 per batch).
+    mean_poll_nanos: u64,
+    /// With the histogram on: when the last poll ended, if nothing but
+    /// queue pops ran since (the next poll's start); else 0.
+    clock: u64,
+}
+
+impl Ticks {
+    /// At the end of a batch: folds its mean poll time into the average
+    /// and publishes it.
+    fn sample_mean_poll(&mut self, interval: u32, metrics: &WorkerMetrics) {
+        let now = if self.clock != 0 { self.clock } else { clock_nanos() };
+        if self.batch_started != 0 {
+            let sample = now.saturating_sub(self.batch_started) / u64::from(interval);
+            self.mean_poll_nanos =
+                if self.mean_poll_nanos == 0 { sample } else { (self.mean_poll_nanos * 3 + sample) / 4 };
+            metrics.mean_poll_nanos.store(self.mean_poll_nanos, Ordering::Relaxed);
+        }
+        self.batch_started = now;
+    }
 }
 
 struct Cx {
@@ -64,12 +101,13 @@ impl Shared {
         Arc::new(Shared {
             injector: Injector::new(),
             registry: Registry::new(1),
-            core: Mutex::new(Some(Box::new(Core { queue: VecDeque::new(), park, tick: 0 }))),
+            core: Mutex::new(Some(Box::new(Core { queue: VecDeque::new(), park, ticks: Ticks::default() }))),
             unpark,
             waiting: Mutex::new(Vec::new()),
             shutdown: AtomicBool::new(false),
+            metrics: WorkerMetrics::new(config.poll_time_histogram),
             config,
-            metrics: WorkerMetrics::default(),
+            scheduler_metrics: SchedulerMetrics::default(),
         })
     }
 
@@ -88,9 +126,14 @@ impl Shared {
 
     fn schedule(&self, task: Notified) {
         let task = match schedule_local(self, task) {
-            Ok(()) => return,
+            Ok(()) => {
+                // Only the thread holding the core pushes locally.
+                WorkerMetrics::add(&self.metrics.local_schedules, 1);
+                return;
+            }
             Err(task) => task,
         };
+        SchedulerMetrics::inc(&self.scheduler_metrics.remote_schedules);
         self.injector.push(task);
         fence(Ordering::SeqCst);
         if self.shutdown.load(Ordering::SeqCst) {
@@ -228,24 +271,28 @@ impl CoreGuard<'_> {
             cx: &'a Cx,
             guard: &'a mut CoreGuard<'b>,
             park: Option<Box<dyn Park>>,
-            tick: u32,
+            ticks: Ticks,
         }
         impl Drop for Restore<'_, '_> {
             fn drop(&mut self) {
                 let _ = CURRENT.try_with(|c| c.set(self.prev));
+                let shared = self.guard.shared;
+                shared.metrics.idle_from(clock_nanos());
                 let queue = self.cx.queue.borrow_mut().take().unwrap_or_default();
                 let park = self.park.take().expect("park present");
-                self.guard.shared.put_core(Box::new(Core { queue, park, tick: self.tick }));
+                let ticks = Ticks { batch_started: 0, clock: 0, ..self.ticks };
+                shared.put_core(Box::new(Core { queue, park, ticks }));
             }
         }
-        let tick = core.tick;
-        let mut restore = Restore { prev, cx: &cx, guard: &mut self, park: Some(core.park), tick };
+        shared.metrics.busy_from(clock_nanos());
+        let ticks = core.ticks;
+        let mut restore = Restore { prev, cx: &cx, guard: &mut self, park: Some(core.park), ticks };
 
         let woken = StdArc::new(BlockOnWaker { woken: AtomicBool::new(true), unpark: shared.unpark.clone(), shared });
         let waker = Waker::from(woken.clone());
         let mut task_cx = Context::from_waker(&waker);
         let config = &shared.config;
-        let mut busy_since = Instant::now();
+        let metrics = &shared.metrics;
         loop {
             if woken.woken.swap(false, Ordering::AcqRel) {
                 if let Poll::Ready(out) = crate::coop::with_budget(|| future.as_mut().poll(&mut task_cx)) {
@@ -253,9 +300,12 @@ impl CoreGuard<'_> {
                 }
             }
             let mut ran_all = true;
+            restore.ticks.clock = 0;
             for _ in 0..config.event_interval {
-                restore.tick = restore.tick.wrapping_add(1);
-                let task = if restore.tick % config.global_queue_interval == 0 {
+                let ticks = &mut restore.ticks;
+                ticks.tick = ticks.tick.wrapping_add(1);
+                let task = if ticks.tick % config.global_queue_interval == 0 {
+                    ticks.sample_mean_poll(config.global_queue_interval, metrics);
                     shared.injector.pop().or_else(|| cx.queue.borrow_mut().as_mut().and_then(VecDeque::pop_front))
                 } else {
                     let local = cx.queue.borrow_mut().as_mut().and_then(VecDeque::pop_front);
@@ -263,10 +313,22 @@ impl CoreGuard<'_> {
                 };
                 match task {
                     Some(task) => {
-                        WorkerMetrics::add(&shared.metrics.polls, 1);
-                        shared.metrics.poll_started(task.id());
+                        WorkerMetrics::add(&metrics.polls, 1);
+                        let started = if metrics.histogram().is_some() {
+                            let now = if ticks.clock != 0 { ticks.clock } else { clock_nanos() };
+                            metrics.poll_started_at_time(task.id(), now);
+                            now
+                        } else {
+                            metrics.poll_started(task.id());
+                            0
+                        };
                         task.run();
-                        shared.metrics.poll_finished();
+                        if let Some(histogram) = metrics.histogram() {
+                            let now = clock_nanos();
+                            histogram.record(now.saturating_sub(started));
+                            restore.ticks.clock = now;
+                        }
+                        metrics.poll_finished();
                     }
                     None => {
                         ran_all = false;
@@ -277,13 +339,16 @@ impl CoreGuard<'_> {
             let park = restore.park.as_mut().expect("park present");
             if !ran_all && !woken.woken.load(Ordering::Acquire) {
                 // Nothing to do: sleep until a wake, an event or a timer.
-                WorkerMetrics::add(&shared.metrics.busy_nanos, busy_since.elapsed().as_nanos() as u64);
-                WorkerMetrics::add(&shared.metrics.parks, 1);
+                metrics.idle_from(clock_nanos());
+                WorkerMetrics::add(&metrics.parks, 1);
+                WorkerMetrics::add(&metrics.park_unparks, 1);
                 let hooks = shared.config.task_hooks.as_deref();
                 hooks.inspect(|h| h.parking());
                 park.park(None);
                 hooks.inspect(|h| h.unparked());
-                busy_since = Instant::now();
+                WorkerMetrics::add(&metrics.park_unparks, 1);
+                metrics.busy_from(clock_nanos());
+                restore.ticks.batch_started = 0;
             } else {
                 // Busy: let the driver dispatch events without blocking.
                 park.park(Some(std::time::Duration::ZERO));
@@ -335,6 +400,10 @@ impl Schedule for Arc<Shared> {
 
     fn hooks(&self) -> Option<&crate::task::hooks::TaskHooks> {
         self.config.task_hooks.as_deref()
+    }
+
+    fn budget_forced_yield(&self) {
+        SchedulerMetrics::inc(&self.scheduler_metrics.budget_forced_yields);
     }
 
     fn shutdown_on_unhandled_panic(&self) {

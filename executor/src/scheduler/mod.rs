@@ -20,7 +20,8 @@ use std::future::Future;
 use crate::sync::Arc;
 use crate::task::meta::Meta;
 use crate::task::{JoinHandle, TaskId};
-use crate::worker_metrics::WorkerMetrics;
+use crate::histogram::HistogramConfiguration;
+use crate::worker_metrics::{SchedulerMetrics, WorkerMetrics};
 
 /// One runtime's scheduler, of either flavor.
 pub(crate) enum Scheduler {
@@ -106,6 +107,29 @@ impl Scheduler {
         match self {
             Scheduler::MultiThread(shared) => shared.injection_queue_depth(),
             Scheduler::CurrentThread(shared) => shared.injector_len(),
+        }
+    }
+
+    /// Tasks spawned since the runtime started (every task that entered
+    /// the registry; see
+    /// [`RuntimeMetrics::spawned_tasks_count`](crate::RuntimeMetrics::spawned_tasks_count)).
+    pub(crate) fn spawned_tasks_count(&self) -> u64 {
+        self.registry().inserted()
+    }
+
+    /// The counters kept for the whole scheduler.
+    pub(crate) fn scheduler_metrics(&self) -> &SchedulerMetrics {
+        match self {
+            Scheduler::MultiThread(shared) => &shared.metrics,
+            Scheduler::CurrentThread(shared) => &shared.scheduler_metrics,
+        }
+    }
+
+    /// The layout of the poll-time histogram, if it is on.
+    pub(crate) fn poll_time_histogram(&self) -> Option<&HistogramConfiguration> {
+        match self {
+            Scheduler::MultiThread(shared) => shared.config.poll_time_histogram.as_ref(),
+            Scheduler::CurrentThread(shared) => shared.config.poll_time_histogram.as_ref(),
         }
     }
 

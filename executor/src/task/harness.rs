@@ -225,9 +225,13 @@ where
     let _current = super::current::enter(harness.header().id);
     let stats = harness.header().meta.stats();
     let started = stats.map(|s| s.start());
-    let (polled, self_woken) = waker::polling(ptr, || crate::coop::with_budget(|| harness.poll_future(&mut cx)));
+    let ((polled, forced), self_woken) =
+        waker::polling(ptr, || crate::coop::with_budget_counted(|| harness.poll_future(&mut cx)));
     if let (Some(stats), Some(started)) = (stats, started) {
         stats.finish(started);
+    }
+    if forced {
+        harness.cell().scheduler.budget_forced_yield();
     }
     match polled {
         Poll::Ready(output) => {

@@ -114,6 +114,12 @@ pub(crate) trait Schedule: Send + Sync + 'static {
         None
     }
 
+    /// A poll of one of this scheduler's tasks ended after a leaf forced
+    /// a yield (the coop budget ran out): counts it for
+    /// `RuntimeMetrics::budget_forced_yield_count`. The default does
+    /// nothing.
+    fn budget_forced_yield(&self) {}
+
     /// `UnhandledPanic::ShutdownRuntime`: cancels every task and stops the
     /// workers. Called by the harness while it completes the panicked task
     /// (holding a reference to it). The default does nothing.

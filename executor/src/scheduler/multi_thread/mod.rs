@@ -86,7 +86,7 @@ use crate::sync::{fence, Arc, AtomicBool, AtomicPtr, Ordering};
 use crate::task::meta::Meta;
 use crate::task::registry::Registry;
 use crate::task::{Header, JoinHandle, Notified, Schedule, TaskId};
-use crate::worker_metrics::WorkerMetrics;
+use crate::worker_metrics::{SchedulerMetrics, WorkerMetrics};
 
 pub(crate) use idle::Idle;
 pub(crate) use park::{DriverSlot, WorkerParker, WorkerUnparker};
@@ -109,6 +109,8 @@ pub(crate) struct Shared {
     /// Which parked worker keeps the LIFO watch, and how (`watch.rs`).
     pub(crate) watch: watch::Watch,
     pub(crate) config: Config,
+    /// Remote schedules and forced yields, counted from any thread.
+    pub(crate) metrics: SchedulerMetrics,
 }
 
 /// The parts of a worker that other threads reach.
@@ -187,7 +189,7 @@ impl Shared {
                 stealer: queue.stealer(),
                 lifo: LifoSlot::new(),
                 unparker: parker.unparker(),
-                metrics: WorkerMetrics::default(),
+                metrics: WorkerMetrics::new(config.poll_time_histogram),
             }));
             cores.push(Core::new(index, queue, parker, config.global_queue_interval, config.seed));
         }
@@ -200,6 +202,7 @@ impl Shared {
             shutdown: AtomicBool::new(false),
             watch: watch::Watch::new(),
             config,
+            metrics: SchedulerMetrics::default(),
         });
         (shared, cores)
     }
@@ -275,6 +278,7 @@ impl Shared {
 
     /// Queues a task from outside this runtime's workers.
     pub(crate) fn schedule_remote(&self, task: Notified) {
+        SchedulerMetrics::inc(&self.metrics.remote_schedules);
         self.injector.push(task);
         // Pairs with the fence in `begin_shutdown` (no reference is left in
         // the injector) and with the parker's SeqCst RMW (no lost wake-up).
@@ -364,6 +368,10 @@ impl Schedule for Arc<Shared> {
 
     fn hooks(&self) -> Option<&crate::task::hooks::TaskHooks> {
         self.config.task_hooks.as_deref()
+    }
+
+    fn budget_forced_yield(&self) {
+        SchedulerMetrics::inc(&self.metrics.budget_forced_yields);
     }
 
     fn shutdown_on_unhandled_panic(&self) {

@@ -25,6 +25,16 @@
 //! worker's [`Core`] sits in the thread-local [`WorkerCx`], so that wakes on
 //! this thread push to this worker's LIFO slot and deque without locks.
 //!
+//! # Metrics
+//!
+//! The worker counts into its `WorkerMetrics` (`worker_metrics.rs`) with
+//! plain relaxed stores. It reads the clock at each park and unpark (busy
+//! time, published live), once per batch of `global_interval` ticks (the
+//! mean poll time, which also tunes the interval), and, only when the
+//! poll-time histogram is on, once per poll: the end of one poll is the
+//! start of the next when nothing else ran between them (`Core::clock`),
+//! so back-to-back polls cost one clock read each, not two.
+//!
 //! Tasks completed on this thread leave the registry in batches of
 //! [`RELEASE_BATCH`] (see `task/registry.rs`): the batch is released when
 //! full, at each driver tick (every `event_interval` ticks), before the
@@ -35,7 +45,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::ptr::{self, NonNull};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::watch::{GRACE, GRACE_NANOS, MAX_PERIOD};
 use super::{Shared, WorkerParker, MAX_LIFO_POLLS};
@@ -72,6 +82,10 @@ pub(crate) struct Core {
     batch_started: u64,
     /// Mean poll time, an exponentially weighted average over batches.
     mean_poll_nanos: u64,
+    /// When the poll-time histogram is on: the `clock_nanos` at which the
+    /// last poll ended, if the worker has done nothing but look for the
+    /// next task since (so it is also the next poll's start); else 0.
+    clock: u64,
     /// The LIFO watch's last look at the other workers' fill counts.
     seen_fills: u64,
     /// The watcher's current timed park (`watch.rs`: from GRACE, doubling
@@ -93,6 +107,7 @@ impl Core {
             global_interval,
             batch_started: 0,
             mean_poll_nanos: 0,
+            clock: 0,
             seen_fills: 0,
             watch_period: GRACE,
         }
@@ -158,10 +173,11 @@ pub(crate) fn schedule_local(shared: &Shared, task: Notified, is_yield: bool) ->
         let Some(core) = core.as_mut() else {
             return Err(task);
         };
+        let remote = &shared.remotes[core.index];
+        WorkerMetrics::add(&remote.metrics.local_schedules, 1);
         let task = if is_yield || !shared.config.lifo_enabled {
             task
         } else {
-            let remote = &shared.remotes[core.index];
             let prev = remote.lifo.push(task);
             WorkerMetrics::add(&remote.metrics.lifo_fills, 1);
             // Nobody to wake unless the watcher sleeps deep: we run the task
@@ -237,14 +253,19 @@ pub(crate) fn run_worker(shared: Arc<Shared>, core: Core) {
 }
 
 /// At the end of each batch of `global_interval` ticks: folds the batch's
-/// mean poll time into the average and re-derives the interval (one clock
-/// read per batch). A batch cut by a park is skipped.
-fn tune_global_interval(core: &mut Core) {
-    let now = clock_nanos();
+/// mean poll time into the average (weight 1/4 per batch), publishes it
+/// (`worker_mean_poll_time`) and, if `tune`, re-derives the interval. One
+/// clock read per batch, none when the poll that just ended read it. A
+/// batch cut by a park, a driver poll or a steal is skipped.
+fn sample_mean_poll(core: &mut Core, metrics: &WorkerMetrics, tune: bool) {
+    let now = if core.clock != 0 { core.clock } else { clock_nanos() };
     if core.batch_started != 0 {
-        let sample = (now - core.batch_started) / u64::from(core.global_interval);
+        let sample = now.saturating_sub(core.batch_started) / u64::from(core.global_interval);
         core.mean_poll_nanos = if core.mean_poll_nanos == 0 { sample } else { (core.mean_poll_nanos * 3 + sample) / 4 };
-        core.global_interval = crate::config::tuned_global_queue_interval(core.mean_poll_nanos);
+        metrics.mean_poll_nanos.store(core.mean_poll_nanos, Ordering::Relaxed);
+        if tune {
+            core.global_interval = crate::config::tuned_global_queue_interval(core.mean_poll_nanos);
+        }
     }
     core.batch_started = now;
 }
@@ -261,7 +282,7 @@ impl Worker<'_> {
 
     fn run(&self, mut core: Box<Core>) -> Box<Core> {
         let config = &self.shared.config;
-        let mut busy_since = Instant::now();
+        self.metrics(&core).busy_from(clock_nanos());
         while !self.shared.is_shutdown() {
             core.until_event -= 1;
             if core.until_event == 0 {
@@ -270,20 +291,23 @@ impl Worker<'_> {
                 // completed tasks here too.
                 self.cx.release_batch(self.shared);
                 core = self.poll_driver(core);
+                core.clock = 0;
             }
             if let Some(task) = self.next_task(&mut core) {
                 core = self.run_task(core, task);
                 continue;
             }
+            core.clock = 0;
             if let Some(task) = self.steal_work(&mut core) {
                 core = self.run_task(core, task);
                 continue;
             }
-            WorkerMetrics::add(&self.metrics(&core).busy_nanos, busy_since.elapsed().as_nanos() as u64);
+            self.metrics(&core).idle_from(clock_nanos());
             core = self.park(core);
             core.batch_started = 0;
-            busy_since = Instant::now();
+            self.metrics(&core).busy_from(clock_nanos());
         }
+        self.metrics(&core).idle_from(clock_nanos());
         core
     }
 
@@ -291,9 +315,7 @@ impl Worker<'_> {
         let shared = self.shared;
         core.until_global -= 1;
         if core.until_global == 0 {
-            if shared.config.tune_global_queue {
-                tune_global_interval(core);
-            }
+            sample_mean_poll(core, &shared.remotes[core.index].metrics, shared.config.tune_global_queue);
             core.until_global = core.global_interval;
             if let Some(task) = shared.injector.pop() {
                 return Some(task);
@@ -373,11 +395,25 @@ impl Worker<'_> {
         }
         let metrics = self.metrics(&core);
         WorkerMetrics::add(&metrics.polls, 1);
-        metrics.poll_started(task.id());
+        let timed = metrics.histogram().is_some();
+        let started = if timed {
+            let now = if core.clock != 0 { core.clock } else { clock_nanos() };
+            metrics.poll_started_at_time(task.id(), now);
+            now
+        } else {
+            metrics.poll_started(task.id());
+            0
+        };
         *self.cx.core.borrow_mut() = Some(core);
         task.run();
-        let core = self.cx.core.borrow_mut().take().expect("worker core is back after a poll");
-        self.metrics(&core).poll_finished();
+        let mut core = self.cx.core.borrow_mut().take().expect("worker core is back after a poll");
+        let metrics = self.metrics(&core);
+        if let Some(histogram) = metrics.histogram() {
+            let now = clock_nanos();
+            histogram.record(now.saturating_sub(started));
+            core.clock = now;
+        }
+        metrics.poll_finished();
         core
     }
 
@@ -410,6 +446,7 @@ impl Worker<'_> {
         }
         core.is_searching = false;
         WorkerMetrics::add(&self.metrics(&core).parks, 1);
+        WorkerMetrics::add(&self.metrics(&core).park_unparks, 1);
         let mut parker = core.parker.take().expect("worker parker present");
         loop {
             let timeout = self.watch_timeout(&mut core);
@@ -442,6 +479,7 @@ impl Worker<'_> {
             }
         }
         shared.watch.leave(index);
+        WorkerMetrics::add(&self.metrics(&core).park_unparks, 1);
         core.parker = Some(parker);
         core
     }
