@@ -18,14 +18,15 @@ use std::io;
 
 use spindle_executor::context::DriverHandles;
 use spindle_executor::park::Park;
-use spindle_executor::runtime::DriverFactory;
+use spindle_executor::runtime::{DriverFactory, DriverMetrics};
 use spindle_reactor::IoDriver;
 use spindle_timer::TimerDriver;
 
 pub use crate::per_core::{CoreContext, CorePanic, PerCore};
 pub use spindle_executor::runtime::Id;
 pub use spindle_executor::runtime::{
-    BlockedPoll, Dump, ShutdownReport, TaskInfo, TaskState, UnhandledPanic, DEFAULT_WATCHDOG_THRESHOLD,
+    BlockedPoll, Dump, HistogramConfiguration, InvalidHistogramConfiguration, LogHistogram, LogHistogramBuilder,
+    ShutdownReport, TaskInfo, TaskState, UnhandledPanic, DEFAULT_WATCHDOG_THRESHOLD,
 };
 pub use spindle_executor::{EnterGuard, Handle, RuntimeFlavor, RuntimeMetrics, TryCurrentError};
 
@@ -77,11 +78,31 @@ impl DriverFactory for Drivers {
     fn build(workers: usize) -> io::Result<Option<(Box<dyn Park>, DriverHandles)>> {
         install_blocking_spawner();
         let io = IoDriver::new()?;
+        let io_handle = io.handle();
         let mut handles = DriverHandles::new();
         handles.insert(io.handle());
         let timer = TimerDriver::with_shards(io, workers.clamp(1, 64));
         handles.insert(timer.handle());
+        handles.set_metrics(DriverCounts { io: io_handle, timer: timer.handle() });
         Ok(Some((Box::new(timer), handles)))
+    }
+}
+
+/// What the facade's driver reports to `RuntimeMetrics`: the reactor's and
+/// the timer's own counters, read when asked (see
+/// [`DriverMetrics`](spindle_executor::runtime::DriverMetrics)).
+struct DriverCounts {
+    io: spindle_reactor::Handle,
+    timer: spindle_timer::Handle,
+}
+
+impl DriverMetrics for DriverCounts {
+    fn io_driver_ready_count(&self) -> u64 {
+        self.io.ready_count()
+    }
+
+    fn timers_fired_count(&self) -> u64 {
+        self.timer.fired_count()
     }
 }
 

@@ -62,6 +62,20 @@ pub(crate) fn clock_nanos() -> u64 {
     epoch.elapsed().as_nanos() as u64 + 1
 }
 
+/// Folds a batch of `polls` polls that took `sample` ns each on average
+/// into the mean poll time `mean`: an exponentially weighted moving average
+/// in which a full batch (`polls == batch`) weighs 1/4 and a batch cut
+/// short by a park weighs in proportion to its polls. The first sample is
+/// taken as it is.
+pub(crate) fn fold_mean_poll(mean: u64, sample: u64, polls: u64, batch: u64) -> u64 {
+    let batch = u128::from(batch.clamp(1, u64::from(u32::MAX)));
+    let polls = u128::from(polls.min(batch as u64));
+    if mean == 0 {
+        return sample;
+    }
+    ((u128::from(mean) * (4 * batch - polls) + u128::from(sample) * polls) / (4 * batch)) as u64
+}
+
 /// The poll stamp of a poll whose time is not read yet (`clock_nanos` is
 /// far below it: 2^64 ns is 584 years).
 const POLL_UNSTAMPED: u64 = u64::MAX;
@@ -266,6 +280,15 @@ impl SchedulerMetrics {
 #[cfg(all(test, not(spindle_loom)))]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mean_poll_weighs_batches_by_their_polls() {
+        assert_eq!(fold_mean_poll(0, 500, 3, 61), 500, "first sample");
+        assert_eq!(fold_mean_poll(1_000, 2_000, 61, 61), 1_250, "a full batch weighs 1/4");
+        assert_eq!(fold_mean_poll(1_000, 2_000, 0, 61), 1_000, "an empty batch weighs nothing");
+        assert_eq!(fold_mean_poll(1_000, 2_000, 10, 20), 1_125, "half a batch weighs 1/8");
+        assert_eq!(fold_mean_poll(u64::MAX / 2, u64::MAX / 2, 7, u64::MAX), u64::MAX / 2, "no overflow");
+    }
 
     #[test]
     fn busy_time_is_live_and_adds_up() {

@@ -76,6 +76,9 @@ pub(crate) struct Inner {
     /// `u64::MAX` for "no limit", 0 while no thread sleeps there.
     parked_until: AtomicU64,
     shutdown: AtomicBool,
+    /// Timers fired, ever (`Handle::fired_count`): added once per
+    /// `fire_expired` that woke any, by the thread in the driver.
+    fired: AtomicU64,
 }
 
 /// Hands out per-thread shard indices round-robin.
@@ -109,6 +112,7 @@ impl Handle {
                 unparker,
                 parked_until: AtomicU64::new(0),
                 shutdown: AtomicBool::new(false),
+                fired: AtomicU64::new(0),
             }),
         }
     }
@@ -291,14 +295,48 @@ impl Handle {
     /// Fires every timer due at `now` (ns), waking each shard's wakers after
     /// releasing that shard's lock. `wakers` is a reusable buffer, left empty.
     pub(crate) fn fire_expired(&self, now: u64, wakers: &mut Vec<Waker>) {
+        let mut fired = 0;
         for shard in self.inner.shards.iter() {
             if shard.next_deadline() <= now {
                 while shard.fire(now, wakers) {
+                    fired += wakers.len() as u64;
                     wake_all(wakers);
                 }
+                fired += wakers.len() as u64;
                 wake_all(wakers);
             }
         }
+        if fired > 0 {
+            self.inner.fired.fetch_add(fired, Ordering::Relaxed);
+        }
+    }
+
+    /// Timers this timer has fired: entries whose deadline passed and whose
+    /// waiter it woke (cancelled or reset timers are not counted until they
+    /// fire). What a runtime reports as `RuntimeMetrics::timers_fired_count`.
+    ///
+    /// ```
+    /// use spindle_executor::park::{Park, Parker};
+    /// use spindle_timer::{sleep, TimerDriver};
+    /// use std::future::Future;
+    /// use std::task::{Context, Waker};
+    /// use std::time::{Duration, Instant};
+    ///
+    /// let mut driver = TimerDriver::new(Parker::new());
+    /// let handle = driver.handle();
+    /// std::thread::spawn(move || loop { driver.park(None) });
+    /// let _enter = handle.enter();
+    /// let mut timer = Box::pin(sleep(Duration::from_millis(1)));
+    /// assert!(timer.as_mut().poll(&mut Context::from_waker(Waker::noop())).is_pending()); // registered
+    /// let start = Instant::now();
+    /// while handle.fired_count() == 0 {
+    ///     assert!(start.elapsed() < Duration::from_secs(10), "the driver fires it");
+    ///     std::thread::sleep(Duration::from_millis(1));
+    /// }
+    /// assert_eq!(handle.fired_count(), 1);
+    /// ```
+    pub fn fired_count(&self) -> u64 {
+        self.inner.fired.load(Ordering::Relaxed)
     }
 }
 

@@ -191,11 +191,13 @@ impl RuntimeMetrics {
 
     /// Mean time of one of `worker`'s task polls: an exponentially
     /// weighted moving average, sampled once per batch of
-    /// `global_queue_interval` ticks (the elapsed time over the batch's
-    /// polls, weight 1/4 per batch; a batch cut by a park is skipped), the
-    /// same figure the multi-thread workers tune their global queue
-    /// interval with. Zero until a first batch completes. It includes the
-    /// scheduler's own work between polls (tens of ns).
+    /// `global_queue_interval` ticks (the batch's elapsed time over its
+    /// polls; a full batch weighs 1/4, one cut short by a park in
+    /// proportion to its polls), the same figure the multi-thread workers
+    /// tune their global queue interval with. Zero until a first batch
+    /// with a poll ends. It includes the scheduler's own work between
+    /// polls (tens of ns), and in a batch cut short the search before the
+    /// park.
     ///
     /// ```
     /// use std::time::Duration;

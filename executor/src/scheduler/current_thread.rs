@@ -33,7 +33,7 @@ use crate::sync::{fence, Arc, AtomicBool, Mutex, Ordering};
 use crate::task::meta::Meta;
 use crate::task::registry::Registry;
 use crate::task::{Header, JoinHandle, Notified, Schedule, TaskId};
-use crate::worker_metrics::{clock_nanos, SchedulerMetrics, WorkerMetrics};
+use crate::worker_metrics::{clock_nanos, fold_mean_poll, SchedulerMetrics, WorkerMetrics};
 
 pub(crate) struct Shared {
     injector: Injector,
@@ -60,9 +60,11 @@ pub(crate) struct Core {
 #[derive(Clone, Copy, Default)]
 struct Ticks {
     tick: u32,
-    /// `clock_nanos` at the start of the current batch of
-    /// `global_queue_interval` ticks; 0 after a park.
+    /// `clock_nanos` at the start of the current batch of ticks (0: none
+    /// running: the core is not held).
     batch_started: u64,
+    /// The poll count at the start of the batch.
+    batch_polls: u64,
     /// Mean poll time, an EWMA over batches (weight 1/4 per batch).
     mean_poll_nanos: u64,
     /// With the histogram on: when the last poll ended, if nothing but
@@ -71,17 +73,24 @@ struct Ticks {
 }
 
 impl Ticks {
-    /// At the end of a batch: folds its mean poll time into the average
-    /// and publishes it.
-    fn sample_mean_poll(&mut self, interval: u32, metrics: &WorkerMetrics) {
-        let now = if self.clock != 0 { self.clock } else { clock_nanos() };
-        if self.batch_started != 0 {
-            let sample = now.saturating_sub(self.batch_started) / u64::from(interval);
-            self.mean_poll_nanos =
-                if self.mean_poll_nanos == 0 { sample } else { (self.mean_poll_nanos * 3 + sample) / 4 };
+    /// At the end of a batch of `interval` ticks, or when a park or the
+    /// end of `block_on` cuts one short (`now`: the clock read for it):
+    /// folds its time per poll into the mean (`fold_mean_poll`), publishes
+    /// it, and starts the next batch. A batch without a poll is no sample.
+    fn sample_mean_poll(&mut self, interval: u32, metrics: &WorkerMetrics, now: Option<u64>) {
+        let now = now.unwrap_or(if self.clock != 0 { self.clock } else { clock_nanos() });
+        let polls = WorkerMetrics::get(&metrics.polls) - self.batch_polls;
+        if self.batch_started != 0 && polls > 0 {
+            let sample = now.saturating_sub(self.batch_started) / polls;
+            self.mean_poll_nanos = fold_mean_poll(self.mean_poll_nanos, sample, polls, u64::from(interval));
             metrics.mean_poll_nanos.store(self.mean_poll_nanos, Ordering::Relaxed);
         }
+        self.start_batch(now, metrics);
+    }
+
+    fn start_batch(&mut self, now: u64, metrics: &WorkerMetrics) {
         self.batch_started = now;
+        self.batch_polls = WorkerMetrics::get(&metrics.polls);
     }
 }
 
@@ -277,15 +286,19 @@ impl CoreGuard<'_> {
             fn drop(&mut self) {
                 let _ = CURRENT.try_with(|c| c.set(self.prev));
                 let shared = self.guard.shared;
-                shared.metrics.idle_from(clock_nanos());
+                let now = clock_nanos();
+                self.ticks.sample_mean_poll(shared.config.global_queue_interval, &shared.metrics, Some(now));
+                shared.metrics.idle_from(now);
                 let queue = self.cx.queue.borrow_mut().take().unwrap_or_default();
                 let park = self.park.take().expect("park present");
                 let ticks = Ticks { batch_started: 0, clock: 0, ..self.ticks };
                 shared.put_core(Box::new(Core { queue, park, ticks }));
             }
         }
-        shared.metrics.busy_from(clock_nanos());
-        let ticks = core.ticks;
+        let now = clock_nanos();
+        shared.metrics.busy_from(now);
+        let mut ticks = core.ticks;
+        ticks.start_batch(now, &shared.metrics);
         let mut restore = Restore { prev, cx: &cx, guard: &mut self, park: Some(core.park), ticks };
 
         let woken = StdArc::new(BlockOnWaker { woken: AtomicBool::new(true), unpark: shared.unpark.clone(), shared });
@@ -305,7 +318,7 @@ impl CoreGuard<'_> {
                 let ticks = &mut restore.ticks;
                 ticks.tick = ticks.tick.wrapping_add(1);
                 let task = if ticks.tick % config.global_queue_interval == 0 {
-                    ticks.sample_mean_poll(config.global_queue_interval, metrics);
+                    ticks.sample_mean_poll(config.global_queue_interval, metrics, None);
                     shared.injector.pop().or_else(|| cx.queue.borrow_mut().as_mut().and_then(VecDeque::pop_front))
                 } else {
                     let local = cx.queue.borrow_mut().as_mut().and_then(VecDeque::pop_front);
@@ -339,7 +352,9 @@ impl CoreGuard<'_> {
             let park = restore.park.as_mut().expect("park present");
             if !ran_all && !woken.woken.load(Ordering::Acquire) {
                 // Nothing to do: sleep until a wake, an event or a timer.
-                metrics.idle_from(clock_nanos());
+                let now = clock_nanos();
+                restore.ticks.sample_mean_poll(config.global_queue_interval, metrics, Some(now));
+                metrics.idle_from(now);
                 WorkerMetrics::add(&metrics.parks, 1);
                 WorkerMetrics::add(&metrics.park_unparks, 1);
                 let hooks = shared.config.task_hooks.as_deref();
@@ -347,8 +362,9 @@ impl CoreGuard<'_> {
                 park.park(None);
                 hooks.inspect(|h| h.unparked());
                 WorkerMetrics::add(&metrics.park_unparks, 1);
-                metrics.busy_from(clock_nanos());
-                restore.ticks.batch_started = 0;
+                let now = clock_nanos();
+                metrics.busy_from(now);
+                restore.ticks.start_batch(now, metrics);
             } else {
                 // Busy: let the driver dispatch events without blocking.
                 park.park(Some(std::time::Duration::ZERO));

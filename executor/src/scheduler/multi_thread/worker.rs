@@ -77,9 +77,10 @@ pub(crate) struct Core {
     rng: FastRand,
     /// The global queue interval in use (tuned unless the builder set it).
     global_interval: u32,
-    /// `clock_nanos` when the current batch of `global_interval` ticks
-    /// began; 0 after a park (that batch is not measured).
+    /// `clock_nanos` when the current batch of ticks began (0: not yet).
     batch_started: u64,
+    /// The worker's poll count when it began.
+    batch_polls: u64,
     /// Mean poll time, an exponentially weighted average over batches.
     mean_poll_nanos: u64,
     /// When the poll-time histogram is on: the `clock_nanos` at which the
@@ -106,6 +107,7 @@ impl Core {
             rng: FastRand::new(seed ^ (index as u64).wrapping_mul(0x9E37_79B9)),
             global_interval,
             batch_started: 0,
+            batch_polls: 0,
             mean_poll_nanos: 0,
             clock: 0,
             seen_fills: 0,
@@ -252,22 +254,29 @@ pub(crate) fn run_worker(shared: Arc<Shared>, core: Core) {
     cx.release_batch(&shared);
 }
 
-/// At the end of each batch of `global_interval` ticks: folds the batch's
-/// mean poll time into the average (weight 1/4 per batch), publishes it
-/// (`worker_mean_poll_time`) and, if `tune`, re-derives the interval. One
-/// clock read per batch, none when the poll that just ended read it. A
-/// batch cut by a park, a driver poll or a steal is skipped.
-fn sample_mean_poll(core: &mut Core, metrics: &WorkerMetrics, tune: bool) {
-    let now = if core.clock != 0 { core.clock } else { clock_nanos() };
-    if core.batch_started != 0 {
-        let sample = now.saturating_sub(core.batch_started) / u64::from(core.global_interval);
-        core.mean_poll_nanos = if core.mean_poll_nanos == 0 { sample } else { (core.mean_poll_nanos * 3 + sample) / 4 };
+/// At the end of each batch of `global_interval` ticks, and at a park
+/// (`now`: the clock read for it) that cuts a batch short: folds the
+/// batch's time per poll into the mean (`fold_mean_poll`: a batch weighs
+/// 1/4 times its polls over the interval), publishes it
+/// (`worker_mean_poll_time`) and, if the builder left the interval to the
+/// worker, re-derives the interval; then starts the next batch. One clock
+/// read per batch, none when the poll that just ended read it. A batch
+/// without a poll (a worker that searched and parked) is not a sample.
+fn sample_mean_poll(core: &mut Core, metrics: &WorkerMetrics, tune: bool, now: Option<u64>) {
+    let now = now.unwrap_or(if core.clock != 0 { core.clock } else { clock_nanos() });
+    let total = WorkerMetrics::get(&metrics.polls);
+    let polls = total - core.batch_polls;
+    if core.batch_started != 0 && polls > 0 {
+        let sample = now.saturating_sub(core.batch_started) / polls;
+        let interval = u64::from(core.global_interval);
+        core.mean_poll_nanos = crate::worker_metrics::fold_mean_poll(core.mean_poll_nanos, sample, polls, interval);
         metrics.mean_poll_nanos.store(core.mean_poll_nanos, Ordering::Relaxed);
         if tune {
             core.global_interval = crate::config::tuned_global_queue_interval(core.mean_poll_nanos);
         }
     }
     core.batch_started = now;
+    core.batch_polls = total;
 }
 
 struct Worker<'a> {
@@ -282,7 +291,8 @@ impl Worker<'_> {
 
     fn run(&self, mut core: Box<Core>) -> Box<Core> {
         let config = &self.shared.config;
-        self.metrics(&core).busy_from(clock_nanos());
+        core.batch_started = clock_nanos();
+        self.metrics(&core).busy_from(core.batch_started);
         while !self.shared.is_shutdown() {
             core.until_event -= 1;
             if core.until_event == 0 {
@@ -302,10 +312,17 @@ impl Worker<'_> {
                 core = self.run_task(core, task);
                 continue;
             }
-            self.metrics(&core).idle_from(clock_nanos());
+            let now = clock_nanos();
+            let metrics = self.metrics(&core);
+            // The batch this park cuts short still counts, by its ticks.
+            sample_mean_poll(&mut core, metrics, config.tune_global_queue, Some(now));
+            metrics.idle_from(now);
             core = self.park(core);
-            core.batch_started = 0;
-            self.metrics(&core).busy_from(clock_nanos());
+            let now = clock_nanos();
+            let metrics = self.metrics(&core);
+            metrics.busy_from(now);
+            core.batch_started = now;
+            core.batch_polls = WorkerMetrics::get(&metrics.polls);
         }
         self.metrics(&core).idle_from(clock_nanos());
         core
@@ -315,7 +332,7 @@ impl Worker<'_> {
         let shared = self.shared;
         core.until_global -= 1;
         if core.until_global == 0 {
-            sample_mean_poll(core, &shared.remotes[core.index].metrics, shared.config.tune_global_queue);
+            sample_mean_poll(core, &shared.remotes[core.index].metrics, shared.config.tune_global_queue, None);
             core.until_global = core.global_interval;
             if let Some(task) = shared.injector.pop() {
                 return Some(task);
