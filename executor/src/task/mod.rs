@@ -28,6 +28,7 @@
 //! | `state.rs` | the state word, its bits and its transitions (the task-state protocol) |
 //! | `raw.rs` | the cell layout, the vtable, `RawTask` |
 //! | `harness.rs` | poll, complete, cancel, read the output (the vtable's functions) |
+//! | `stage.rs` | the stage union (future, then output) and its tag in the vtable word |
 //! | `waker.rs` | the wake entry points and the cell's `Waker` |
 //! | `join.rs` | `JoinHandle`, `AbortHandle` |
 //! | `registry.rs` | the registry of live tasks and the workers' release batches |
@@ -64,6 +65,7 @@ pub(crate) mod meta;
 mod raw;
 pub(crate) mod registry;
 mod spawn;
+mod stage;
 pub(crate) mod state;
 mod waker;
 mod yield_now;
