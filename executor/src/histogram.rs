@@ -72,7 +72,10 @@ pub struct HistogramConfiguration {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Layout {
     /// `num_buckets` buckets of `width` ns; the last one is open-ended.
-    Linear { width: u64, num_buckets: usize },
+    Linear {
+        width: u64,
+        num_buckets: usize,
+    },
     Log(LogHistogram),
 }
 

@@ -44,8 +44,8 @@
 mod blocking;
 mod config;
 pub mod coop;
-mod histogram;
 pub mod diagnostics;
+mod histogram;
 pub mod park;
 mod queue;
 mod rng;

@@ -22,7 +22,9 @@ fn both() -> [Runtime; 2] {
 
 fn counted(m: &RuntimeMetrics) -> u64 {
     (0..m.num_workers())
-        .map(|w| (0..m.poll_time_histogram_num_buckets()).map(|b| m.poll_time_histogram_bucket_count(w, b)).sum::<u64>())
+        .map(|w| {
+            (0..m.poll_time_histogram_num_buckets()).map(|b| m.poll_time_histogram_bucket_count(w, b)).sum::<u64>()
+        })
         .sum()
 }
 

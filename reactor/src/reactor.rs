@@ -183,7 +183,13 @@ impl Reactor {
     }
 
     fn with_poller(poller: Poller, mode: PollMode) -> Reactor {
-        Reactor { poller, mode, sources: Mutex::new(Slab::default()), live: AtomicUsize::new(0), ready: AtomicU64::new(0) }
+        Reactor {
+            poller,
+            mode,
+            sources: Mutex::new(Slab::default()),
+            live: AtomicUsize::new(0),
+            ready: AtomicU64::new(0),
+        }
     }
 
     /// A reactor forced into oneshot mode (to test the re-arming path on

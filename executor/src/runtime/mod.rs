@@ -39,11 +39,11 @@ mod report;
 mod watchdog;
 mod worker_exits;
 
-pub use crate::task::UnhandledPanic;
 pub use crate::histogram::{HistogramConfiguration, InvalidHistogramConfiguration, LogHistogram, LogHistogramBuilder};
+pub use crate::task::UnhandledPanic;
 pub use builder::{Builder, DriverFactory, NoDriver};
-pub use driver_metrics::DriverMetrics;
 pub use context::EnterGuard;
+pub use driver_metrics::DriverMetrics;
 pub use dump::{Dump, TaskInfo, TaskState};
 pub use handle::{Handle, Id, RuntimeFlavor, TryCurrentError};
 pub use metrics::RuntimeMetrics;

@@ -17,10 +17,10 @@ pub(crate) mod multi_thread;
 
 use std::future::Future;
 
+use crate::histogram::HistogramConfiguration;
 use crate::sync::Arc;
 use crate::task::meta::Meta;
 use crate::task::{JoinHandle, TaskId};
-use crate::histogram::HistogramConfiguration;
 use crate::worker_metrics::{SchedulerMetrics, WorkerMetrics};
 
 /// One runtime's scheduler, of either flavor.
