@@ -129,3 +129,40 @@ fn the_watchdog_still_sees_a_stuck_poll_with_the_histogram_on() {
     let (elapsed, _) = rx.recv_timeout(Duration::from_secs(10)).expect("a report");
     assert!(elapsed >= Duration::from_millis(20), "{elapsed:?}");
 }
+
+#[test]
+fn a_named_task_shares_the_workers_clock_readings() {
+    // With the histogram on, a named task's poll figures come from the
+    // worker's readings: they agree with the histogram.
+    for rt in both() {
+        let m = rt.metrics();
+        let join = spindle_executor::task::Builder::new()
+            .name("sleeper")
+            .spawn_on(
+                async {
+                    thread::sleep(Duration::from_millis(20));
+                    spindle_executor::task::yield_now().await;
+                    std::future::pending::<()>().await;
+                },
+                rt.handle(),
+            )
+            .unwrap();
+        if m.num_workers() == 1 {
+            // Current-thread: let `block_on` run it up to the pending.
+            rt.block_on(async {
+                for _ in 0..4 {
+                    spindle_executor::task::yield_now().await;
+                }
+            });
+        }
+        assert!(wait_until(Duration::from_secs(5), || {
+            rt.dump().tasks().any(|t| t.name() == Some("sleeper") && t.polls() == Some(2))
+        }));
+        let info = rt.dump().tasks().find(|t| t.name() == Some("sleeper")).map(|t| (t.busy(), t.since_last_poll()));
+        let (busy, since) = info.unwrap();
+        assert!(busy.unwrap() >= Duration::from_millis(20), "{busy:?}");
+        assert!(since.is_some());
+        assert!(wait_until(Duration::from_secs(5), || counted(&m) == polls(&m)));
+        drop(join);
+    }
+}

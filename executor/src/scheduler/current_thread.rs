@@ -330,6 +330,7 @@ impl CoreGuard<'_> {
                         let started = if metrics.histogram().is_some() {
                             let now = if ticks.clock != 0 { ticks.clock } else { clock_nanos() };
                             metrics.poll_started_at_time(task.id(), now);
+                            crate::task::current::set_poll_start(now);
                             now
                         } else {
                             metrics.poll_started(task.id());
@@ -337,7 +338,7 @@ impl CoreGuard<'_> {
                         };
                         task.run();
                         if let Some(histogram) = metrics.histogram() {
-                            let now = clock_nanos();
+                            let now = crate::task::current::take_poll_end().unwrap_or_else(clock_nanos);
                             histogram.record(now.saturating_sub(started));
                             restore.ticks.clock = now;
                         }

@@ -16,6 +16,7 @@ use super::stage::{Payload, Stage, StageRef, Tag};
 use super::state::{State, TransitionToIdle, TransitionToRunning};
 use super::{waker, Notified, Schedule};
 use crate::sync::{mutant, Mutant, UnsafeCell};
+use crate::worker_metrics::clock_nanos;
 
 /// A typed view of a cell, valid while its holder owns a reference.
 struct Harness<F: Future, S> {
@@ -237,11 +238,18 @@ where
     let mut cx = Context::from_waker(&waker);
     let _current = super::current::enter(harness.header().id);
     let stats = harness.header().meta.stats();
-    let started = stats.map(|s| s.start());
+    let started = stats.map(|s| {
+        // The worker's reading if it times this poll (`current.rs`).
+        let now = super::current::take_poll_start().unwrap_or_else(clock_nanos);
+        s.start(now);
+        now
+    });
     let ((polled, forced), self_woken) =
         waker::polling(ptr, || crate::coop::with_budget_counted(|| harness.poll_future(&mut cx)));
     if let (Some(stats), Some(started)) = (stats, started) {
-        stats.finish(started);
+        let now = clock_nanos();
+        stats.finish(started, now);
+        super::current::set_poll_end(now);
     }
     if forced {
         harness.cell().scheduler.budget_forced_yield();

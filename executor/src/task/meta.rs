@@ -14,13 +14,18 @@
 //! read only afterwards; the `Named` block is freed with the cell (`Meta`'s
 //! `Drop`). Its [`PollStats`] are written by the thread that polls the task
 //! (it holds `RUNNING`) with relaxed stores, and read by dumps with relaxed
-//! loads: the figures are each exact, not a consistent snapshot.
+//! loads: the figures are each exact, not a consistent snapshot. A named
+//! task's poll is timed (two clock reads), except that a worker timing its
+//! polls anyway (the poll-time histogram) hands its reading over
+//! (`current::take_poll_start`), so such a poll costs one read in all.
 
 use std::fmt;
 use std::panic::Location;
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use crate::worker_metrics::clock_nanos;
 
 const NAMED: usize = 1;
 
@@ -42,12 +47,12 @@ struct Named {
     stats: PollStats,
 }
 
-/// Poll figures of a named task, in nanoseconds since its spawn.
+/// Poll figures of a named task; times are [`clock_nanos`] readings (never
+/// 0, so 0 means "never").
 pub(crate) struct PollStats {
-    spawned_at: Instant,
+    spawned_at: u64,
     polls: AtomicU64,
-    /// When the last poll started (ns since `spawned_at`, plus one: 0 means
-    /// never polled).
+    /// When the last poll started (0: never polled).
     last_poll: AtomicU64,
     busy_nanos: AtomicU64,
 }
@@ -55,26 +60,23 @@ pub(crate) struct PollStats {
 impl PollStats {
     fn new() -> PollStats {
         PollStats {
-            spawned_at: Instant::now(),
+            spawned_at: clock_nanos(),
             polls: AtomicU64::new(0),
             last_poll: AtomicU64::new(0),
             busy_nanos: AtomicU64::new(0),
         }
     }
 
-    /// Notes the start of a poll; returns its start, for [`Self::finish`].
-    /// Only the polling thread (holding `RUNNING`) calls this.
-    pub(crate) fn start(&self) -> Instant {
-        let now = Instant::now();
-        let since = now.saturating_duration_since(self.spawned_at).as_nanos() as u64;
+    /// Notes the start of a poll at `now` (a [`clock_nanos`]). Only the
+    /// polling thread (holding `RUNNING`) calls this.
+    pub(crate) fn start(&self, now: u64) {
         self.polls.store(self.polls.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
-        self.last_poll.store(since + 1, Ordering::Relaxed);
-        now
+        self.last_poll.store(now, Ordering::Relaxed);
     }
 
-    /// Adds the poll that began at `started` to the busy time.
-    pub(crate) fn finish(&self, started: Instant) {
-        let took = started.elapsed().as_nanos() as u64;
+    /// Adds the poll from `started` to `ended` to the busy time.
+    pub(crate) fn finish(&self, started: u64, ended: u64) {
+        let took = ended.saturating_sub(started);
         self.busy_nanos.store(self.busy_nanos.load(Ordering::Relaxed) + took, Ordering::Relaxed);
     }
 
@@ -82,14 +84,16 @@ impl PollStats {
         self.polls.load(Ordering::Relaxed)
     }
 
-    pub(crate) fn age(&self, now: Instant) -> Duration {
-        now.saturating_duration_since(self.spawned_at)
+    /// Time since the spawn, at `now` (a [`clock_nanos`]).
+    pub(crate) fn age(&self, now: u64) -> Duration {
+        Duration::from_nanos(now.saturating_sub(self.spawned_at))
     }
 
-    pub(crate) fn since_last_poll(&self, now: Instant) -> Option<Duration> {
+    /// Time since the last poll started, at `now`.
+    pub(crate) fn since_last_poll(&self, now: u64) -> Option<Duration> {
         match self.last_poll.load(Ordering::Relaxed) {
             0 => None,
-            at => Some(self.age(now).saturating_sub(Duration::from_nanos(at - 1))),
+            at => Some(Duration::from_nanos(now.saturating_sub(at))),
         }
     }
 
@@ -180,11 +184,13 @@ mod tests {
         assert_eq!(b.location(), here);
         assert_eq!(b.name(), Some("conn-42"));
         let stats = b.stats().unwrap();
-        assert!(stats.since_last_poll(Instant::now()).is_none());
-        let t = stats.start();
-        stats.finish(t);
+        assert!(stats.since_last_poll(clock_nanos()).is_none());
+        let t = clock_nanos();
+        stats.start(t);
+        stats.finish(t, t + 1_000);
         assert_eq!(stats.polls(), 1);
-        assert!(stats.since_last_poll(Instant::now()).is_some());
+        assert_eq!(stats.busy(), Duration::from_nanos(1_000));
+        assert_eq!(stats.since_last_poll(t + 5_000), Some(Duration::from_nanos(5_000)));
         assert_eq!(std::mem::size_of::<Meta>(), 8);
     }
 }

@@ -55,7 +55,7 @@
 //! dropping an output nobody reads is swallowed. The worker never unwinds.
 
 mod builder;
-mod current;
+pub(crate) mod current;
 mod error;
 mod harness;
 pub(crate) mod hooks;

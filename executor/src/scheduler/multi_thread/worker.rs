@@ -416,6 +416,7 @@ impl Worker<'_> {
         let started = if timed {
             let now = if core.clock != 0 { core.clock } else { clock_nanos() };
             metrics.poll_started_at_time(task.id(), now);
+            crate::task::current::set_poll_start(now);
             now
         } else {
             metrics.poll_started(task.id());
@@ -426,7 +427,8 @@ impl Worker<'_> {
         let mut core = self.cx.core.borrow_mut().take().expect("worker core is back after a poll");
         let metrics = self.metrics(&core);
         if let Some(histogram) = metrics.histogram() {
-            let now = clock_nanos();
+            // A named task's harness read the end already.
+            let now = crate::task::current::take_poll_end().unwrap_or_else(clock_nanos);
             histogram.record(now.saturating_sub(started));
             core.clock = now;
         }
