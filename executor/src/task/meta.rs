@@ -43,8 +43,38 @@ unsafe impl Sync for Meta {}
 #[repr(align(8))]
 struct Named {
     location: &'static Location<'static>,
-    name: Box<str>,
+    name: Name,
     stats: PollStats,
+}
+
+/// Bytes of a name kept in the block itself (no allocation of its own).
+const INLINE_NAME: usize = 22;
+
+/// A task's name: inside the name block when short (most are: "conn-42"),
+/// else in an allocation of its own.
+enum Name {
+    Inline { len: u8, bytes: [u8; INLINE_NAME] },
+    Heap(Box<str>),
+}
+
+impl Name {
+    fn new(name: &str) -> Name {
+        if name.len() > INLINE_NAME {
+            return Name::Heap(name.into());
+        }
+        let mut bytes = [0; INLINE_NAME];
+        bytes[..name.len()].copy_from_slice(name.as_bytes());
+        Name::Inline { len: name.len() as u8, bytes }
+    }
+
+    fn as_str(&self) -> &str {
+        match self {
+            Name::Inline { len, bytes } => {
+                std::str::from_utf8(&bytes[..usize::from(*len)]).expect("an inline name is the UTF-8 it was copied from")
+            }
+            Name::Heap(name) => name,
+        }
+    }
 }
 
 /// Poll figures of a named task; times are [`clock_nanos`] readings (never
@@ -116,7 +146,7 @@ impl Meta {
 
     /// A named task: allocates its block.
     pub(crate) fn named(location: &'static Location<'static>, name: &str) -> Meta {
-        let named = Box::new(Named { location, name: name.into(), stats: PollStats::new() });
+        let named = Box::new(Named { location, name: Name::new(name), stats: PollStats::new() });
         let ptr = Box::into_raw(named) as usize | NAMED;
         // SAFETY: a box pointer with its (free) low bit set is not null.
         Meta(unsafe { NonNull::new_unchecked(ptr as *mut ()) })
@@ -143,7 +173,7 @@ impl Meta {
 
     /// The task's name, if it was given one.
     pub(crate) fn name(&self) -> Option<&str> {
-        self.named_block().map(|n| &*n.name)
+        self.named_block().map(|n| n.name.as_str())
     }
 
     /// The poll figures, kept for named tasks only.
@@ -192,5 +222,11 @@ mod tests {
         assert_eq!(stats.busy(), Duration::from_nanos(1_000));
         assert_eq!(stats.since_last_poll(t + 5_000), Some(Duration::from_nanos(5_000)));
         assert_eq!(std::mem::size_of::<Meta>(), 8);
+        // Short names live in the block; long ones in an allocation.
+        let long = "a-name-longer-than-twenty-two-bytes";
+        assert_eq!(Meta::named(here, long).name(), Some(long));
+        assert_eq!(Meta::named(here, "").name(), Some(""));
+        assert_eq!(Meta::named(here, "é22-bytes-of-utf8-xxx").name(), Some("é22-bytes-of-utf8-xxx"));
+        assert!(std::mem::size_of::<Named>() <= 64, "{}", std::mem::size_of::<Named>());
     }
 }
