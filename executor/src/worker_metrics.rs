@@ -205,18 +205,6 @@ impl WorkerMetrics {
         }
     }
 
-    /// Notes that this worker starts polling `task` at `now` (a
-    /// [`clock_nanos`] the worker read anyway, because it times its polls):
-    /// as [`Self::poll_started`], with the stamp already set.
-    #[inline]
-    pub(crate) fn poll_started_at_time(&self, task: TaskId, now: u64) {
-        self.polling.store(task.as_u64(), Ordering::Relaxed);
-        self.poll_started_at.store(now, Ordering::Relaxed);
-        if self.watchdog_asleep.load(Ordering::Relaxed) {
-            self.wake_watchdog();
-        }
-    }
-
     /// The poll-time histogram, if this worker keeps one.
     #[inline]
     pub(crate) fn histogram(&self) -> Option<&Histogram> {

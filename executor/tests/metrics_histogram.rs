@@ -114,7 +114,7 @@ fn configured_linear_buckets() {
 
 #[test]
 fn the_watchdog_still_sees_a_stuck_poll_with_the_histogram_on() {
-    // With the histogram on, polls are stamped with their real start.
+    // Timing polls leaves the watchdog's view of them as it was.
     let (tx, rx) = std::sync::mpsc::channel();
     let rt = Builder::new_multi_thread()
         .worker_threads(1)

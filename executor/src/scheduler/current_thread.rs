@@ -327,13 +327,12 @@ impl CoreGuard<'_> {
                 match task {
                     Some(task) => {
                         WorkerMetrics::add(&metrics.polls, 1);
+                        metrics.poll_started(task.id());
                         let started = if metrics.histogram().is_some() {
                             let now = if ticks.clock != 0 { ticks.clock } else { clock_nanos() };
-                            metrics.poll_started_at_time(task.id(), now);
                             crate::task::current::set_poll_start(now);
                             now
                         } else {
-                            metrics.poll_started(task.id());
                             0
                         };
                         task.run();

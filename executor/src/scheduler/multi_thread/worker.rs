@@ -412,14 +412,15 @@ impl Worker<'_> {
         }
         let metrics = self.metrics(&core);
         WorkerMetrics::add(&metrics.polls, 1);
-        let timed = metrics.histogram().is_some();
-        let started = if timed {
+        // The poll stamp stays lazy even when the poll is timed: the LIFO
+        // watch's grace counts from a thief's first look, as without the
+        // histogram.
+        metrics.poll_started(task.id());
+        let started = if metrics.histogram().is_some() {
             let now = if core.clock != 0 { core.clock } else { clock_nanos() };
-            metrics.poll_started_at_time(task.id(), now);
             crate::task::current::set_poll_start(now);
             now
         } else {
-            metrics.poll_started(task.id());
             0
         };
         *self.cx.core.borrow_mut() = Some(core);
