@@ -279,7 +279,7 @@ fn park_unpark_count_is_odd_while_parked() {
     let parks = m.worker_park_count(0);
     rt.block_on(rt.spawn(async {})).unwrap();
     assert!(wait_until(Duration::from_secs(5), || m.worker_park_count(0) > parks));
-    assert!(m.worker_park_unpark_count(0) >= 2 * parks + 1);
+    assert!(m.worker_park_unpark_count(0) > 2 * parks);
     assert_eq!(m.global_queue_depth(), m.injection_queue_depth());
 }
 

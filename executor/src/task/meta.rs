@@ -69,9 +69,8 @@ impl Name {
 
     fn as_str(&self) -> &str {
         match self {
-            Name::Inline { len, bytes } => {
-                std::str::from_utf8(&bytes[..usize::from(*len)]).expect("an inline name is the UTF-8 it was copied from")
-            }
+            Name::Inline { len, bytes } => std::str::from_utf8(&bytes[..usize::from(*len)])
+                .expect("an inline name is the UTF-8 it was copied from"),
             Name::Heap(name) => name,
         }
     }
