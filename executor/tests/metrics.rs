@@ -58,11 +58,18 @@ fn workers_park_and_busy_time_grows() {
     let rt = multi(2);
     let m = rt.metrics();
     rt.block_on(rt.spawn(async { std::thread::sleep(Duration::from_millis(30)) })).unwrap();
-    // Busy time is added when a worker parks after working.
+    // Busy time is live (it no longer waits for a park to be added).
     let busy = || -> Duration { (0..2).map(|w| m.worker_total_busy_duration(w)).sum() };
     assert!(wait_until(Duration::from_secs(2), || busy() >= Duration::from_millis(25)), "busy {:?}", busy());
     assert!(busy() < Duration::from_secs(5), "busy {:?}", busy());
-    assert!((0..2).map(|w| m.worker_park_count(w)).sum::<u64>() >= 2);
+    // Both workers park once idle (the one that ran the task after it).
+    let parks = || (0..2).map(|w| m.worker_park_count(w)).sum::<u64>();
+    assert!(wait_until(Duration::from_secs(5), || parks() >= 2), "{} parks", parks());
+    // Parked, busy time stands still.
+    assert!(wait_until(Duration::from_secs(5), || (0..2).all(|w| m.worker_park_unpark_count(w) % 2 == 1)));
+    let parked = busy();
+    std::thread::sleep(Duration::from_millis(20));
+    assert_eq!(busy(), parked);
 }
 
 #[test]
