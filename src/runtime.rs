@@ -67,7 +67,8 @@ pub use crate::per_core::{CoreContext, CorePanic, PerCore};
 pub use spindle_executor::runtime::Id;
 pub use spindle_executor::runtime::{simulate, DEFAULT_SIMULATED_WORKERS, SIM_SEED_VAR};
 pub use spindle_executor::runtime::{
-    BlockedPoll, Dump, ShutdownReport, TaskInfo, TaskState, UnhandledPanic, DEFAULT_WATCHDOG_THRESHOLD,
+    BlockedPoll, Dump, HistogramConfiguration, InvalidHistogramConfiguration, LogHistogram, LogHistogramBuilder,
+    ShutdownReport, TaskInfo, TaskState, UnhandledPanic, DEFAULT_WATCHDOG_THRESHOLD,
 };
 pub use spindle_executor::{EnterGuard, Handle, RuntimeFlavor, RuntimeMetrics, TryCurrentError};
 
@@ -102,15 +103,25 @@ pub type Runtime = spindle_executor::runtime::Runtime<Drivers>;
 
 /// The facade's driver factory: the reactor's poller wrapped by the timer
 /// (which sleeps in the poller until the earliest deadline, then fires what
-/// expired), with one timer shard per worker (at most 64), and both handles
-/// made current on every runtime thread.
+/// expired), with one timer shard per worker (at most 64), both handles
+/// made current on every runtime thread, and their counters reported to
+/// [`RuntimeMetrics`] (`io_driver_ready_count`, `timers_fired_count`).
 ///
 /// ```
+/// use std::future::{poll_fn, Future};
+/// use std::task::Poll;
+///
 /// let rt = spindle::Runtime::new().unwrap();
-/// rt.block_on(async {
+/// let registered = rt.block_on(async {
 ///     assert!(spindle_reactor::Handle::try_current().is_some());
 ///     assert!(spindle_timer::Handle::try_current().is_some());
+///     let mut sleep = std::pin::pin!(spindle::time::sleep(std::time::Duration::from_millis(20)));
+///     // Its first poll registers it, unless the 20 ms are already over.
+///     let registered = poll_fn(|cx| Poll::Ready(sleep.as_mut().poll(cx).is_pending())).await;
+///     sleep.await;
+///     registered
 /// });
+/// assert_eq!(rt.metrics().timers_fired_count(), u64::from(registered));
 /// ```
 #[derive(Debug)]
 pub struct Drivers(());
@@ -125,10 +136,12 @@ impl DriverFactory for Drivers {
         }
         install_blocking_spawner();
         let io = spindle_reactor::IoDriver::new()?;
+        let io_handle = io.handle();
         let mut handles = DriverHandles::new();
         handles.insert(io.handle());
         let timer = TimerDriver::with_clock(io, workers.clamp(1, 64), clock.clone());
         handles.insert(timer.handle());
+        handles.set_metrics(DriverCounts { io: io_handle, timer: timer.handle() });
         Ok(Some((Box::new(timer), handles)))
     }
 
@@ -147,6 +160,27 @@ impl DriverFactory for Drivers {
         let timer = TimerDriver::with_clock(spindle_executor::park::Parker::new(), workers.clamp(1, 64), clock.clone());
         handles.insert(timer.handle());
         Ok(Some((Box::new(timer), handles)))
+    }
+}
+
+/// What the facade's driver reports to `RuntimeMetrics`: the reactor's and
+/// the timer's own counters, read when asked (see
+/// [`DriverMetrics`](spindle_executor::runtime::DriverMetrics)). A
+/// simulated runtime and a loom model have no reactor, and report zeros.
+#[cfg(not(spindle_loom))]
+struct DriverCounts {
+    io: spindle_reactor::Handle,
+    timer: spindle_timer::Handle,
+}
+
+#[cfg(not(spindle_loom))]
+impl spindle_executor::runtime::DriverMetrics for DriverCounts {
+    fn io_driver_ready_count(&self) -> u64 {
+        self.io.ready_count()
+    }
+
+    fn timers_fired_count(&self) -> u64 {
+        self.timer.fired_count()
     }
 }
 

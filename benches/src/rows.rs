@@ -71,6 +71,38 @@ fn time_once<W: Workload>(rts: &Runtimes, which: Which) -> f64 {
     }
 }
 
+/// `W` with spindle's observability on in the spindle column
+/// ([`SpindleObsRt`](crate::rt::SpindleObsRt)); the other columns as in
+/// the plain row.
+fn time_obs<W: Workload>(rts: &Runtimes, which: Which) -> f64 {
+    match which {
+        Which::Spindle => timed::<_, W>(&rts.spindle_obs),
+        _ => time_once::<W>(rts, which),
+    }
+}
+
+impl Row {
+    /// The `/obs` twin of a timed row (see [`time_obs`]).
+    const fn obs<W: Workload>(name: &'static str) -> Row {
+        Row { name, unit: Unit::Seconds, max_rounds: usize::MAX, sample: time_obs::<W> }
+    }
+
+    /// The plain row this row is the `/obs` twin of, if it is one.
+    pub fn plain_name(&self) -> Option<&'static str> {
+        self.name.strip_suffix(OBS_SUFFIX)
+    }
+}
+
+/// What an observability-on row's name ends with.
+pub const OBS_SUFFIX: &str = "/obs";
+
+fn idle_bytes_obs(rts: &Runtimes, which: Which) -> f64 {
+    match which {
+        Which::Spindle => workloads::bytes_per_idle_task(&rts.spindle_obs, workloads::IDLE_TASKS),
+        _ => idle_bytes(rts, which),
+    }
+}
+
 fn idle_bytes(rts: &Runtimes, which: Which) -> f64 {
     let n = workloads::IDLE_TASKS;
     match which {
@@ -141,13 +173,20 @@ fn precision_floor() -> TimerSample {
 /// Every row of the main table, in table order.
 pub const ROWS: &[Row] = &[
     Row::timed::<workloads::SpawnManyLocal>(),
+    // spindle with names, the poll-time histogram and the watchdog on (its
+    // column only; `compare` interleaves a row with its `/obs` twin).
+    Row::obs::<workloads::SpawnManyLocal>("spawn_many_local/obs"),
     Row::timed::<workloads::SpawnManyRemote>(),
     Row::timed::<workloads::YieldMany>(),
+    Row::obs::<workloads::YieldMany>("yield_many/obs"),
     Row::timed::<workloads::PingPong>(),
+    Row::obs::<workloads::PingPong>("ping_pong/obs"),
     Row::timed::<workloads::ChainedSpawn>(),
     // 100,000 tasks into a join set, then `join_next` until empty.
     Row { name: "join_set", unit: Unit::Seconds, max_rounds: 10, sample: join_set },
     Row { name: "bytes_per_idle_task", unit: Unit::BytesPerTask, max_rounds: 10, sample: idle_bytes },
+    // Named idle tasks: each also carries its name block.
+    Row { name: "bytes_per_idle_task/obs", unit: Unit::BytesPerTask, max_rounds: 10, sample: idle_bytes_obs },
     crate::net::TCP_ECHO,
     crate::net::HTTP_HELLO,
     crate::net::HYPER_HELLO,

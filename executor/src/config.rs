@@ -82,6 +82,9 @@ pub(crate) struct Config {
     /// The runtime's clock: the schedulers tell it when auto-advance must
     /// wait (`clock.rs`). Real unless the builder made another.
     pub(crate) clock: crate::clock::Clock,
+    /// The poll-time histogram's layout, `None` when it is off (the
+    /// default: timing every poll costs a clock read per poll).
+    pub(crate) poll_time_histogram: Option<crate::histogram::HistogramConfiguration>,
 }
 
 impl Config {
@@ -101,6 +104,7 @@ impl Config {
             simulated: false,
             task_hooks: None,
             clock: crate::clock::Clock::real(),
+            poll_time_histogram: None,
         }
     }
 }

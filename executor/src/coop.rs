@@ -11,6 +11,11 @@
 //! the budget is unconstrained. The budget is a thread-local `Cell`, so none of
 //! this touches shared memory.
 //!
+//! A leaf that finds the budget spent leaves it at [`FORCED`] rather than
+//! 0, so the harness learns at the end of the poll (one more thread-local
+//! read) that a yield was forced, and the scheduler counts it
+//! (`RuntimeMetrics::budget_forced_yield_count`).
+//!
 //! # Examples
 //!
 //! A leaf future that yields when the budget runs out:
@@ -45,8 +50,14 @@ use std::task::{Context, Poll};
 /// Operations a task may perform in one poll before leaves force a yield.
 pub const BUDGET: u8 = 128;
 
+/// The budget after a leaf found it spent and forced a yield: as spent as
+/// 0, and says that a yield was forced (above [`BUDGET`], so no count
+/// reaches it).
+const FORCED: u8 = u8::MAX;
+
 crate::sync::thread_local! {
-    /// `None`: unconstrained. `Some(n)`: `n` operations left in this poll.
+    /// `None`: unconstrained. `Some(n)`: `n` operations left in this poll
+    /// (`Some(FORCED)`: none, and a yield was forced).
     static CURRENT: Cell<Option<u8>> = const { Cell::new(None) };
 }
 
@@ -54,6 +65,16 @@ crate::sync::thread_local! {
 /// afterwards, also if `f` panics.
 pub(crate) fn with_budget<R>(f: impl FnOnce() -> R) -> R {
     with_budget_set(Some(BUDGET), f)
+}
+
+/// [`with_budget`], also saying whether a leaf forced a yield during `f`.
+#[inline]
+pub(crate) fn with_budget_counted<R>(f: impl FnOnce() -> R) -> (R, bool) {
+    with_budget_set(Some(BUDGET), || {
+        let out = f();
+        let forced = CURRENT.try_with(|c| c.get() == Some(FORCED)).unwrap_or(false);
+        (out, forced)
+    })
 }
 
 /// Runs `f` with no budget at all (a blocking closure).
@@ -126,7 +147,8 @@ fn with_budget_set<R>(budget: Option<u8>, f: impl FnOnce() -> R) -> R {
 pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<RestoreOnPending> {
     CURRENT.with(|c| match c.get() {
         None => Poll::Ready(RestoreOnPending(None)),
-        Some(0) => {
+        Some(0 | FORCED) => {
+            c.set(Some(FORCED));
             cx.waker().wake_by_ref();
             Poll::Pending
         }
@@ -143,7 +165,7 @@ pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<RestoreOnPending> {
 /// assert!(spindle_executor::coop::has_budget_remaining());
 /// ```
 pub fn has_budget_remaining() -> bool {
-    CURRENT.with(|c| c.get() != Some(0))
+    CURRENT.with(|c| !matches!(c.get(), Some(0 | FORCED)))
 }
 
 /// Consumes one unit of budget, yielding to the scheduler first if none is
@@ -187,7 +209,8 @@ impl Drop for RestoreOnPending {
     fn drop(&mut self) {
         if let Some(n) = self.0 {
             let _ = CURRENT.try_with(|c| {
-                if c.get().is_some() {
+                // A yield forced since stays recorded (it happened).
+                if c.get().is_some_and(|v| v != FORCED) {
                     c.set(Some(n));
                 }
             });
@@ -225,6 +248,31 @@ mod tests {
             })
         });
         assert!(has_budget_remaining(), "budget is unconstrained outside a poll");
+    }
+
+    #[test]
+    fn forced_yield_is_reported() {
+        let ((), forced) = with_budget_counted(|| {
+            noop_cx(|cx| {
+                for _ in 0..BUDGET {
+                    let Poll::Ready(r) = poll_proceed(cx) else { panic!("budget ran out early") };
+                    r.made_progress();
+                }
+            })
+        });
+        assert!(!forced, "spending the budget exactly forces nothing");
+        let ((), forced) = with_budget_counted(|| {
+            noop_cx(|cx| {
+                for _ in 0..BUDGET {
+                    let Poll::Ready(r) = poll_proceed(cx) else { panic!("budget ran out early") };
+                    r.made_progress();
+                }
+                assert!(poll_proceed(cx).is_pending());
+                assert!(poll_proceed(cx).is_pending(), "still spent after a forced yield");
+                assert!(!has_budget_remaining());
+            })
+        });
+        assert!(forced);
     }
 
     #[test]

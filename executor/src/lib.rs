@@ -33,7 +33,8 @@
 //! | `rng` | leaf: the per-worker random number generator (steal victims) |
 //! | `config` | leaf: `Config`, the `DEFAULT_*` constants, `ThreadHooks` |
 //! | `sched_clock` | leaf: the time the scheduler's policies read (monotonic, or simulated) |
-//! | `worker_metrics` | leaf: per-worker counters |
+//! | `worker_metrics` | leaf: per-worker counters (and the few scheduler-wide ones) |
+//! | `histogram` | leaf: the poll-time histogram's layout (public through [`runtime`]) and per-worker buckets |
 //! | [`park`] | leaf: the `Park`/`Unpark` traits, the condvar `Parker`, `ThreadWaker` |
 //! | [`clock`] | leaf: the runtime's `Clock` (real, pausable, simulated) and auto-advance |
 //! | [`coop`] | leaf: the per-poll operation budget |
@@ -48,6 +49,7 @@ pub mod clock;
 mod config;
 pub mod coop;
 pub mod diagnostics;
+mod histogram;
 pub mod park;
 mod queue;
 mod rng;

@@ -38,6 +38,13 @@ impl SchedClock {
         }
     }
 
+    /// Whether this is the process's monotonic clock (the one a task's own
+    /// poll statistics read, so readings can be handed over).
+    #[inline]
+    pub(crate) fn is_monotonic(&self) -> bool {
+        matches!(self, SchedClock::Monotonic)
+    }
+
     /// Moves a simulated clock on by `nanos`.
     ///
     /// # Panics

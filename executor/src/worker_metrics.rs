@@ -1,11 +1,31 @@
-//! [`WorkerMetrics`]: the counters one worker keeps about itself, a leaf
-//! that both schedulers write and [`RuntimeMetrics`](crate::RuntimeMetrics)
-//! reads through the scheduler's methods (`scheduler::Scheduler`).
+//! [`WorkerMetrics`]: the counters one worker keeps about itself, and
+//! [`SchedulerMetrics`]: the few a whole scheduler keeps; a leaf that both
+//! schedulers write and [`RuntimeMetrics`](crate::RuntimeMetrics) reads
+//! through the scheduler's methods (`scheduler::Scheduler`).
 //!
-//! Each counter is written only by its worker, with a relaxed load and
-//! store (no read-modify-write), so counting costs the hot loop nothing;
-//! anyone may read them. Values are monotonic, but not a consistent
-//! snapshot across workers or counters.
+//! Each per-worker counter is written only by its worker, with a relaxed
+//! load and store (no read-modify-write), so counting costs the hot loop
+//! nothing; anyone may read them. Values are monotonic, but not a
+//! consistent snapshot across workers or counters. The scheduler-wide
+//! counters are bumped from any thread (`fetch_add`), on paths that are
+//! slow already (a push to the injector, a forced yield).
+//!
+//! # Busy time, live
+//!
+//! [`WorkerMetrics::busy`] is one word the worker rewrites at each change
+//! between busy and parked, so a reader gets a live figure with one load
+//! and (while the worker is busy) one clock read:
+//!
+//! ```text
+//! parked:  total busy ns so far                  (bit 63 clear)
+//! busy:    BUSY | (stretch start - total so far)  (a clock_nanos value)
+//!          live total = now - (word & !BUSY)
+//! ```
+//!
+//! The start of a stretch is never before the busy time already spent
+//! (both count from the same epoch), so the subtraction cannot wrap. A
+//! reader racing a park may read the clock a little after the worker did,
+//! and see a figure a few nanoseconds above the one the park then stores.
 //!
 //! # The poll stamp
 //!
@@ -35,6 +55,7 @@
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
+use crate::histogram::{Histogram, HistogramConfiguration};
 use crate::task::TaskId;
 
 /// Nanoseconds since this process first asked, from the monotonic clock
@@ -60,9 +81,26 @@ pub(crate) fn clock_nanos() -> u64 {
     (TICKS.fetch_add(1, Ordering::Relaxed) + 1) * 1_000_000
 }
 
+/// Folds a batch of `polls` polls that took `sample` ns each on average
+/// into the mean poll time `mean`: an exponentially weighted moving average
+/// in which a full batch (`polls == batch`) weighs 1/4 and a batch cut
+/// short by a park weighs in proportion to its polls. The first sample is
+/// taken as it is.
+pub(crate) fn fold_mean_poll(mean: u64, sample: u64, polls: u64, batch: u64) -> u64 {
+    let batch = u128::from(batch.clamp(1, u64::from(u32::MAX)));
+    let polls = u128::from(polls.min(batch as u64));
+    if mean == 0 {
+        return sample;
+    }
+    ((u128::from(mean) * (4 * batch - polls) + u128::from(sample) * polls) / (4 * batch)) as u64
+}
+
 /// The poll stamp of a poll whose time is not read yet (`clock_nanos` is
 /// far below it: 2^64 ns is 584 years).
 const POLL_UNSTAMPED: u64 = u64::MAX;
+
+/// Bit 63 of [`WorkerMetrics::busy`]: the worker is in a busy stretch.
+const BUSY: u64 = 1 << 63;
 
 /// Per-worker counters.
 #[derive(Default)]
@@ -71,9 +109,18 @@ pub(crate) struct WorkerMetrics {
     pub(crate) steals: AtomicU64,
     pub(crate) steal_operations: AtomicU64,
     pub(crate) parks: AtomicU64,
+    /// Parks plus the wake-ups that ended them (odd while parked).
+    pub(crate) park_unparks: AtomicU64,
     pub(crate) noop_unparks: AtomicU64,
     pub(crate) lifo_rescues: AtomicU64,
-    pub(crate) busy_nanos: AtomicU64,
+    /// Tasks this worker scheduled onto its own queue (LIFO slot or deque).
+    pub(crate) local_schedules: AtomicU64,
+    /// Mean poll time in ns (an EWMA over batches; see the schedulers).
+    pub(crate) mean_poll_nanos: AtomicU64,
+    /// Busy time, live (see "Busy time, live" above).
+    busy: AtomicU64,
+    /// Poll times, when `Builder::enable_metrics_poll_time_histogram` is on.
+    histogram: Option<Histogram>,
     /// Completed tasks this worker has put in its release batch, ever.
     pub(crate) batched: AtomicU64,
     /// Of those, how many it has released from the registry, ever: bumped
@@ -98,6 +145,12 @@ pub(crate) struct WorkerMetrics {
 }
 
 impl WorkerMetrics {
+    /// A worker's counters, with a poll-time histogram if `histogram` is
+    /// set.
+    pub(crate) fn new(histogram: Option<HistogramConfiguration>) -> WorkerMetrics {
+        WorkerMetrics { histogram: histogram.map(Histogram::new), ..WorkerMetrics::default() }
+    }
+
     /// Adds `n` to `counter`; only the owning worker calls this.
     #[inline]
     pub(crate) fn add(counter: &AtomicU64, n: u64) {
@@ -171,6 +224,39 @@ impl WorkerMetrics {
         }
     }
 
+    /// The poll-time histogram, if this worker keeps one.
+    #[inline]
+    pub(crate) fn histogram(&self) -> Option<&Histogram> {
+        self.histogram.as_ref()
+    }
+
+    /// The worker starts a busy stretch at `now` (a [`clock_nanos`]).
+    /// Only the owning worker calls this, while parked (or before its
+    /// first stretch).
+    pub(crate) fn busy_from(&self, now: u64) {
+        let total = self.busy.load(Ordering::Relaxed);
+        debug_assert_eq!(total & BUSY, 0, "busy_from while busy");
+        self.busy.store(BUSY | now.saturating_sub(total), Ordering::Relaxed);
+    }
+
+    /// The worker ends its busy stretch at `now`; a no-op if it is not in
+    /// one. Only the owning worker calls this.
+    pub(crate) fn idle_from(&self, now: u64) {
+        let word = self.busy.load(Ordering::Relaxed);
+        if word & BUSY != 0 {
+            self.busy.store(now.saturating_sub(word & !BUSY), Ordering::Relaxed);
+        }
+    }
+
+    /// Total busy time in ns, the current stretch included.
+    pub(crate) fn busy_nanos(&self) -> u64 {
+        let word = self.busy.load(Ordering::Relaxed);
+        if word & BUSY == 0 {
+            return word;
+        }
+        clock_nanos().saturating_sub(word & !BUSY)
+    }
+
     /// The id of the task this worker is polling now, if any (a relaxed
     /// read: the poll may have ended since).
     pub(crate) fn polling(&self) -> Option<u64> {
@@ -178,5 +264,55 @@ impl WorkerMetrics {
             0 => None,
             id => Some(id),
         }
+    }
+}
+
+/// The counters of a whole scheduler, bumped from any thread.
+#[derive(Default)]
+pub(crate) struct SchedulerMetrics {
+    /// Tasks pushed to the injector (scheduled from outside the workers).
+    pub(crate) remote_schedules: AtomicU64,
+    /// Task polls that a leaf cut short because the coop budget ran out.
+    pub(crate) budget_forced_yields: AtomicU64,
+}
+
+impl SchedulerMetrics {
+    /// Adds one to `counter`, from any thread.
+    #[inline]
+    pub(crate) fn inc(counter: &AtomicU64) {
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+#[cfg(all(test, not(spindle_loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mean_poll_weighs_batches_by_their_polls() {
+        assert_eq!(fold_mean_poll(0, 500, 3, 61), 500, "first sample");
+        assert_eq!(fold_mean_poll(1_000, 2_000, 61, 61), 1_250, "a full batch weighs 1/4");
+        assert_eq!(fold_mean_poll(1_000, 2_000, 0, 61), 1_000, "an empty batch weighs nothing");
+        assert_eq!(fold_mean_poll(1_000, 2_000, 10, 20), 1_125, "half a batch weighs 1/8");
+        assert_eq!(fold_mean_poll(u64::MAX / 2, u64::MAX / 2, 7, u64::MAX), u64::MAX / 2, "no overflow");
+    }
+
+    #[test]
+    fn busy_time_is_live_and_adds_up() {
+        let m = WorkerMetrics::default();
+        assert_eq!(m.busy_nanos(), 0);
+        let start = clock_nanos();
+        m.busy_from(start);
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        let live = m.busy_nanos();
+        assert!(live >= 2_000_000, "live busy time {live} ns");
+        m.idle_from(start + 5_000_000);
+        assert_eq!(m.busy_nanos(), 5_000_000);
+        m.idle_from(start + 9_000_000); // not busy: nothing changes
+        assert_eq!(m.busy_nanos(), 5_000_000);
+        let again = start + 10_000_000;
+        m.busy_from(again);
+        m.idle_from(again + 1_000);
+        assert_eq!(m.busy_nanos(), 5_001_000);
     }
 }

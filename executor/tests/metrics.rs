@@ -58,11 +58,18 @@ fn workers_park_and_busy_time_grows() {
     let rt = multi(2);
     let m = rt.metrics();
     rt.block_on(rt.spawn(async { std::thread::sleep(Duration::from_millis(30)) })).unwrap();
-    // Busy time is added when a worker parks after working.
+    // Busy time is live (it no longer waits for a park to be added).
     let busy = || -> Duration { (0..2).map(|w| m.worker_total_busy_duration(w)).sum() };
     assert!(wait_until(Duration::from_secs(2), || busy() >= Duration::from_millis(25)), "busy {:?}", busy());
     assert!(busy() < Duration::from_secs(5), "busy {:?}", busy());
-    assert!((0..2).map(|w| m.worker_park_count(w)).sum::<u64>() >= 2);
+    // Both workers park once idle (the one that ran the task after it).
+    let parks = || (0..2).map(|w| m.worker_park_count(w)).sum::<u64>();
+    assert!(wait_until(Duration::from_secs(5), || parks() >= 2), "{} parks", parks());
+    // Parked, busy time stands still.
+    assert!(wait_until(Duration::from_secs(5), || (0..2).all(|w| m.worker_park_unpark_count(w) % 2 == 1)));
+    let parked = busy();
+    std::thread::sleep(Duration::from_millis(20));
+    assert_eq!(busy(), parked);
 }
 
 #[test]
@@ -189,4 +196,105 @@ fn local_queue_depth_counts_lifo_and_deque() {
 fn worker_index_out_of_range_panics() {
     let rt = multi(2);
     let _ = rt.metrics().worker_poll_count(2);
+}
+
+/// Both flavors, each test below runs on: one worker (current-thread) and
+/// two workers.
+fn both() -> [spindle_executor::Runtime; 2] {
+    [current(), multi(2)]
+}
+
+#[test]
+fn spawned_tasks_count_counts_every_spawn() {
+    for rt in both() {
+        let m = rt.metrics();
+        assert_eq!(m.spawned_tasks_count(), 0);
+        let outside: Vec<_> = (0..5).map(|_| rt.spawn(async {})).collect();
+        rt.block_on(async {
+            for h in outside {
+                h.await.unwrap();
+            }
+            // Spawned from a task, and from inside another task.
+            spindle_executor::spawn(async { spindle_executor::spawn(async {}).await.unwrap() }).await.unwrap();
+        });
+        assert_eq!(m.spawned_tasks_count(), 7);
+        // Blocking closures are not tasks.
+        rt.block_on(async { spindle_executor::task::spawn_blocking(|| ()).await.unwrap() });
+        assert_eq!(m.spawned_tasks_count(), 7);
+    }
+}
+
+#[test]
+fn remote_and_local_schedules() {
+    for rt in both() {
+        let m = rt.metrics();
+        let local = || -> u64 { (0..m.num_workers()).map(|w| m.worker_local_schedule_count(w)).sum() };
+        // From outside the workers: the global queue.
+        let hs: Vec<_> = (0..10).map(|_| rt.spawn(async {})).collect();
+        assert_eq!(m.remote_schedule_count(), 10);
+        rt.block_on(async {
+            for h in hs {
+                h.await.unwrap();
+            }
+        });
+        assert_eq!(local(), 0, "nothing was scheduled on a worker yet");
+        // From a worker: its own queue (spawns, and the yields of a task).
+        rt.block_on(rt.spawn(async {
+            let hs: Vec<_> = (0..20).map(|_| spindle_executor::spawn(async {})).collect();
+            for _ in 0..5 {
+                spindle_executor::task::yield_now().await;
+            }
+            for h in hs {
+                h.await.unwrap();
+            }
+        }))
+        .unwrap();
+        assert!(local() >= 25, "{} local schedules", local());
+        assert_eq!(m.remote_schedule_count(), 11, "the spawn from outside, once");
+    }
+}
+
+#[test]
+fn budget_forced_yields_are_counted() {
+    for rt in both() {
+        let m = rt.metrics();
+        rt.block_on(rt.spawn(async {
+            // Each `BUDGET` operations end a poll with a forced yield; the
+            // last poll spends its budget exactly and completes.
+            for _ in 0..3 * spindle_executor::coop::BUDGET as usize {
+                spindle_executor::coop::consume_budget().await;
+            }
+        }))
+        .unwrap();
+        assert_eq!(m.budget_forced_yield_count(), 2);
+        // An unconstrained task is never forced.
+        rt.block_on(rt.spawn(spindle_executor::coop::unconstrained(async {
+            for _ in 0..3 * spindle_executor::coop::BUDGET as usize {
+                spindle_executor::coop::consume_budget().await;
+            }
+        })))
+        .unwrap();
+        assert_eq!(m.budget_forced_yield_count(), 2);
+    }
+}
+
+#[test]
+fn park_unpark_count_is_odd_while_parked() {
+    let rt = multi(1);
+    let m = rt.metrics();
+    assert!(wait_until(Duration::from_secs(5), || m.worker_park_unpark_count(0) % 2 == 1), "the idle worker parks");
+    let parks = m.worker_park_count(0);
+    rt.block_on(rt.spawn(async {})).unwrap();
+    assert!(wait_until(Duration::from_secs(5), || m.worker_park_count(0) > parks));
+    assert!(m.worker_park_unpark_count(0) > 2 * parks);
+    assert_eq!(m.global_queue_depth(), m.injection_queue_depth());
+}
+
+#[test]
+fn driver_figures_are_zero_without_a_driver() {
+    for rt in both() {
+        let m = rt.metrics();
+        assert_eq!(m.io_driver_ready_count(), 0);
+        assert_eq!(m.timers_fired_count(), 0);
+    }
 }

@@ -122,6 +122,19 @@ impl Handle {
         self.reactor.shutdown();
     }
 
+    /// I/O readiness events this reactor has dispatched to a registered
+    /// source (events for a source already gone are not counted): what a
+    /// runtime reports as `RuntimeMetrics::io_driver_ready_count`.
+    ///
+    /// ```
+    /// # let driver = spindle_reactor::IoDriver::new()?;
+    /// assert_eq!(driver.handle().ready_count(), 0);
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn ready_count(&self) -> u64 {
+        self.reactor.ready_count()
+    }
+
     /// Whether [`Handle::shutdown`] was called.
     pub fn is_shutdown(&self) -> bool {
         self.reactor.is_shutdown()

@@ -38,7 +38,7 @@
 
 use std::fmt;
 use std::io;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
@@ -169,6 +169,9 @@ pub(crate) struct Reactor {
     /// Number of live registrations: a zero-timeout park with none skips the
     /// poller entirely.
     live: AtomicUsize,
+    /// Events dispatched to a live source, ever (`Handle::ready_count`):
+    /// added once per dispatch, by the one thread holding the driver.
+    ready: AtomicU64,
 }
 
 impl Reactor {
@@ -180,7 +183,13 @@ impl Reactor {
     }
 
     fn with_poller(poller: Poller, mode: PollMode) -> Reactor {
-        Reactor { poller, mode, sources: Mutex::new(Slab::default()), live: AtomicUsize::new(0) }
+        Reactor {
+            poller,
+            mode,
+            sources: Mutex::new(Slab::default()),
+            live: AtomicUsize::new(0),
+            ready: AtomicU64::new(0),
+        }
     }
 
     /// A reactor forced into oneshot mode (to test the re-arming path on
@@ -242,10 +251,12 @@ impl Reactor {
     /// wakes them after this returns (no lock is held then).
     pub(crate) fn dispatch(&self, events: impl Iterator<Item = (Key, Ready)>, wakers: &mut Vec<Waker>) {
         let slab = self.sources.lock();
+        let mut dispatched = 0;
         for (key, ready) in events {
             // A stale key (freed slot, or slot reused under a new
             // generation) finds nothing and the event is dropped.
             let Some(io) = slab.get(key) else { continue };
+            dispatched += 1;
             io.set_readiness(ready);
             // Oneshot: the event disarmed the fd for both directions, so
             // both waiters must come back and re-arm what they still need.
@@ -255,6 +266,14 @@ impl Reactor {
             };
             io.take_wakers(wake, wakers);
         }
+        if dispatched > 0 {
+            self.ready.fetch_add(dispatched, Ordering::Relaxed);
+        }
+    }
+
+    /// Events dispatched to a live source so far.
+    pub(crate) fn ready_count(&self) -> u64 {
+        self.ready.load(Ordering::Relaxed)
     }
 
     /// Refuses new registrations, fails every pending and future operation

@@ -79,6 +79,9 @@ pub(crate) struct Inner {
     /// `u64::MAX` for "no limit", 0 while no thread sleeps there.
     parked_until: AtomicU64,
     shutdown: AtomicBool,
+    /// Timers fired, ever (`Handle::fired_count`): added per batch of
+    /// wakers, before they are woken, by the thread in the driver.
+    fired: AtomicU64,
 }
 
 /// Hands out per-thread shard indices round-robin.
@@ -113,6 +116,7 @@ impl Handle {
                 unparker,
                 parked_until: AtomicU64::new(0),
                 shutdown: AtomicBool::new(false),
+                fired: AtomicU64::new(0),
             }),
         }
     }
@@ -355,11 +359,49 @@ impl Handle {
         for shard in self.inner.shards.iter() {
             if shard.next_deadline() <= now {
                 while shard.fire(now, wakers) {
-                    wake_all(wakers);
+                    self.wake_fired(wakers);
                 }
-                wake_all(wakers);
+                self.wake_fired(wakers);
             }
         }
+    }
+
+    /// Counts a batch of fired timers, then wakes them: counted first, so
+    /// that a woken task already sees its timer in `fired_count`.
+    fn wake_fired(&self, wakers: &mut Vec<Waker>) {
+        if !wakers.is_empty() {
+            self.inner.fired.fetch_add(wakers.len() as u64, Ordering::Relaxed);
+        }
+        wake_all(wakers);
+    }
+
+    /// Timers this timer has fired: entries whose deadline passed and whose
+    /// waiter it woke (cancelled or reset timers are not counted until they
+    /// fire). What a runtime reports as `RuntimeMetrics::timers_fired_count`.
+    ///
+    /// ```
+    /// use spindle_executor::park::{Park, Parker};
+    /// use spindle_timer::{sleep, TimerDriver};
+    /// use std::future::Future;
+    /// use std::task::{Context, Waker};
+    /// use std::time::{Duration, Instant};
+    ///
+    /// let mut driver = TimerDriver::new(Parker::new());
+    /// let handle = driver.handle();
+    /// std::thread::spawn(move || loop { driver.park(None) });
+    /// let _enter = handle.enter();
+    /// let mut timer = Box::pin(sleep(Duration::from_millis(20)));
+    /// // The first poll registers it, unless the 20 ms are already over.
+    /// let registered = timer.as_mut().poll(&mut Context::from_waker(Waker::noop())).is_pending();
+    /// let start = Instant::now();
+    /// while registered && handle.fired_count() == 0 {
+    ///     assert!(start.elapsed() < Duration::from_secs(10), "the driver fires it");
+    ///     std::thread::sleep(Duration::from_millis(1));
+    /// }
+    /// assert_eq!(handle.fired_count(), u64::from(registered));
+    /// ```
+    pub fn fired_count(&self) -> u64 {
+        self.inner.fired.load(Ordering::Relaxed)
     }
 }
 

@@ -10,13 +10,16 @@
 //!
 //! Each round runs every runtime once, in an order rotated per round, so
 //! that drift (other processes, frequency changes) spreads over all three.
+//! A row and its `/obs` twin (spindle with its observability on) run
+//! together, their rounds interleaved too, so that the two spindle columns
+//! are compared under the same conditions; a note gives their ratio.
 
 use std::process::ExitCode;
 
 use spindle_benches::alloc::{self, Counting};
 use spindle_benches::net;
 use spindle_benches::report::{self, RowResult, Summary, TimerRowResult, TimerSummary};
-use spindle_benches::rows::{Row, TimerRow, Unit, ROWS, TIMER_ROWS};
+use spindle_benches::rows::{Row, TimerRow, Unit, OBS_SUFFIX, ROWS, TIMER_ROWS};
 use spindle_benches::rt::{Runtimes, Which};
 
 #[global_allocator]
@@ -96,34 +99,85 @@ fn order(round: usize) -> [Which; 3] {
     all
 }
 
-/// Runs one row; also returns the first warm-up sample per runtime (in
-/// [`Which::ALL`] order), if there was a warm-up.
-fn run_row(rts: &Runtimes, row: &Row, opts: &Options) -> (RowResult, Option<[f64; 3]>) {
+/// Runs a group of rows (one row, or a row and its `/obs` twin) with their
+/// rounds interleaved: each round runs every row on every runtime, the rows
+/// and the runtimes in orders rotated per round. Returns, per row, its
+/// result and its first warm-up sample per runtime (in [`Which::ALL`]
+/// order), if there was a warm-up.
+fn run_rows(rts: &Runtimes, rows: &[Row], opts: &Options) -> Vec<(RowResult, Option<[f64; 3]>)> {
     // Costly rows (memory, timers_cancel) cap their rounds and warm up once;
-    // socket rows have their own caps (`net::rounds`).
+    // socket rows have their own caps (`net::rounds`). Twins share caps.
+    let row = &rows[0];
     let (warmup, rounds) = if row.max_rounds < usize::MAX {
         (opts.warmup.min(1), opts.rounds.min(row.max_rounds))
     } else {
         net::rounds(row.name, opts.warmup, opts.rounds)
     };
-    let mut first = None;
+    let index = |which: Which| Which::ALL.iter().position(|w| *w == which).unwrap();
+    let row_order = |round: usize| (0..rows.len()).map(move |i| (i + round) % rows.len());
+    let mut first: Vec<Option<[f64; 3]>> = vec![None; rows.len()];
     for round in 0..warmup {
-        let mut values = [0.0; 3];
-        for which in order(round) {
-            let index = Which::ALL.iter().position(|w| *w == which).unwrap();
-            values[index] = (row.sample)(rts, which);
+        let mut values = vec![[0.0; 3]; rows.len()];
+        for r in row_order(round) {
+            for which in order(round) {
+                values[r][index(which)] = (rows[r].sample)(rts, which);
+            }
         }
-        first.get_or_insert(values);
+        for (first, values) in first.iter_mut().zip(values) {
+            first.get_or_insert(values);
+        }
     }
-    let mut samples: [Vec<f64>; 3] = Default::default();
+    let mut samples: Vec<[Vec<f64>; 3]> = vec![Default::default(); rows.len()];
     for round in 0..rounds {
-        for which in order(round) {
-            let index = Which::ALL.iter().position(|w| *w == which).unwrap();
-            samples[index].push((row.sample)(rts, which));
+        for r in row_order(round) {
+            for which in order(round) {
+                samples[r][index(which)].push((rows[r].sample)(rts, which));
+            }
         }
     }
-    let result = RowResult { name: row.name, unit: row.unit, summaries: samples.map(|s| Summary::of(&s)) };
-    (result, first)
+    rows.iter()
+        .zip(samples)
+        .zip(first)
+        .map(|((row, samples), first)| {
+            (RowResult { name: row.name, unit: row.unit, summaries: samples.map(|s| Summary::of(&s)) }, first)
+        })
+        .collect()
+}
+
+/// The selected rows in groups to run together: each row with its `/obs`
+/// twin if both are selected, in the order of first selection.
+fn groups(rows: &[Row]) -> Vec<Vec<Row>> {
+    let key = |row: &Row| row.plain_name().unwrap_or(row.name);
+    let mut groups: Vec<Vec<Row>> = Vec::new();
+    for row in rows {
+        match groups.iter_mut().find(|g| key(&g[0]) == key(row)) {
+            Some(group) => group.push(*row),
+            None => groups.push(vec![*row]),
+        }
+    }
+    groups
+}
+
+/// For each `/obs` row run beside its plain row: spindle's median with
+/// observability on over spindle's plain median.
+fn obs_notes(results: &[RowResult]) -> Vec<String> {
+    let spindle = Which::ALL.iter().position(|w| *w == Which::Spindle).unwrap();
+    results
+        .iter()
+        .filter_map(|obs| {
+            let plain_name = obs.name.strip_suffix(OBS_SUFFIX)?;
+            let plain = results.iter().find(|r| r.name == plain_name)?;
+            let (on, off) = (obs.summaries[spindle].median, plain.summaries[spindle].median);
+            Some(format!(
+                "{}: spindle with observability on (names, poll-time histogram, watchdog) / plain spindle = {:.3} \
+                 ({} vs {}, same interleaved rounds)",
+                obs.name,
+                on / off,
+                report::format_value(obs.unit, on),
+                report::format_value(plain.unit, off)
+            ))
+        })
+        .collect()
 }
 
 /// Runs one timer row, rounds interleaved as for the other rows.
@@ -190,36 +244,40 @@ fn main() -> ExitCode {
 
     let mut results = Vec::new();
     let mut notes = Vec::new();
-    for row in &rows {
-        eprint!("{} ...", row.name);
-        let (result, first) = run_row(&rts, row, &opts);
-        if let (Unit::BytesPerTask, Some(first)) = (row.unit, first) {
-            // Later samples reuse capacity that the first one grew (task
-            // registries, slabs), so they show the marginal cost; the first
-            // shows the cost of growing to that many tasks.
-            notes.push(format!(
-                "{} on its first (cold) sample: {}",
-                row.name,
-                Which::ALL
+    for group in groups(&rows) {
+        let names: Vec<_> = group.iter().map(|r| r.name).collect();
+        eprintln!("{} ...", names.join(" + "));
+        for (row, (result, first)) in group.iter().zip(run_rows(&rts, &group, &opts)) {
+            eprint!("  {}:", row.name);
+            if let (Unit::BytesPerTask, Some(first)) = (row.unit, first) {
+                // Later samples reuse capacity that the first one grew (task
+                // registries, slabs), so they show the marginal cost; the first
+                // shows the cost of growing to that many tasks.
+                notes.push(format!(
+                    "{} on its first (cold) sample: {}",
+                    row.name,
+                    Which::ALL
+                        .iter()
+                        .zip(first)
+                        .map(|(w, v)| format!("{} {}", w.name(), report::format_value(row.unit, v)))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+            eprintln!(
+                " {}",
+                result
+                    .summaries
                     .iter()
-                    .zip(first)
-                    .map(|(w, v)| format!("{} {}", w.name(), report::format_value(row.unit, v)))
+                    .zip(Which::ALL)
+                    .map(|(s, w)| format!("{} {}", w.name(), report::format_value(row.unit, s.median)))
                     .collect::<Vec<_>>()
                     .join(", ")
-            ));
+            );
+            results.push(result);
         }
-        eprintln!(
-            " {}",
-            result
-                .summaries
-                .iter()
-                .zip(Which::ALL)
-                .map(|(s, w)| format!("{} {}", w.name(), report::format_value(row.unit, s.median)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-        results.push(result);
     }
+    notes.extend(obs_notes(&results));
     let mut timer_results = Vec::new();
     for row in &timer_rows {
         eprint!("{} ...", row.name);

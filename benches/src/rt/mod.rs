@@ -17,6 +17,7 @@
 
 mod async_executor;
 mod spindle;
+mod spindle_obs;
 mod tokio;
 
 use std::future::Future;
@@ -25,6 +26,7 @@ use std::time::Instant;
 
 pub use self::async_executor::AsyncExecutorRt;
 pub use self::spindle::SpindleRt;
+pub use self::spindle_obs::SpindleObsRt;
 pub use self::tokio::TokioRt;
 
 /// A runtime as seen from outside its workers (the benchmark's main thread).
@@ -99,11 +101,15 @@ impl Which {
     }
 }
 
-/// The three runtimes, each built once, with `workers` worker threads.
+/// The three runtimes, each built once, with `workers` worker threads,
+/// and spindle a second time with its observability on (the `*/obs` rows
+/// run it in the spindle column).
 #[derive(Debug)]
 pub struct Runtimes {
     /// spindle.
     pub spindle: SpindleRt,
+    /// spindle with names, the poll-time histogram and the watchdog on.
+    pub spindle_obs: SpindleObsRt,
     /// tokio.
     pub tokio: TokioRt,
     /// async-executor.
@@ -120,6 +126,7 @@ impl Runtimes {
     pub fn new(workers: usize) -> io::Result<Runtimes> {
         Ok(Runtimes {
             spindle: SpindleRt::new(workers)?,
+            spindle_obs: SpindleObsRt::new(workers)?,
             tokio: TokioRt::new(workers)?,
             async_executor: AsyncExecutorRt::new(workers)?,
             workers,

@@ -75,6 +75,8 @@ impl Slot {
 #[derive(Default)]
 pub struct DriverHandles {
     slots: Vec<Slot>,
+    /// What the driver reports to `RuntimeMetrics`.
+    metrics: Option<std::sync::Arc<dyn super::DriverMetrics>>,
 }
 
 impl DriverHandles {
@@ -93,11 +95,45 @@ impl DriverHandles {
     pub fn get<T: 'static>(&self) -> Option<&T> {
         self.slots.iter().find_map(Slot::get)
     }
+
+    /// Sets what the runtime's [`RuntimeMetrics`](crate::RuntimeMetrics)
+    /// asks for the driver's figures (see
+    /// [`DriverMetrics`](super::DriverMetrics)), replacing any set before.
+    ///
+    /// ```
+    /// use spindle_executor::context::DriverHandles;
+    /// use spindle_executor::runtime::DriverMetrics;
+    ///
+    /// struct Events;
+    /// impl DriverMetrics for Events {
+    ///     fn io_driver_ready_count(&self) -> u64 {
+    ///         3
+    ///     }
+    /// }
+    /// let mut handles = DriverHandles::new();
+    /// handles.set_metrics(Events);
+    /// assert_eq!(handles.metrics().unwrap().io_driver_ready_count(), 3);
+    /// ```
+    pub fn set_metrics(&mut self, metrics: impl super::DriverMetrics) {
+        self.metrics = Some(std::sync::Arc::new(metrics));
+    }
+
+    /// The driver's metrics, if the factory set them.
+    ///
+    /// ```
+    /// assert!(spindle_executor::context::DriverHandles::new().metrics().is_none());
+    /// ```
+    pub fn metrics(&self) -> Option<&dyn super::DriverMetrics> {
+        self.metrics.as_deref()
+    }
 }
 
 impl fmt::Debug for DriverHandles {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("DriverHandles").field("len", &self.slots.len()).finish()
+        f.debug_struct("DriverHandles")
+            .field("len", &self.slots.len())
+            .field("metrics", &self.metrics.is_some())
+            .finish()
     }
 }
 

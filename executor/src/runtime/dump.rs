@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::panic::Location;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::Handle;
 use crate::task::{Id, RawTask};
@@ -65,7 +65,7 @@ pub struct TaskInfo {
 
 impl TaskInfo {
     /// Reads a task's header; the caller holds a reference to it.
-    pub(crate) fn read(task: RawTask, now: Instant, running_on: impl Fn(Id) -> Option<usize>) -> TaskInfo {
+    pub(crate) fn read(task: RawTask, now: u64, running_on: impl Fn(Id) -> Option<usize>) -> TaskInfo {
         let meta = task.meta();
         let snapshot = task.state().load();
         let id = task.id();
@@ -210,7 +210,7 @@ impl Dump {
         let workers: Vec<Option<u64>> =
             (0..scheduler.num_workers()).map(|w| scheduler.worker_metrics(w).polling()).collect();
         let running_on = |id: Id| workers.iter().position(|p| *p == Some(id.as_u64()));
-        let now = Instant::now();
+        let now = crate::worker_metrics::clock_nanos();
         let mut tasks = Vec::new();
         scheduler.registry().for_each(|task| tasks.push(TaskInfo::read(task, now, running_on)));
         Dump { tasks }

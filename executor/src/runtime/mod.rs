@@ -32,6 +32,7 @@ mod builder;
 pub mod context;
 #[cfg(feature = "criterion")]
 mod criterion;
+mod driver_metrics;
 mod dump;
 mod handle;
 mod metrics;
@@ -41,9 +42,11 @@ mod watchdog;
 mod worker_exits;
 mod worker_threads;
 
+pub use crate::histogram::{HistogramConfiguration, InvalidHistogramConfiguration, LogHistogram, LogHistogramBuilder};
 pub use crate::task::UnhandledPanic;
 pub use builder::{Builder, DriverFactory, NoDriver, DEFAULT_SIMULATED_WORKERS};
 pub use context::EnterGuard;
+pub use driver_metrics::DriverMetrics;
 pub use dump::{Dump, TaskInfo, TaskState};
 pub use handle::{Handle, Id, RuntimeFlavor, TryCurrentError};
 pub use metrics::RuntimeMetrics;

@@ -15,6 +15,12 @@
 //! that the core polls the driver without blocking once and runs whatever
 //! the ready I/O woke here, so the clock never jumps while a task of this
 //! thread is runnable.
+//! Metrics: the thread holding the core counts as the one worker. It is
+//! busy from the moment it takes the core until it parks or gives the core
+//! back; the mean poll time is sampled once per `global_queue_interval`
+//! ticks (a batch cut by a park is skipped), and polls are timed one by
+//! one only with the poll-time histogram on (one clock read per poll, as
+//! in the multi-thread worker).
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -23,7 +29,6 @@ use std::pin::pin;
 use std::ptr::{self, NonNull};
 use std::sync::Arc as StdArc;
 use std::task::{Context, Poll, Wake, Waker};
-use std::time::Instant;
 
 use crate::config::Config;
 use crate::park::{Park, Parker, ThreadWaker, Unpark};
@@ -33,7 +38,7 @@ use crate::sync::{fence, Arc, AtomicBool, Mutex, Ordering};
 use crate::task::meta::Meta;
 use crate::task::registry::Registry;
 use crate::task::{Header, JoinHandle, Notified, Schedule, TaskId};
-use crate::worker_metrics::WorkerMetrics;
+use crate::worker_metrics::{clock_nanos, fold_mean_poll, SchedulerMetrics, WorkerMetrics};
 
 pub(crate) struct Shared {
     injector: Injector,
@@ -46,12 +51,52 @@ pub(crate) struct Shared {
     shutdown: AtomicBool,
     pub(crate) config: Config,
     metrics: WorkerMetrics,
+    /// Remote schedules and forced yields.
+    pub(crate) scheduler_metrics: SchedulerMetrics,
 }
 
 pub(crate) struct Core {
     queue: VecDeque<Notified>,
     park: Box<dyn Park>,
+    ticks: Ticks,
+}
+
+/// The core's tick count and what the metrics derive from it.
+#[derive(Clone, Copy, Default)]
+struct Ticks {
     tick: u32,
+    /// `clock_nanos` at the start of the current batch of ticks (0: none
+    /// running: the core is not held).
+    batch_started: u64,
+    /// The poll count at the start of the batch.
+    batch_polls: u64,
+    /// Mean poll time, an EWMA over batches (weight 1/4 per batch).
+    mean_poll_nanos: u64,
+    /// With the histogram on: when the last poll ended, if nothing but
+    /// queue pops ran since (the next poll's start); else 0.
+    clock: u64,
+}
+
+impl Ticks {
+    /// At the end of a batch of `interval` ticks, or when a park or the
+    /// end of `block_on` cuts one short (`now`: the clock read for it):
+    /// folds its time per poll into the mean (`fold_mean_poll`), publishes
+    /// it, and starts the next batch. A batch without a poll is no sample.
+    fn sample_mean_poll(&mut self, interval: u32, metrics: &WorkerMetrics, now: Option<u64>) {
+        let now = now.unwrap_or_else(|| if self.clock != 0 { self.clock } else { clock_nanos() });
+        let polls = WorkerMetrics::get(&metrics.polls) - self.batch_polls;
+        if self.batch_started != 0 && polls > 0 {
+            let sample = now.saturating_sub(self.batch_started) / polls;
+            self.mean_poll_nanos = fold_mean_poll(self.mean_poll_nanos, sample, polls, u64::from(interval));
+            metrics.mean_poll_nanos.store(self.mean_poll_nanos, Ordering::Relaxed);
+        }
+        self.start_batch(now, metrics);
+    }
+
+    fn start_batch(&mut self, now: u64, metrics: &WorkerMetrics) {
+        self.batch_started = now;
+        self.batch_polls = WorkerMetrics::get(&metrics.polls);
+    }
 }
 
 struct Cx {
@@ -70,12 +115,13 @@ impl Shared {
         Arc::new(Shared {
             injector: Injector::new(),
             registry: Registry::new(1),
-            core: Mutex::new(Some(Box::new(Core { queue: VecDeque::new(), park, tick: 0 }))),
+            core: Mutex::new(Some(Box::new(Core { queue: VecDeque::new(), park, ticks: Ticks::default() }))),
             unpark,
             waiting: Mutex::new(Vec::new()),
             shutdown: AtomicBool::new(false),
+            metrics: WorkerMetrics::new(config.poll_time_histogram),
             config,
-            metrics: WorkerMetrics::default(),
+            scheduler_metrics: SchedulerMetrics::default(),
         })
     }
 
@@ -94,9 +140,14 @@ impl Shared {
 
     fn schedule(&self, task: Notified) {
         let task = match schedule_local(self, task) {
-            Ok(()) => return,
+            Ok(()) => {
+                // Only the thread holding the core pushes locally.
+                WorkerMetrics::add(&self.metrics.local_schedules, 1);
+                return;
+            }
             Err(task) => task,
         };
+        SchedulerMetrics::inc(&self.scheduler_metrics.remote_schedules);
         self.injector.push(task);
         fence(Ordering::SeqCst);
         if self.shutdown.load(Ordering::SeqCst) {
@@ -234,24 +285,32 @@ impl CoreGuard<'_> {
             cx: &'a Cx,
             guard: &'a mut CoreGuard<'b>,
             park: Option<Box<dyn Park>>,
-            tick: u32,
+            ticks: Ticks,
         }
         impl Drop for Restore<'_, '_> {
             fn drop(&mut self) {
                 let _ = CURRENT.try_with(|c| c.set(self.prev));
+                let shared = self.guard.shared;
+                let now = clock_nanos();
+                self.ticks.sample_mean_poll(shared.config.global_queue_interval, &shared.metrics, Some(now));
+                shared.metrics.idle_from(now);
                 let queue = self.cx.queue.borrow_mut().take().unwrap_or_default();
                 let park = self.park.take().expect("park present");
-                self.guard.shared.put_core(Box::new(Core { queue, park, tick: self.tick }));
+                let ticks = Ticks { batch_started: 0, clock: 0, ..self.ticks };
+                shared.put_core(Box::new(Core { queue, park, ticks }));
             }
         }
-        let tick = core.tick;
-        let mut restore = Restore { prev, cx: &cx, guard: &mut self, park: Some(core.park), tick };
+        let now = clock_nanos();
+        shared.metrics.busy_from(now);
+        let mut ticks = core.ticks;
+        ticks.start_batch(now, &shared.metrics);
+        let mut restore = Restore { prev, cx: &cx, guard: &mut self, park: Some(core.park), ticks };
 
         let woken = StdArc::new(BlockOnWaker { woken: AtomicBool::new(true), unpark: shared.unpark.clone(), shared });
         let waker = Waker::from(woken.clone());
         let mut task_cx = Context::from_waker(&waker);
         let config = &shared.config;
-        let mut busy_since = Instant::now();
+        let metrics = &shared.metrics;
         loop {
             if woken.woken.swap(false, Ordering::AcqRel) {
                 if let Poll::Ready(out) = crate::coop::with_budget(|| future.as_mut().poll(&mut task_cx)) {
@@ -259,9 +318,12 @@ impl CoreGuard<'_> {
                 }
             }
             let mut ran_all = true;
+            restore.ticks.clock = 0;
             for _ in 0..config.event_interval {
-                restore.tick = restore.tick.wrapping_add(1);
-                let task = if restore.tick % config.global_queue_interval == 0 {
+                let ticks = &mut restore.ticks;
+                ticks.tick = ticks.tick.wrapping_add(1);
+                let task = if ticks.tick % config.global_queue_interval == 0 {
+                    ticks.sample_mean_poll(config.global_queue_interval, metrics, None);
                     shared.injector.pop().or_else(|| cx.queue.borrow_mut().as_mut().and_then(VecDeque::pop_front))
                 } else {
                     let local = cx.queue.borrow_mut().as_mut().and_then(VecDeque::pop_front);
@@ -269,10 +331,22 @@ impl CoreGuard<'_> {
                 };
                 match task {
                     Some(task) => {
-                        WorkerMetrics::add(&shared.metrics.polls, 1);
-                        shared.metrics.poll_started(task.id());
+                        WorkerMetrics::add(&metrics.polls, 1);
+                        metrics.poll_started(task.id());
+                        let started = if metrics.histogram().is_some() {
+                            let now = if ticks.clock != 0 { ticks.clock } else { clock_nanos() };
+                            crate::task::current::set_poll_start(now);
+                            now
+                        } else {
+                            0
+                        };
                         task.run();
-                        shared.metrics.poll_finished();
+                        if let Some(histogram) = metrics.histogram() {
+                            let now = crate::task::current::take_poll_end().unwrap_or_else(clock_nanos);
+                            histogram.record(now.saturating_sub(started));
+                            restore.ticks.clock = now;
+                        }
+                        metrics.poll_finished();
                     }
                     None => {
                         ran_all = false;
@@ -293,13 +367,19 @@ impl CoreGuard<'_> {
             }
             if !ran_all && !woken.woken.load(Ordering::Acquire) {
                 // Nothing to do: sleep until a wake, an event or a timer.
-                WorkerMetrics::add(&shared.metrics.busy_nanos, busy_since.elapsed().as_nanos() as u64);
-                WorkerMetrics::add(&shared.metrics.parks, 1);
+                let now = clock_nanos();
+                restore.ticks.sample_mean_poll(config.global_queue_interval, metrics, Some(now));
+                metrics.idle_from(now);
+                WorkerMetrics::add(&metrics.parks, 1);
+                WorkerMetrics::add(&metrics.park_unparks, 1);
                 let hooks = shared.config.task_hooks.as_deref();
                 hooks.inspect(|h| h.parking());
                 park.park(None);
                 hooks.inspect(|h| h.unparked());
-                busy_since = Instant::now();
+                WorkerMetrics::add(&metrics.park_unparks, 1);
+                let now = clock_nanos();
+                metrics.busy_from(now);
+                restore.ticks.start_batch(now, metrics);
             } else {
                 // Busy: let the driver dispatch events without blocking.
                 park.park(Some(std::time::Duration::ZERO));
@@ -351,6 +431,10 @@ impl Schedule for Arc<Shared> {
 
     fn hooks(&self) -> Option<&crate::task::hooks::TaskHooks> {
         self.config.task_hooks.as_deref()
+    }
+
+    fn budget_forced_yield(&self) {
+        SchedulerMetrics::inc(&self.scheduler_metrics.budget_forced_yields);
     }
 
     fn shutdown_on_unhandled_panic(&self) {

@@ -17,10 +17,11 @@ pub(crate) mod multi_thread;
 
 use std::future::Future;
 
+use crate::histogram::HistogramConfiguration;
 use crate::sync::Arc;
 use crate::task::meta::Meta;
 use crate::task::{JoinHandle, TaskId};
-use crate::worker_metrics::WorkerMetrics;
+use crate::worker_metrics::{SchedulerMetrics, WorkerMetrics};
 
 /// One runtime's scheduler: of either flavor, or the multi-thread one
 /// simulated.
@@ -131,6 +132,29 @@ impl Scheduler {
         match self.flavor_state() {
             Flavor::Multi(shared) => shared.injection_queue_depth(),
             Flavor::Current(shared) => shared.injector_len(),
+        }
+    }
+
+    /// Tasks spawned since the runtime started (every task that entered
+    /// the registry; see
+    /// [`RuntimeMetrics::spawned_tasks_count`](crate::RuntimeMetrics::spawned_tasks_count)).
+    pub(crate) fn spawned_tasks_count(&self) -> u64 {
+        self.registry().inserted()
+    }
+
+    /// The counters kept for the whole scheduler.
+    pub(crate) fn scheduler_metrics(&self) -> &SchedulerMetrics {
+        match self.flavor_state() {
+            Flavor::Multi(shared) => &shared.metrics,
+            Flavor::Current(shared) => &shared.scheduler_metrics,
+        }
+    }
+
+    /// The layout of the poll-time histogram, if it is on.
+    pub(crate) fn poll_time_histogram(&self) -> Option<&HistogramConfiguration> {
+        match self.flavor_state() {
+            Flavor::Multi(shared) => shared.config.poll_time_histogram.as_ref(),
+            Flavor::Current(shared) => shared.config.poll_time_histogram.as_ref(),
         }
     }
 

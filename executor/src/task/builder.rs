@@ -1,7 +1,8 @@
 //! `task::Builder`: spawning a task with a name.
 //!
-//! A name costs one small allocation (the task's name block, which also
-//! keeps its poll figures for [`Handle::dump`](crate::Handle::dump)); an
+//! A name costs one small allocation (the task's name block, which holds
+//! a name of up to 22 bytes and keeps the task's poll figures for
+//! [`Handle::dump`](crate::Handle::dump); a longer name is a second); an
 //! unnamed task costs nothing beyond its spawn site, a pointer in its
 //! header. Names need not be unique.
 

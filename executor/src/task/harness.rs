@@ -4,19 +4,19 @@
 //! starts from the reference its caller hands over or borrows (see each
 //! `# Safety`), and follows the transitions of `state.rs`.
 
-use std::any::Any;
 use std::future::Future;
 use std::mem::ManuallyDrop;
 use std::panic::{self, AssertUnwindSafe};
-use std::pin::Pin;
 use std::ptr::NonNull;
 use std::task::{Context, Poll, Waker};
 
 use super::error::JoinError;
-use super::raw::{dealloc, Cell, Header, Stage};
+use super::raw::{dealloc, Cell, Header};
+use super::stage::{Payload, Stage, StageRef, Tag};
 use super::state::{State, TransitionToIdle, TransitionToRunning};
 use super::{waker, Notified, Schedule};
 use crate::sync::{mutant, Mutant, UnsafeCell};
+use crate::worker_metrics::clock_nanos;
 
 /// A typed view of a cell, valid while its holder owns a reference.
 struct Harness<F: Future, S> {
@@ -53,40 +53,48 @@ where
         &self.header().state
     }
 
+    /// Runs `f` on the stage.
+    ///
+    /// # Safety
+    /// The caller owns the stage (`state.rs`: it holds `RUNNING`, or
+    /// `COMPLETE` with the output access rights), and `f` uses it only
+    /// during the call.
+    unsafe fn with_stage<R>(&self, f: impl FnOnce(StageRef<'_, F>) -> R) -> R {
+        self.cell().stage.with_mut(|data| {
+            // SAFETY: the caller's contract; `data` is this cell's stage and
+            // `header().vtable` its tag.
+            f(unsafe { StageRef::new(&self.header().vtable, data) })
+        })
+    }
+
     /// Polls the future. Caller holds `RUNNING`.
-    fn poll_future(&self, cx: &mut Context<'_>) -> Poll<Result<F::Output, Box<dyn Any + Send>>> {
-        self.cell().stage.with_mut(|stage| {
-            let stage_ptr = stage;
-            // SAFETY: `RUNNING` gives this thread exclusive access to the
-            // stage, and the future is never moved out of the cell while it
-            // is `Running`, so pinning it in place is sound.
-            let stage = unsafe { &mut *stage };
-            let Stage::Running(future) = stage else {
+    fn poll_future(&self, cx: &mut Context<'_>) -> Poll<Result<F::Output, Payload>> {
+        let poll = |stage: StageRef<'_, F>| {
+            // SAFETY: the only borrow of the stage until the poll ends (the
+            // unwind guard below touches it only once the poll's frame, and
+            // with it the borrow, is gone).
+            let Some(future) = (unsafe { stage.future() }) else {
                 unreachable!("polling a task whose future is gone; state = {:?}", self.state().load())
             };
-            // SAFETY: see above: the cell is heap-allocated and the future
-            // stays at this address until it is dropped in place.
-            let future = unsafe { Pin::new_unchecked(future) };
             // As tokio: a future whose poll panics is dropped during the
             // unwind (its `Drop` sees `thread::panicking()`), in place.
             // Should that drop panic too, the process aborts, as in tokio.
-            struct DropOnUnwind<F: Future>(*mut Stage<F>);
-            impl<F: Future> Drop for DropOnUnwind<F> {
+            struct DropOnUnwind<'a, F: Future>(StageRef<'a, F>);
+            impl<F: Future> Drop for DropOnUnwind<'_, F> {
                 fn drop(&mut self) {
-                    // SAFETY: only reached while the poll below unwinds: the
+                    // Only reached while the poll below unwinds: the
                     // `RUNNING` holder (this thread) still owns the stage,
                     // the pinned borrow of the future died with the
                     // panicking frame, and the future is dropped where it
-                    // was polled; `Consumed` is written over the dropped
-                    // value without dropping it again.
-                    unsafe {
-                        std::ptr::drop_in_place(self.0);
-                        std::ptr::write(self.0, Stage::Consumed);
+                    // was polled. A second panic aborts (it unwinds out of
+                    // a destructor that runs during an unwind).
+                    if let Err(payload) = self.0.drop_value() {
+                        panic::resume_unwind(payload);
                     }
                 }
             }
             match panic::catch_unwind(AssertUnwindSafe(|| {
-                let on_unwind = DropOnUnwind(stage_ptr);
+                let on_unwind = DropOnUnwind(stage);
                 let polled = future.poll(cx);
                 std::mem::forget(on_unwind);
                 polled
@@ -95,30 +103,36 @@ where
                 Ok(Poll::Pending) => Poll::Pending,
                 Err(payload) => Poll::Ready(Err(payload)),
             }
-        })
+        };
+        // SAFETY: `RUNNING` gives this thread the stage.
+        unsafe { self.with_stage(poll) }
     }
 
     /// Replaces the stage, dropping what was there. A panic from that drop is
     /// caught and returned. Caller has exclusive access to the stage.
-    fn set_stage(&self, new: Stage<F>) -> Result<(), Box<dyn Any + Send>> {
-        self.cell().stage.with_mut(|stage| {
-            // The old stage is dropped *in place*: a `Running` future is
-            // pinned, and `Pin` promises it is dropped at the address it was
-            // polled at (an intrusive waiter, such as tokio::sync's, unlinks
-            // itself by that address; moving the future out first left such
-            // a list pointing at freed memory).
-            //
-            // SAFETY: the caller holds `RUNNING`, or `COMPLETE` with the
-            // output access rights (see state.rs), so nobody else touches
-            // the stage. After `drop_in_place` the slot is logically
-            // uninitialised, also when the drop panicked (the value counts as
-            // dropped, its remaining fields dropped by the unwind), so `new`
-            // is written over it without dropping anything.
-            let dropped = panic::catch_unwind(AssertUnwindSafe(|| unsafe { std::ptr::drop_in_place(stage) }));
-            // SAFETY: as above; `stage` is valid for writes.
-            unsafe { std::ptr::write(stage, new) };
-            dropped
-        })
+    fn set_stage(&self, new: Stage<F>) -> Result<(), Payload> {
+        // SAFETY: the caller holds `RUNNING`, or `COMPLETE` with the output
+        // access rights (see state.rs), so nobody else touches the stage.
+        unsafe {
+            self.with_stage(|stage| {
+                // The old value is dropped *in place*: a running future is
+                // pinned, and `Pin` promises it is dropped at the address it
+                // was polled at (an intrusive waiter, such as tokio::sync's,
+                // unlinks itself by that address; moving the future out
+                // first left such a list pointing at freed memory). The
+                // value counts as dropped even if its drop panicked, so
+                // `new` is written over it.
+                let dropped = stage.drop_value();
+                stage.set(new);
+                dropped
+            })
+        }
+    }
+
+    /// Whether the stage holds a panic payload. Caller owns the stage.
+    fn is_panicked(&self) -> bool {
+        // SAFETY: the caller owns the stage (`complete`, `drop_join_handle`).
+        unsafe { self.with_stage(|stage| stage.tag() == Tag::Panicked) }
     }
 
     /// Drops the future and stores the cancellation error. Caller holds
@@ -143,7 +157,7 @@ where
 
     /// Stores the outcome of the poll that ended the task. Caller holds
     /// `RUNNING`.
-    fn store_output(&self, output: Result<F::Output, Box<dyn Any + Send>>) {
+    fn store_output(&self, output: Result<F::Output, Payload>) {
         // The future is dropped here; a panic in its destructor turns the
         // outcome into that panic (unless the poll itself already panicked).
         let dropped = self.set_stage(Stage::Consumed);
@@ -165,8 +179,8 @@ where
         }
         let snapshot = self.state().transition_to_complete();
         if !snapshot.is_join_interested() || mutant(Mutant::CompleteIgnoresJoinInterest) {
-            // SAFETY: COMPLETE without join interest: the stage is ours.
-            let panicked = self.cell().stage.with(|s| matches!(unsafe { &*s }, Stage::Panicked(_)));
+            // COMPLETE without join interest: the stage is ours.
+            let panicked = self.is_panicked();
             // Nobody will read the output: drop it here. A panicking drop is
             // swallowed (the output has no reader to report to).
             let _ = self.set_stage(Stage::Consumed);
@@ -224,10 +238,21 @@ where
     let mut cx = Context::from_waker(&waker);
     let _current = super::current::enter(harness.header().id);
     let stats = harness.header().meta.stats();
-    let started = stats.map(|s| s.start());
-    let (polled, self_woken) = waker::polling(ptr, || crate::coop::with_budget(|| harness.poll_future(&mut cx)));
+    let started = stats.map(|s| {
+        // The worker's reading if it times this poll (`current.rs`).
+        let now = super::current::take_poll_start().unwrap_or_else(clock_nanos);
+        s.start(now);
+        now
+    });
+    let ((polled, forced), self_woken) =
+        waker::polling(ptr, || crate::coop::with_budget_counted(|| harness.poll_future(&mut cx)));
     if let (Some(stats), Some(started)) = (stats, started) {
-        stats.finish(started);
+        let now = clock_nanos();
+        stats.finish(started, now);
+        super::current::set_poll_end(now);
+    }
+    if forced {
+        harness.cell().scheduler.budget_forced_yield();
     }
     match polled {
         Poll::Ready(output) => {
@@ -289,11 +314,9 @@ where
     if !can_read_output(harness.state(), &harness.cell().join_waker, waker) {
         return;
     }
-    let taken = harness.cell().stage.with_mut(|stage| {
-        // SAFETY: COMPLETE is set and the JoinHandle has join interest, so it
-        // has exclusive access to the stage (see state.rs).
-        unsafe { std::ptr::replace(stage, Stage::Consumed) }
-    });
+    // SAFETY: COMPLETE is set and the JoinHandle has join interest, so it
+    // has exclusive access to the stage (see state.rs).
+    let taken = unsafe { harness.with_stage(|stage| stage.take()) };
     let id = harness.header().id;
     let result = match taken {
         Stage::Finished(value) => Ok(value),
@@ -355,8 +378,8 @@ where
     let harness = unsafe { Harness::<F, S>::from_raw(ptr) };
     let prev = harness.state().transition_to_join_handle_dropped();
     if prev.is_complete() {
-        // SAFETY: COMPLETE with join interest until now: the stage is ours.
-        let panicked = harness.cell().stage.with(|s| matches!(unsafe { &*s }, Stage::Panicked(_)));
+        // COMPLETE with join interest until now: the stage is ours.
+        let panicked = harness.is_panicked();
         // The output is ours to drop (JOIN_INTEREST was set at completion).
         let _ = harness.set_stage(Stage::Consumed);
         if panicked {

@@ -14,13 +14,18 @@
 //! read only afterwards; the `Named` block is freed with the cell (`Meta`'s
 //! `Drop`). Its [`PollStats`] are written by the thread that polls the task
 //! (it holds `RUNNING`) with relaxed stores, and read by dumps with relaxed
-//! loads: the figures are each exact, not a consistent snapshot.
+//! loads: the figures are each exact, not a consistent snapshot. A named
+//! task's poll is timed (two clock reads), except that a worker timing its
+//! polls anyway (the poll-time histogram) hands its reading over
+//! (`current::take_poll_start`), so such a poll costs one read in all.
 
 use std::fmt;
 use std::panic::Location;
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use crate::worker_metrics::clock_nanos;
 
 const NAMED: usize = 1;
 
@@ -38,16 +43,45 @@ unsafe impl Sync for Meta {}
 #[repr(align(8))]
 struct Named {
     location: &'static Location<'static>,
-    name: Box<str>,
+    name: Name,
     stats: PollStats,
 }
 
-/// Poll figures of a named task, in nanoseconds since its spawn.
+/// Bytes of a name kept in the block itself (no allocation of its own).
+const INLINE_NAME: usize = 22;
+
+/// A task's name: inside the name block when short (most are: "conn-42"),
+/// else in an allocation of its own.
+enum Name {
+    Inline { len: u8, bytes: [u8; INLINE_NAME] },
+    Heap(Box<str>),
+}
+
+impl Name {
+    fn new(name: &str) -> Name {
+        if name.len() > INLINE_NAME {
+            return Name::Heap(name.into());
+        }
+        let mut bytes = [0; INLINE_NAME];
+        bytes[..name.len()].copy_from_slice(name.as_bytes());
+        Name::Inline { len: name.len() as u8, bytes }
+    }
+
+    fn as_str(&self) -> &str {
+        match self {
+            Name::Inline { len, bytes } => std::str::from_utf8(&bytes[..usize::from(*len)])
+                .expect("an inline name is the UTF-8 it was copied from"),
+            Name::Heap(name) => name,
+        }
+    }
+}
+
+/// Poll figures of a named task; times are [`clock_nanos`] readings (never
+/// 0, so 0 means "never").
 pub(crate) struct PollStats {
-    spawned_at: Instant,
+    spawned_at: u64,
     polls: AtomicU64,
-    /// When the last poll started (ns since `spawned_at`, plus one: 0 means
-    /// never polled).
+    /// When the last poll started (0: never polled).
     last_poll: AtomicU64,
     busy_nanos: AtomicU64,
 }
@@ -55,26 +89,23 @@ pub(crate) struct PollStats {
 impl PollStats {
     fn new() -> PollStats {
         PollStats {
-            spawned_at: Instant::now(),
+            spawned_at: clock_nanos(),
             polls: AtomicU64::new(0),
             last_poll: AtomicU64::new(0),
             busy_nanos: AtomicU64::new(0),
         }
     }
 
-    /// Notes the start of a poll; returns its start, for [`Self::finish`].
-    /// Only the polling thread (holding `RUNNING`) calls this.
-    pub(crate) fn start(&self) -> Instant {
-        let now = Instant::now();
-        let since = now.saturating_duration_since(self.spawned_at).as_nanos() as u64;
+    /// Notes the start of a poll at `now` (a [`clock_nanos`]). Only the
+    /// polling thread (holding `RUNNING`) calls this.
+    pub(crate) fn start(&self, now: u64) {
         self.polls.store(self.polls.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
-        self.last_poll.store(since + 1, Ordering::Relaxed);
-        now
+        self.last_poll.store(now, Ordering::Relaxed);
     }
 
-    /// Adds the poll that began at `started` to the busy time.
-    pub(crate) fn finish(&self, started: Instant) {
-        let took = started.elapsed().as_nanos() as u64;
+    /// Adds the poll from `started` to `ended` to the busy time.
+    pub(crate) fn finish(&self, started: u64, ended: u64) {
+        let took = ended.saturating_sub(started);
         self.busy_nanos.store(self.busy_nanos.load(Ordering::Relaxed) + took, Ordering::Relaxed);
     }
 
@@ -82,14 +113,16 @@ impl PollStats {
         self.polls.load(Ordering::Relaxed)
     }
 
-    pub(crate) fn age(&self, now: Instant) -> Duration {
-        now.saturating_duration_since(self.spawned_at)
+    /// Time since the spawn, at `now` (a [`clock_nanos`]).
+    pub(crate) fn age(&self, now: u64) -> Duration {
+        Duration::from_nanos(now.saturating_sub(self.spawned_at))
     }
 
-    pub(crate) fn since_last_poll(&self, now: Instant) -> Option<Duration> {
+    /// Time since the last poll started, at `now`.
+    pub(crate) fn since_last_poll(&self, now: u64) -> Option<Duration> {
         match self.last_poll.load(Ordering::Relaxed) {
             0 => None,
-            at => Some(self.age(now).saturating_sub(Duration::from_nanos(at - 1))),
+            at => Some(Duration::from_nanos(now.saturating_sub(at))),
         }
     }
 
@@ -112,7 +145,7 @@ impl Meta {
 
     /// A named task: allocates its block.
     pub(crate) fn named(location: &'static Location<'static>, name: &str) -> Meta {
-        let named = Box::new(Named { location, name: name.into(), stats: PollStats::new() });
+        let named = Box::new(Named { location, name: Name::new(name), stats: PollStats::new() });
         let ptr = Box::into_raw(named) as usize | NAMED;
         // SAFETY: a box pointer with its (free) low bit set is not null.
         Meta(unsafe { NonNull::new_unchecked(ptr as *mut ()) })
@@ -139,7 +172,7 @@ impl Meta {
 
     /// The task's name, if it was given one.
     pub(crate) fn name(&self) -> Option<&str> {
-        self.named_block().map(|n| &*n.name)
+        self.named_block().map(|n| n.name.as_str())
     }
 
     /// The poll figures, kept for named tasks only.
@@ -180,11 +213,19 @@ mod tests {
         assert_eq!(b.location(), here);
         assert_eq!(b.name(), Some("conn-42"));
         let stats = b.stats().unwrap();
-        assert!(stats.since_last_poll(Instant::now()).is_none());
-        let t = stats.start();
-        stats.finish(t);
+        assert!(stats.since_last_poll(clock_nanos()).is_none());
+        let t = clock_nanos();
+        stats.start(t);
+        stats.finish(t, t + 1_000);
         assert_eq!(stats.polls(), 1);
-        assert!(stats.since_last_poll(Instant::now()).is_some());
+        assert_eq!(stats.busy(), Duration::from_nanos(1_000));
+        assert_eq!(stats.since_last_poll(t + 5_000), Some(Duration::from_nanos(5_000)));
         assert_eq!(std::mem::size_of::<Meta>(), 8);
+        // Short names live in the block; long ones in an allocation.
+        let long = "a-name-longer-than-twenty-two-bytes";
+        assert_eq!(Meta::named(here, long).name(), Some(long));
+        assert_eq!(Meta::named(here, "").name(), Some(""));
+        assert_eq!(Meta::named(here, "é22-bytes-of-utf8-xxx").name(), Some("é22-bytes-of-utf8-xxx"));
+        assert!(std::mem::size_of::<Named>() <= 64, "{}", std::mem::size_of::<Named>());
     }
 }

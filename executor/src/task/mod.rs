@@ -28,6 +28,7 @@
 //! | `state.rs` | the state word, its bits and its transitions (the task-state protocol) |
 //! | `raw.rs` | the cell layout, the vtable, `RawTask` |
 //! | `harness.rs` | poll, complete, cancel, read the output (the vtable's functions) |
+//! | `stage.rs` | the stage union (future, then output) and its tag in the vtable word |
 //! | `waker.rs` | the wake entry points and the cell's `Waker` |
 //! | `join.rs` | `JoinHandle`, `AbortHandle` |
 //! | `registry.rs` | the registry of live tasks and the workers' release batches |
@@ -56,7 +57,7 @@
 
 mod block_in_place;
 mod builder;
-mod current;
+pub(crate) mod current;
 mod error;
 mod harness;
 pub(crate) mod hooks;
@@ -66,6 +67,7 @@ pub(crate) mod meta;
 mod raw;
 pub(crate) mod registry;
 mod spawn;
+mod stage;
 pub(crate) mod state;
 mod waker;
 mod yield_now;
@@ -117,6 +119,12 @@ pub(crate) trait Schedule: Send + Sync + 'static {
     fn hooks(&self) -> Option<&hooks::TaskHooks> {
         None
     }
+
+    /// A poll of one of this scheduler's tasks ended after a leaf forced
+    /// a yield (the coop budget ran out): counts it for
+    /// `RuntimeMetrics::budget_forced_yield_count`. The default does
+    /// nothing.
+    fn budget_forced_yield(&self) {}
 
     /// `UnhandledPanic::ShutdownRuntime`: cancels every task and stops the
     /// workers. Called by the harness while it completes the panicked task

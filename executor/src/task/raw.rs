@@ -4,15 +4,17 @@
 //! ```text
 //! Cell<F, S>  (#[repr(C)], one Box)
 //! +-----------------------------+
-//! | Header                      |  state word, vtable, id, registry key,
-//! |                             |  meta (spawn site, name block)
+//! | Header                      |  state word, vtable (+ stage tag), id,
+//! |                             |  registry key, meta (spawn site, name)
 //! | scheduler: S                |  where wakes send the task
-//! | stage: Running(F)           |  -> Finished(F::Output) | Cancelled
-//! |                             |     | Panicked(payload)
-//! |                             |  -> Consumed (output taken or dropped)
+//! | stage: the future F         |  -> F::Output | cancelled | panic payload
+//! |                             |  -> nothing (output taken or dropped)
 //! | join_waker: Option<Waker>   |  the JoinHandle's waker (see JOIN_WAKER)
 //! +-----------------------------+
 //! ```
+//!
+//! The stage is a union whose variant lives in the low bits of the vtable
+//! word (`stage.rs`): 8 bytes per task less than an enum's tag word.
 //!
 //! Everything that needs to know `F` or `S` goes through [`Vtable`], whose
 //! functions live in `harness.rs` (what running, completing and cancelling
@@ -20,13 +22,13 @@
 //! executor sees only a [`RawTask`] (or, at the scheduler boundary, a
 //! `NonNull<Header>`).
 
-use std::any::Any;
 use std::future::Future;
 use std::ptr::NonNull;
 use std::task::Waker;
 
 use super::harness;
 use super::meta::Meta;
+use super::stage::{StageData, StageRef, TaggedVtable};
 use super::state::State;
 use super::{Schedule, TaskId};
 use crate::sync::UnsafeCell;
@@ -41,14 +43,17 @@ pub(crate) struct Header {
     /// worker noting a completed task for its batch). Beside the 32-bit
     /// state word so the header packs into 24 bytes.
     pub(crate) registry_key: UnsafeCell<u32>,
-    pub(crate) vtable: &'static Vtable,
+    /// The vtable, with the stage's tag in its low bits (`stage.rs`).
+    pub(crate) vtable: TaggedVtable,
     pub(crate) id: TaskId,
     /// Spawn site, and the name block of a named task (see `meta.rs`):
     /// written at allocation, read only afterwards.
     pub(crate) meta: Meta,
 }
 
-/// Operations that need the concrete future and scheduler types.
+/// Operations that need the concrete future and scheduler types. Aligned
+/// to 8 so that a pointer to it has three free low bits (the stage tag).
+#[repr(align(8))]
 pub(crate) struct Vtable {
     /// Runs a `Notified` (consumes its reference).
     pub(crate) run: unsafe fn(NonNull<Header>),
@@ -64,23 +69,11 @@ pub(crate) struct Vtable {
     pub(crate) shutdown: unsafe fn(NonNull<Header>),
 }
 
-pub(crate) enum Stage<F: Future> {
-    Running(F),
-    /// The output, waiting for the `JoinHandle`.
-    Finished(F::Output),
-    /// Cancelled; the `JoinError` is built when read (it only needs the id),
-    /// which keeps the cell small.
-    Cancelled,
-    /// The poll (or the future's destructor) panicked with this payload.
-    Panicked(Box<dyn Any + Send + 'static>),
-    Consumed,
-}
-
 #[repr(C)]
 pub(crate) struct Cell<F: Future, S> {
     pub(super) header: Header,
     pub(super) scheduler: S,
-    pub(super) stage: UnsafeCell<Stage<F>>,
+    pub(super) stage: UnsafeCell<StageData<F>>,
     pub(super) join_waker: UnsafeCell<Option<Waker>>,
 }
 
@@ -96,12 +89,12 @@ where
         header: Header {
             state: State::new(),
             registry_key: UnsafeCell::new(u32::MAX),
-            vtable: vtable::<F, S>(),
+            vtable: TaggedVtable::new(vtable::<F, S>()),
             id,
             meta,
         },
         scheduler,
-        stage: UnsafeCell::new(Stage::Running(future)),
+        stage: UnsafeCell::new(StageData::running(future)),
         join_waker: UnsafeCell::new(None),
     });
     // `Header` is the first field of a `#[repr(C)]` struct, so a pointer to
@@ -180,7 +173,7 @@ impl RawTask {
     }
 
     pub(crate) fn vtable(self) -> &'static Vtable {
-        self.header().vtable
+        self.header().vtable.get()
     }
 
     /// The task's key in its registry shard.
@@ -221,12 +214,17 @@ where
     F: Future,
 {
     // SAFETY: the cell came from `Box::leak` in `allocate`, and with no
-    // references left nobody else can reach it. Dropping the box drops the
-    // scheduler handle, whatever stage is left and the join waker. A panic
-    // from a future's destructor here cannot happen: the stage is Consumed
-    // or Finished by now, except for tasks freed without ever completing,
-    // which the registry prevents.
-    drop(unsafe { Box::from_raw(ptr.cast::<Cell<F, S>>().as_ptr()) });
+    // references left nobody else can reach it.
+    let cell = unsafe { Box::from_raw(ptr.cast::<Cell<F, S>>().as_ptr()) };
+    // The stage is a union: drop what it still holds (an unread output; a
+    // future only for a task freed without completing, which the registry
+    // prevents). A panic from that drop is swallowed: the task is over.
+    cell.stage.with_mut(|data| {
+        // SAFETY: with the last reference gone, the stage is ours.
+        let _ = unsafe { StageRef::new(&cell.header.vtable, data) }.drop_value();
+    });
+    // Dropping the box drops the scheduler handle and the join waker.
+    drop(cell);
 }
 
 #[cfg(all(test, not(spindle_loom)))]
@@ -244,10 +242,28 @@ mod tests {
 
     #[test]
     fn cell_is_small() {
-        // Header (state, vtable, id, registry key, meta), a pointer-sized
-        // scheduler, the stage, and the join waker.
+        // Header (state, vtable and stage tag, id, registry key, meta), a
+        // pointer-sized scheduler, the stage, and the join waker.
         assert_eq!(std::mem::size_of::<Header>(), 32);
         let cell = std::mem::size_of::<Cell<std::future::Ready<()>, NoSchedule>>();
-        assert!(cell <= 72, "task cell grew to {cell} bytes");
+        assert!(cell <= 64, "task cell grew to {cell} bytes");
+        // The stage has no tag word: an `async` block awaiting one pointer
+        // (the compare row's idle task) makes an 80-byte cell.
+        struct Pointer(#[allow(dead_code)] Box<u8>);
+        impl Future for Pointer {
+            type Output = ();
+            fn poll(self: std::pin::Pin<&mut Self>, _: &mut std::task::Context<'_>) -> std::task::Poll<()> {
+                std::task::Poll::Pending
+            }
+        }
+        fn cell_size<F: Future>(_: &F) -> usize {
+            std::mem::size_of::<Cell<F, std::sync::Arc<()>>>()
+        }
+        let rx = Pointer(Box::new(0));
+        let idle = async move {
+            let _ = rx.await;
+        };
+        assert!(std::mem::size_of_val(&idle) <= 24);
+        assert!(cell_size(&idle) <= 80, "idle task cell {} bytes", cell_size(&idle));
     }
 }

@@ -38,6 +38,8 @@ struct Shard {
     slots: Vec<Option<Task>>,
     free: Vec<usize>,
     len: usize,
+    /// Tasks ever inserted (`RuntimeMetrics::spawned_tasks_count`).
+    inserted: u64,
     closed: bool,
 }
 
@@ -104,6 +106,7 @@ impl Registry {
             shard.slots[key] = Some(task);
         }
         shard.len += 1;
+        shard.inserted += 1;
         Ok(())
     }
 
@@ -258,5 +261,11 @@ impl Registry {
     /// Number of live tasks.
     pub(crate) fn len(&self) -> usize {
         self.shards.iter().map(|s| s.lock().len).sum()
+    }
+
+    /// Tasks ever inserted (spawned before the registry closed), each
+    /// shard locked in turn.
+    pub(crate) fn inserted(&self) -> u64 {
+        self.shards.iter().map(|s| s.lock().inserted).sum()
     }
 }

@@ -28,11 +28,7 @@ pub fn current() -> Runtime {
 /// multiplied by it, so a limit still catches a hang without failing a slow
 /// but correct run.
 pub fn slowdown() -> u32 {
-    std::env::var("SPINDLE_TEST_SLOWDOWN")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .filter(|&n: &u32| n >= 1)
-        .unwrap_or(1)
+    std::env::var("SPINDLE_TEST_SLOWDOWN").ok().and_then(|v| v.parse().ok()).filter(|&n: &u32| n >= 1).unwrap_or(1)
 }
 
 /// Aborts the process with `what` if not dropped within `limit` (times

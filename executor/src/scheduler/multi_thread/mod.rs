@@ -109,7 +109,7 @@ use crate::sync::{fence, Arc, AtomicBool, AtomicPtr, Ordering};
 use crate::task::meta::Meta;
 use crate::task::registry::Registry;
 use crate::task::{Header, JoinHandle, Notified, Schedule, TaskId};
-use crate::worker_metrics::WorkerMetrics;
+use crate::worker_metrics::{SchedulerMetrics, WorkerMetrics};
 
 pub(crate) use handoff::{hand_off, is_worker_thread, StartWorker, WorkerJob};
 pub(crate) use idle::Idle;
@@ -141,6 +141,8 @@ pub(crate) struct Shared {
     /// a simulated runtime and in the loom models that drive the workers
     /// by hand (`loom_api`): no hand-off there.
     pub(crate) starter: OnceLock<StdArc<dyn StartWorker>>,
+    /// Remote schedules and forced yields, counted from any thread.
+    pub(crate) metrics: SchedulerMetrics,
 }
 
 /// The parts of a worker that other threads reach.
@@ -219,7 +221,7 @@ impl Shared {
                 stealer: queue.stealer(),
                 lifo: LifoSlot::new(),
                 unparker: parker.unparker(),
-                metrics: WorkerMetrics::default(),
+                metrics: WorkerMetrics::new(config.poll_time_histogram),
             }));
             cores.push(Core::new(index, queue, parker, config.global_queue_interval, config.seed));
         }
@@ -242,6 +244,7 @@ impl Shared {
             sched_clock,
             config,
             starter: OnceLock::new(),
+            metrics: SchedulerMetrics::default(),
         });
         (shared, cores)
     }
@@ -317,6 +320,7 @@ impl Shared {
 
     /// Queues a task from outside this runtime's workers.
     pub(crate) fn schedule_remote(&self, task: Notified) {
+        SchedulerMetrics::inc(&self.metrics.remote_schedules);
         self.injector.push(task);
         // Pairs with the fence in `begin_shutdown` (no reference is left in
         // the injector) and with the parker's SeqCst RMW (no lost wake-up).
@@ -406,6 +410,10 @@ impl Schedule for Arc<Shared> {
 
     fn hooks(&self) -> Option<&crate::task::hooks::TaskHooks> {
         self.config.task_hooks.as_deref()
+    }
+
+    fn budget_forced_yield(&self) {
+        SchedulerMetrics::inc(&self.metrics.budget_forced_yields);
     }
 
     fn shutdown_on_unhandled_panic(&self) {

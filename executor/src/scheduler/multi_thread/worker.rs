@@ -25,6 +25,16 @@
 //! worker's [`Core`] sits in the thread-local [`WorkerCx`], so that wakes on
 //! this thread push to this worker's LIFO slot and deque without locks.
 //!
+//! # Metrics
+//!
+//! The worker counts into its `WorkerMetrics` (`worker_metrics.rs`) with
+//! plain relaxed stores. It reads the scheduler clock (`sched_clock.rs`) at each park and unpark (busy
+//! time, published live), once per batch of `global_interval` ticks (the
+//! mean poll time, which also tunes the interval), and, only when the
+//! poll-time histogram is on, once per poll: the end of one poll is the
+//! start of the next when nothing else ran between them (`Core::clock`),
+//! so back-to-back polls cost one clock read each, not two.
+//!
 //! Tasks completed on this thread leave the registry in batches of
 //! [`RELEASE_BATCH`] (see `task/registry.rs`): the batch is released when
 //! full, at each driver tick (every `event_interval` ticks), before the
@@ -48,7 +58,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::ptr::{self, NonNull};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::watch::{GRACE, GRACE_NANOS, MAX_PERIOD};
 use super::{Shared, WorkerParker, MAX_LIFO_POLLS};
@@ -80,11 +90,17 @@ pub(crate) struct Core {
     rng: FastRand,
     /// The global queue interval in use (tuned unless the builder set it).
     global_interval: u32,
-    /// `clock_nanos` when the current batch of `global_interval` ticks
-    /// began; 0 after a park (that batch is not measured).
+    /// The scheduler clock when the current batch of ticks began (0: not
+    /// yet, or dropped by a hand-off).
     batch_started: u64,
+    /// The worker's poll count when it began.
+    batch_polls: u64,
     /// Mean poll time, an exponentially weighted average over batches.
     mean_poll_nanos: u64,
+    /// When the poll-time histogram is on: the scheduler clock at which the
+    /// last poll ended, if the worker has done nothing but look for the
+    /// next task since (so it is also the next poll's start); else 0.
+    clock: u64,
     /// The LIFO watch's last look at the other workers' fill counts.
     seen_fills: u64,
     /// The watcher's current timed park (`watch.rs`: from GRACE, doubling
@@ -105,7 +121,9 @@ impl Core {
             rng: FastRand::new(seed ^ (index as u64).wrapping_mul(0x9E37_79B9)),
             global_interval,
             batch_started: 0,
+            batch_polls: 0,
             mean_poll_nanos: 0,
+            clock: 0,
             seen_fills: 0,
             watch_period: GRACE,
         }
@@ -121,6 +139,7 @@ impl Core {
         let remote = &shared.remotes[self.index];
         remote.metrics.poll_finished();
         self.batch_started = 0;
+        self.clock = 0;
         self.lifo_polls = 0;
         if let Some(task) = remote.lifo.take() {
             self.queue.push(task);
@@ -242,10 +261,11 @@ pub(crate) fn schedule_local(shared: &Shared, task: Notified, is_yield: bool) ->
         let Some(core) = core.as_mut() else {
             return Err(task);
         };
+        let remote = &shared.remotes[core.index];
+        WorkerMetrics::add(&remote.metrics.local_schedules, 1);
         let task = if is_yield || !shared.config.lifo_enabled {
             task
         } else {
-            let remote = &shared.remotes[core.index];
             let prev = remote.lifo.push(task);
             WorkerMetrics::add(&remote.metrics.lifo_fills, 1);
             // Nobody to wake unless the watcher sleeps deep: we run the task
@@ -321,16 +341,30 @@ pub(crate) fn run_worker(shared: Arc<Shared>, mut core: Box<Core>) {
     }
 }
 
-/// At the end of each batch of `global_interval` ticks: folds the batch's
-/// mean poll time into the average and re-derives the interval (one clock
-/// read per batch). A batch cut by a park is skipped.
-fn tune_global_interval(core: &mut Core, now: u64) {
-    if core.batch_started != 0 {
-        let sample = (now - core.batch_started) / u64::from(core.global_interval);
-        core.mean_poll_nanos = if core.mean_poll_nanos == 0 { sample } else { (core.mean_poll_nanos * 3 + sample) / 4 };
-        core.global_interval = crate::config::tuned_global_queue_interval(core.mean_poll_nanos);
+/// At the end of each batch of `global_interval` ticks, and at a park
+/// (`now`: the clock read for it) that cuts a batch short: folds the
+/// batch's time per poll into the mean (`fold_mean_poll`: a batch weighs
+/// 1/4 times its polls over the interval), publishes it
+/// (`worker_mean_poll_time`) and, if the builder left the interval to the
+/// worker, re-derives the interval; then starts the next batch. One clock
+/// read per batch, none when the poll that just ended read it. A batch
+/// without a poll (a worker that searched and parked) is not a sample.
+fn sample_mean_poll(core: &mut Core, shared: &Shared, now: Option<u64>) {
+    let metrics = &shared.remotes[core.index].metrics;
+    let now = now.unwrap_or_else(|| if core.clock != 0 { core.clock } else { shared.sched_clock.now() });
+    let total = WorkerMetrics::get(&metrics.polls);
+    let polls = total - core.batch_polls;
+    if core.batch_started != 0 && polls > 0 {
+        let sample = now.saturating_sub(core.batch_started) / polls;
+        let interval = u64::from(core.global_interval);
+        core.mean_poll_nanos = crate::worker_metrics::fold_mean_poll(core.mean_poll_nanos, sample, polls, interval);
+        metrics.mean_poll_nanos.store(core.mean_poll_nanos, std::sync::atomic::Ordering::Relaxed);
+        if shared.config.tune_global_queue {
+            core.global_interval = crate::config::tuned_global_queue_interval(core.mean_poll_nanos);
+        }
     }
     core.batch_started = now;
+    core.batch_polls = total;
 }
 
 /// One worker's steps, over its shared state and its context.
@@ -351,7 +385,7 @@ impl<'a> Worker<'a> {
     /// The loop of a worker thread: the steps, in order, until shutdown;
     /// `None` if the core was handed off during a poll.
     fn run(&self, mut core: Box<Core>) -> Option<Box<Core>> {
-        let mut busy_since = Instant::now();
+        self.start_batch(&mut core);
         while !self.shared.is_shutdown() {
             let task;
             (core, task) = self.find_task(core);
@@ -360,11 +394,20 @@ impl<'a> Worker<'a> {
                 self.finish_poll(&core);
                 continue;
             }
-            WorkerMetrics::add(&self.metrics(&core).busy_nanos, busy_since.elapsed().as_nanos() as u64);
             core = self.park(core);
-            busy_since = Instant::now();
         }
+        self.metrics(&core).idle_from(self.shared.sched_clock.now());
         Some(core)
+    }
+
+    /// The worker is busy from now, and a batch of ticks starts (at the
+    /// loop's start and after each park).
+    pub(crate) fn start_batch(&self, core: &mut Core) {
+        let now = self.shared.sched_clock.now();
+        let metrics = self.metrics(core);
+        metrics.busy_from(now);
+        core.batch_started = now;
+        core.batch_polls = WorkerMetrics::get(&metrics.polls);
     }
 
     /// One tick's search: the non-blocking driver poll every
@@ -383,10 +426,14 @@ impl<'a> Worker<'a> {
             // completed tasks here too.
             self.cx.release_batch(self.shared);
             core = self.poll_driver(core);
+            core.clock = 0;
         }
         let task = match self.next_task(&mut core) {
             Some(task) => Some(task),
-            None => self.steal_work(&mut core),
+            None => {
+                core.clock = 0;
+                self.steal_work(&mut core)
+            }
         };
         (core, task)
     }
@@ -396,9 +443,7 @@ impl<'a> Worker<'a> {
         let shared = self.shared;
         core.until_global -= 1;
         if core.until_global == 0 {
-            if shared.config.tune_global_queue {
-                tune_global_interval(core, shared.sched_clock.now());
-            }
+            sample_mean_poll(core, shared, None);
             core.until_global = core.global_interval;
             if let Some(task) = shared.injector.pop() {
                 return Some(task);
@@ -485,10 +530,33 @@ impl<'a> Worker<'a> {
         }
         let metrics = self.metrics(&core);
         WorkerMetrics::add(&metrics.polls, 1);
+        // The poll stamp stays lazy even when the poll is timed: the LIFO
+        // watch's grace counts from a thief's first look, as without the
+        // histogram.
         metrics.poll_started(task.id());
+        // A named task's harness times its polls on the monotonic clock:
+        // the worker hands its reading over, and takes the harness's end
+        // back, only when it reads the same clock (not when simulated).
+        let clock = &self.shared.sched_clock;
+        let started = if metrics.histogram().is_some() {
+            let now = if core.clock != 0 { core.clock } else { clock.now() };
+            if clock.is_monotonic() {
+                crate::task::current::set_poll_start(now);
+            }
+            now
+        } else {
+            0
+        };
         *self.cx.core.borrow_mut() = Some(core);
         task.run();
-        self.cx.core.borrow_mut().take()
+        let mut core = self.cx.core.borrow_mut().take()?;
+        if let Some(histogram) = self.metrics(&core).histogram() {
+            let harness_end = crate::task::current::take_poll_end().filter(|_| clock.is_monotonic());
+            let now = harness_end.unwrap_or_else(|| clock.now());
+            histogram.record(now.saturating_sub(started));
+            core.clock = now;
+        }
+        Some(core)
     }
 
     /// Marks the end of the poll begun by [`poll`](Self::poll): from here
@@ -544,7 +612,13 @@ impl<'a> Worker<'a> {
         // Only now idle for a simulated clock (see `idle.rs`).
         shared.idle.worker_settled();
         core.is_searching = false;
-        WorkerMetrics::add(&self.metrics(core).parks, 1);
+        // The batch this park cuts short still counts, by its polls.
+        let now = shared.sched_clock.now();
+        sample_mean_poll(core, shared, Some(now));
+        let metrics = self.metrics(core);
+        metrics.idle_from(now);
+        WorkerMetrics::add(&metrics.parks, 1);
+        WorkerMetrics::add(&metrics.park_unparks, 1);
         core.parker.take().expect("worker parker present")
     }
 
@@ -587,12 +661,13 @@ impl<'a> Worker<'a> {
         false
     }
 
-    /// Leaves the park: gives up the watch, takes the parker back; the
-    /// batch of ticks the park cut is not measured.
+    /// Leaves the park: gives up the watch, takes the parker back, and
+    /// starts a busy period and a batch of ticks.
     pub(crate) fn park_end(&self, core: &mut Core, parker: WorkerParker) {
         self.shared.watch.leave(core.index);
+        WorkerMetrics::add(&self.metrics(core).park_unparks, 1);
         core.parker = Some(parker);
-        core.batch_started = 0;
+        self.start_batch(core);
     }
 
     /// Keeps the LIFO watch (`watch.rs`) if another worker is awake, and
