@@ -230,13 +230,15 @@ impl WorkerMetrics {
         self.histogram.as_ref()
     }
 
-    /// The worker starts a busy stretch at `now` (a [`clock_nanos`]).
-    /// Only the owning worker calls this, while parked (or before its
-    /// first stretch).
+    /// The worker starts a busy stretch at `now` (a [`clock_nanos`]); a
+    /// no-op if it is in one (a `block_in_place` replacement thread taking
+    /// over a core carries on the stretch of the thread it replaces). Only
+    /// the thread holding the worker's core calls this.
     pub(crate) fn busy_from(&self, now: u64) {
         let total = self.busy.load(Ordering::Relaxed);
-        debug_assert_eq!(total & BUSY, 0, "busy_from while busy");
-        self.busy.store(BUSY | now.saturating_sub(total), Ordering::Relaxed);
+        if total & BUSY == 0 {
+            self.busy.store(BUSY | now.saturating_sub(total), Ordering::Relaxed);
+        }
     }
 
     /// The worker ends its busy stretch at `now`; a no-op if it is not in

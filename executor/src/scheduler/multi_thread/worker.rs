@@ -68,7 +68,7 @@ use crate::scheduler::{on_scheduler, ThreadCx};
 use crate::sync::{fence, mutant, Arc, Mutant, Ordering};
 use crate::task::registry::Deferred;
 use crate::task::{Header, Notified};
-use crate::worker_metrics::WorkerMetrics;
+use crate::worker_metrics::{clock_nanos, WorkerMetrics};
 
 /// Completed tasks a worker holds before removing them from the registry
 /// together. Each keeps its cell (as large as its future, 80 bytes for the
@@ -396,16 +396,18 @@ impl<'a> Worker<'a> {
             }
             core = self.park(core);
         }
-        self.metrics(&core).idle_from(self.shared.sched_clock.now());
+        self.metrics(&core).idle_from(clock_nanos());
         Some(core)
     }
 
     /// The worker is busy from now, and a batch of ticks starts (at the
     /// loop's start and after each park).
     pub(crate) fn start_batch(&self, core: &mut Core) {
-        let now = self.shared.sched_clock.now();
+        let clock = &self.shared.sched_clock;
+        let now = clock.now();
         let metrics = self.metrics(core);
-        metrics.busy_from(now);
+        // Busy time is the machine's, simulated or not.
+        metrics.busy_from(if clock.is_monotonic() { now } else { clock_nanos() });
         core.batch_started = now;
         core.batch_polls = WorkerMetrics::get(&metrics.polls);
     }
@@ -613,10 +615,11 @@ impl<'a> Worker<'a> {
         shared.idle.worker_settled();
         core.is_searching = false;
         // The batch this park cuts short still counts, by its polls.
-        let now = shared.sched_clock.now();
+        let clock = &shared.sched_clock;
+        let now = clock.now();
         sample_mean_poll(core, shared, Some(now));
         let metrics = self.metrics(core);
-        metrics.idle_from(now);
+        metrics.idle_from(if clock.is_monotonic() { now } else { clock_nanos() });
         WorkerMetrics::add(&metrics.parks, 1);
         WorkerMetrics::add(&metrics.park_unparks, 1);
         core.parker.take().expect("worker parker present")
