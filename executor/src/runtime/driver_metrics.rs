@@ -15,6 +15,7 @@
 /// defaults to 0, for a driver without that kind of event.
 ///
 /// ```
+/// use spindle_executor::clock::Clock;
 /// use spindle_executor::context::DriverHandles;
 /// use spindle_executor::park::{Park, Parker};
 /// use spindle_executor::runtime::{Builder, DriverFactory, DriverMetrics};
@@ -28,7 +29,7 @@
 ///
 /// struct WithMetrics;
 /// impl DriverFactory for WithMetrics {
-///     fn build(_workers: usize) -> std::io::Result<Option<(Box<dyn Park>, DriverHandles)>> {
+///     fn build(_workers: usize, _clock: &Clock) -> std::io::Result<Option<(Box<dyn Park>, DriverHandles)>> {
 ///         let mut handles = DriverHandles::new();
 ///         handles.set_metrics(Fixed);
 ///         Ok(Some((Box::new(Parker::new()), handles)))
