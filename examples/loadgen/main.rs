@@ -23,7 +23,8 @@
 //!   change it): sub-OS-floor pacing for CPU.
 //! - `--floor` (open loop) also runs the OS floor beside the run: one bare
 //!   thread sleeping toward every instant of the schedule, its lateness
-//!   printed under the pacing error (not in `--json`).
+//!   printed under the pacing error (in `--json`, an extra
+//!   `"os_floor_us":{"p50","p99","max"}`).
 //! - `--workers N` threads (default: one per CPU) on one work-stealing
 //!   runtime, or with `--per-core` one pinned current-thread runtime each
 //!   ([`PerCore`]), connection `k` on core `k mod N`.
@@ -34,7 +35,7 @@
 //! (default 5) and optionally `--requests N`. `--json` prints exactly one
 //! JSON object: `{"requests","errors","rps","latency_us":{"p50","p90",
 //! "p99","p999","max"},"pacing_error_us":{"p50","p99","max"}}` (pacing is
-//! all zeros in closed loop).
+//! all zeros in closed loop; `--floor` adds `os_floor_us`).
 //!
 //! `main.rs` holds the options, the connection loops and the report;
 //! `client.rs` the protocols; `tests.rs` loopback runs against in-process
@@ -95,7 +96,7 @@ const HELP: &str = "
   --timeout-ms MS       a request unanswered after MS counts as an error (default 2000)
   --json                print one JSON object instead of the summary
   --floor               open loop: also measure the OS floor (a bare thread sleeping toward the
-                        same instants)
+                        same instants; in --json as os_floor_us)
 ";
 
 impl Config {
@@ -354,11 +355,17 @@ fn json(report: &Report) -> String {
     let s = &report.stats;
     let rps = s.requests as f64 / report.elapsed.as_secs_f64();
     let (l, p) = (&s.latency, &s.pacing);
+    let floor = match &report.floor {
+        Some(f) => {
+            format!(r#","os_floor_us":{{"p50":{:.1},"p99":{:.1},"max":{:.1}}}"#, us(f, 0.5), us(f, 0.99), us(f, 1.0))
+        }
+        None => String::new(),
+    };
     format!(
         concat!(
             r#"{{"requests":{},"errors":{},"rps":{:.1},"#,
             r#""latency_us":{{"p50":{:.1},"p90":{:.1},"p99":{:.1},"p999":{:.1},"max":{:.1}}},"#,
-            r#""pacing_error_us":{{"p50":{:.1},"p99":{:.1},"max":{:.1}}}}}"#
+            r#""pacing_error_us":{{"p50":{:.1},"p99":{:.1},"max":{:.1}}}{}}}"#
         ),
         s.requests,
         s.errors,
@@ -371,6 +378,7 @@ fn json(report: &Report) -> String {
         us(p, 0.5),
         us(p, 0.99),
         us(p, 1.0),
+        floor,
     )
 }
 
