@@ -22,7 +22,8 @@
 //! - `--precise` spins the last 50 µs before each send (`--spin-us` to
 //!   change it): sub-OS-floor pacing for CPU.
 //! - `--floor` (open loop) also runs the OS floor beside the run: one bare
-//!   thread sleeping toward every instant of the schedule, its lateness
+//!   thread waiting toward every instant of the schedule through the same
+//!   wait as spindle's idle worker (`polling`'s timerfd), its lateness
 //!   printed under the pacing error (in `--json`, an extra
 //!   `"os_floor_us":{"p50","p99","max"}`).
 //! - `--workers N` threads (default: one per CPU) on one work-stealing
@@ -95,8 +96,8 @@ const HELP: &str = "
   --per-core            one pinned current-thread runtime per worker instead
   --timeout-ms MS       a request unanswered after MS counts as an error (default 2000)
   --json                print one JSON object instead of the summary
-  --floor               open loop: also measure the OS floor (a bare thread sleeping toward the
-                        same instants; in --json as os_floor_us)
+  --floor               open loop: also measure the OS floor (a bare thread waiting toward the
+                        same instants, as spindle's idle worker waits; in --json as os_floor_us)
 ";
 
 impl Config {
@@ -291,7 +292,9 @@ fn run(cfg: Config) -> io::Result<Report> {
     let workers = cfg.workers;
     let floor = match cfg.rate {
         Some(rate) if cfg.floor => {
-            Some(std::thread::spawn(move || os_floor(Pacer::new(rate).starting_at(start), deadline)))
+            let poller = polling::Poller::new()
+                .map_err(|e| io::Error::new(e.kind(), format!("--floor: cannot create a poller: {e}")))?;
+            Some(std::thread::spawn(move || os_floor(poller, Pacer::new(rate).starting_at(start), deadline)))
         }
         _ => None,
     };
@@ -322,10 +325,16 @@ fn run(cfg: Config) -> io::Result<Report> {
 }
 
 /// The OS floor under the pacing error: one bare thread (no runtime)
-/// sleeping toward every instant of the whole schedule, recording how late
-/// it woke (the first clock reading at or past each instant).
-fn os_floor(schedule: Pacer, deadline: Instant) -> Histogram<u64> {
+/// waiting toward every instant of the whole schedule through the same wait
+/// as spindle's idle worker (`polling::Poller::wait` with a timeout: a
+/// timerfd under epoll on Linux, which has no timer slack, where
+/// `thread::sleep` would add the thread's 50 µs default slack), recording
+/// how late it woke (the first clock reading at or past each instant).
+/// (A failed wait, which epoll does not do on a valid poller, falls back to
+/// `thread::sleep`.)
+fn os_floor(poller: polling::Poller, schedule: Pacer, deadline: Instant) -> Histogram<u64> {
     let mut hist = Stats::new().pacing;
+    let mut events = polling::Events::new();
     let mut now = Instant::now();
     for i in 0.. {
         let intended = schedule.intended(i);
@@ -333,7 +342,10 @@ fn os_floor(schedule: Pacer, deadline: Instant) -> Histogram<u64> {
             break;
         }
         while now < intended {
-            std::thread::sleep(intended - now);
+            events.clear();
+            if poller.wait(&mut events, Some(intended - now)).is_err() {
+                std::thread::sleep(intended - now);
+            }
             now = Instant::now();
         }
         hist.saturating_record(ns(now - intended));
@@ -420,7 +432,7 @@ fn summary(cfg: &Config, report: &Report) -> String {
     }
     if let Some(f) = &report.floor {
         out += &format!(
-            "  os floor (a bare thread sleeping toward the same instants), µs: p50 {:.1}  p99 {:.1}  max {:.1}\n",
+            "  os floor (a bare thread waiting toward the same instants), µs: p50 {:.1}  p99 {:.1}  max {:.1}\n",
             us(f, 0.5),
             us(f, 0.99),
             us(f, 1.0)
