@@ -22,8 +22,10 @@
 //! - `--precise` spins the last 50 µs before each send (`--spin-us` to
 //!   change it): sub-OS-floor pacing for CPU.
 //! - `--floor` (open loop) also runs the OS floor beside the run: one bare
-//!   thread sleeping toward every instant of the schedule, its lateness
-//!   printed under the pacing error (not in `--json`).
+//!   thread waiting toward every instant of the schedule through the same
+//!   wait as spindle's idle worker (`polling`'s timerfd), its lateness
+//!   printed under the pacing error (in `--json`, an extra
+//!   `"os_floor_us":{"p50","p99","max"}`).
 //! - `--workers N` threads (default: one per CPU) on one work-stealing
 //!   runtime, or with `--per-core` one pinned current-thread runtime each
 //!   ([`PerCore`]), connection `k` on core `k mod N`.
@@ -34,7 +36,7 @@
 //! (default 5) and optionally `--requests N`. `--json` prints exactly one
 //! JSON object: `{"requests","errors","rps","latency_us":{"p50","p90",
 //! "p99","p999","max"},"pacing_error_us":{"p50","p99","max"}}` (pacing is
-//! all zeros in closed loop).
+//! all zeros in closed loop; `--floor` adds `os_floor_us`).
 //!
 //! `main.rs` holds the options, the connection loops and the report;
 //! `client.rs` the protocols; `tests.rs` loopback runs against in-process
@@ -95,8 +97,8 @@ const HELP: &str = "
   --per-core            one pinned current-thread runtime per worker instead
   --timeout-ms MS       a request unanswered after MS counts as an error (default 2000)
   --json                print one JSON object instead of the summary
-  --floor               open loop: also measure the OS floor (a bare thread sleeping toward the
-                        same instants)
+  --floor               open loop: also measure the OS floor (a bare thread waiting toward the
+                        same instants, as spindle's idle worker waits; in --json as os_floor_us)
 ";
 
 impl Config {
@@ -291,7 +293,9 @@ fn run(cfg: Config) -> io::Result<Report> {
     let workers = cfg.workers;
     let floor = match cfg.rate {
         Some(rate) if cfg.floor => {
-            Some(std::thread::spawn(move || os_floor(Pacer::new(rate).starting_at(start), deadline)))
+            let poller = polling::Poller::new()
+                .map_err(|e| io::Error::new(e.kind(), format!("--floor: cannot create a poller: {e}")))?;
+            Some(std::thread::spawn(move || os_floor(poller, Pacer::new(rate).starting_at(start), deadline)))
         }
         _ => None,
     };
@@ -322,10 +326,16 @@ fn run(cfg: Config) -> io::Result<Report> {
 }
 
 /// The OS floor under the pacing error: one bare thread (no runtime)
-/// sleeping toward every instant of the whole schedule, recording how late
-/// it woke (the first clock reading at or past each instant).
-fn os_floor(schedule: Pacer, deadline: Instant) -> Histogram<u64> {
+/// waiting toward every instant of the whole schedule through the same wait
+/// as spindle's idle worker (`polling::Poller::wait` with a timeout: a
+/// timerfd under epoll on Linux, which has no timer slack, where
+/// `thread::sleep` would add the thread's 50 µs default slack), recording
+/// how late it woke (the first clock reading at or past each instant).
+/// (A failed wait, which epoll does not do on a valid poller, falls back to
+/// `thread::sleep`.)
+fn os_floor(poller: polling::Poller, schedule: Pacer, deadline: Instant) -> Histogram<u64> {
     let mut hist = Stats::new().pacing;
+    let mut events = polling::Events::new();
     let mut now = Instant::now();
     for i in 0.. {
         let intended = schedule.intended(i);
@@ -333,7 +343,10 @@ fn os_floor(schedule: Pacer, deadline: Instant) -> Histogram<u64> {
             break;
         }
         while now < intended {
-            std::thread::sleep(intended - now);
+            events.clear();
+            if poller.wait(&mut events, Some(intended - now)).is_err() {
+                std::thread::sleep(intended - now);
+            }
             now = Instant::now();
         }
         hist.saturating_record(ns(now - intended));
@@ -355,11 +368,17 @@ fn json(report: &Report) -> String {
     let s = &report.stats;
     let rps = s.requests as f64 / report.elapsed.as_secs_f64();
     let (l, p) = (&s.latency, &s.pacing);
+    let floor = match &report.floor {
+        Some(f) => {
+            format!(r#","os_floor_us":{{"p50":{:.1},"p99":{:.1},"max":{:.1}}}"#, us(f, 0.5), us(f, 0.99), us(f, 1.0))
+        }
+        None => String::new(),
+    };
     format!(
         concat!(
             r#"{{"requests":{},"errors":{},"rps":{:.1},"#,
             r#""latency_us":{{"p50":{:.1},"p90":{:.1},"p99":{:.1},"p999":{:.1},"max":{:.1}}},"#,
-            r#""pacing_error_us":{{"p50":{:.1},"p99":{:.1},"max":{:.1}}}}}"#
+            r#""pacing_error_us":{{"p50":{:.1},"p99":{:.1},"max":{:.1}}}{}}}"#
         ),
         s.requests,
         s.errors,
@@ -372,6 +391,7 @@ fn json(report: &Report) -> String {
         us(p, 0.5),
         us(p, 0.99),
         us(p, 1.0),
+        floor,
     )
 }
 
@@ -413,7 +433,7 @@ fn summary(cfg: &Config, report: &Report) -> String {
     }
     if let Some(f) = &report.floor {
         out += &format!(
-            "  os floor (a bare thread sleeping toward the same instants), µs: p50 {:.1}  p99 {:.1}  max {:.1}\n",
+            "  os floor (a bare thread waiting toward the same instants), µs: p50 {:.1}  p99 {:.1}  max {:.1}\n",
             us(f, 0.5),
             us(f, 0.99),
             us(f, 1.0)

@@ -69,7 +69,8 @@ fn run_json(cmd: &str) -> serde_json::Value {
     let text = json(&report);
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
     let keys: Vec<_> = v.as_object().unwrap().keys().cloned().collect();
-    assert_eq!(keys.len(), 5, "{text}");
+    let floor = usize::from(cmd.split_whitespace().any(|a| a == "--floor"));
+    assert_eq!(keys.len(), 5 + floor, "{text}");
     for key in ["requests", "errors", "rps", "latency_us", "pacing_error_us"] {
         assert!(v.get(key).is_some(), "{key} missing in {text}");
     }
@@ -91,6 +92,16 @@ fn open_loop_http_smoke() {
     // The schedule holds 1,000 events in 0.5 s; allow a slow machine.
     assert!((500..=1000).contains(&requests), "{v}");
     assert!(v["latency_us"]["max"].as_f64().unwrap() >= v["latency_us"]["p50"].as_f64().unwrap());
+}
+
+#[test]
+fn floor_in_json() {
+    let addr = server(2, ok);
+    let v = run_json(&format!("http://{addr}/ --rate 1000 --connections 2 --duration 0.3 --workers 1 --floor"));
+    for q in ["p50", "p99", "max"] {
+        assert!(v["os_floor_us"][q].as_f64().is_some(), "{v}");
+    }
+    assert!(v["os_floor_us"]["max"].as_f64() >= v["os_floor_us"]["p50"].as_f64(), "{v}");
 }
 
 #[test]
