@@ -173,6 +173,16 @@ pub(crate) fn schedule_local(shared: &Shared, task: Notified, is_yield: bool) ->
             }
         };
         core.queue.push(task);
+        if core.parker.is_none() {
+            // We are inside `park`: the driver is dispatching its events
+            // into our queues. Waking a sleeper is decided once the park
+            // returns (`transition_from_parked`), after we have taken
+            // ourselves off the sleepers list: a notify from here may pick
+            // this very worker (still listed asleep), which costs a
+            // `Poller::notify` and wakes nobody. (tokio delays this notify
+            // in the same way.)
+            return Ok(());
+        }
         if core.queue.len() == 1 {
             // The deque just became stealable: wake a sleeper if nobody
             // searches. A push onto a non-empty deque wakes nobody: the push
@@ -504,6 +514,8 @@ impl Worker<'_> {
             // The driver handed us tasks. Leave the parked state ourselves
             // (not searching, unless someone had already woken us), and pass
             // the driver on: wake a sleeper to take it while we run tasks.
+            // This one notify also stands for the pushes the dispatch made
+            // (`schedule_local` does not notify while we are parked).
             core.is_searching = !shared.idle.unpark_worker_by_id(core.index);
             shared.notify_parked();
             return true;
