@@ -132,7 +132,8 @@ impl WorkerParker {
     }
 
     /// Sleeps until unparked, until `timeout`, or (in the driver) until the
-    /// driver has events. Returns `true` if it slept in the driver.
+    /// driver has events. Returns `true` if it parked the driver (which
+    /// then polled its events and timers).
     pub(crate) fn park(&mut self, timeout: Option<Duration>) -> bool {
         let inner = &*self.inner;
         // A pending unpark: consume it and return.
@@ -142,8 +143,7 @@ impl WorkerParker {
         if inner.driver.has_driver() {
             if let Some(mut guard) = inner.driver.park.try_lock() {
                 if let Some(driver) = guard.as_mut() {
-                    inner.park_driver(&mut **driver, timeout);
-                    return true;
+                    return inner.park_driver(&mut **driver, timeout);
                 }
             }
         }
@@ -153,12 +153,14 @@ impl WorkerParker {
 }
 
 impl Inner {
-    fn park_driver(&self, driver: &mut dyn Park, timeout: Option<Duration>) {
+    /// Returns `false` if a pending unpark made it return before parking
+    /// the driver.
+    fn park_driver(&self, driver: &mut dyn Park, timeout: Option<Duration>) -> bool {
         match self.state.compare_exchange(EMPTY, PARKED_DRIVER, Ordering::SeqCst, Ordering::SeqCst) {
             Ok(_) => {}
             Err(NOTIFIED) => {
                 self.state.swap(EMPTY, Ordering::SeqCst);
-                return;
+                return false;
             }
             Err(actual) => panic!("inconsistent worker park state; actual = {actual}"),
         }
@@ -167,6 +169,7 @@ impl Inner {
             NOTIFIED | PARKED_DRIVER => {}
             actual => panic!("inconsistent worker park state after driver park; actual = {actual}"),
         }
+        true
     }
 
     fn park_condvar(&self, timeout: Option<Duration>) {

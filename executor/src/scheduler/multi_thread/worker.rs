@@ -422,13 +422,16 @@ impl Worker<'_> {
         core.is_searching = false;
         WorkerMetrics::add(&self.metrics(&core).parks, 1);
         let mut parker = core.parker.take().expect("worker parker present");
+        let mut polled_driver = false;
         loop {
             let timeout = self.watch_timeout(&mut core);
             *self.cx.core.borrow_mut() = Some(core);
             let hooks = shared.config.task_hooks.as_deref();
             hooks.inspect(|h| h.parking());
-            if timeout.is_none() || !self.probe_driver() {
-                parker.park(timeout);
+            if timeout.is_some() && self.probe_driver() {
+                polled_driver = true;
+            } else {
+                polled_driver |= parker.park(timeout);
             }
             hooks.inspect(|h| h.unparked());
             core = self.cx.core.borrow_mut().take().expect("worker core is back after parking");
@@ -456,6 +459,12 @@ impl Worker<'_> {
         }
         shared.watch.leave(index);
         core.parker = Some(parker);
+        if polled_driver {
+            // The driver was just polled: the busy countdown to the next
+            // non-blocking poll starts again (a busy worker polls it at least
+            // every `event_interval` ticks since it last did).
+            core.until_event = shared.config.event_interval;
+        }
         core
     }
 
