@@ -15,6 +15,7 @@
 //! |---|---|
 //! | a worker of this runtime, task woken or spawned | that worker's LIFO slot (the displaced task goes to the back of its deque) |
 //! | a worker, task woken while running (yield) | the back of that worker's deque |
+//! | the driver's dispatch (I/O events, timers) in a worker parked in it | the back of that worker's deque |
 //! | any other thread | the injector |
 //!
 //! After a push that others could take, a parked worker is woken only if

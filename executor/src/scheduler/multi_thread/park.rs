@@ -30,13 +30,16 @@
 //! | running tasks | busy workers | — (they poll the driver without blocking every `event_interval` ticks, if it is free) |
 //!
 //! No wake-up is lost: a task woken by an I/O event or a timer is pushed,
-//! by the driver's dispatch on the parked worker's own thread, into that
-//! worker's LIFO slot and deque (its core is reachable through the
-//! thread-local context during the park). When `park` returns, the worker
-//! sees its non-empty queues in `transition_from_parked`, leaves the parked
-//! state, and calls `notify_parked` so that a sleeping worker takes over the
-//! driver while this one runs the tasks (the driver is never held while
-//! polling tasks). A wake from another thread goes to the injector and
+//! by the driver's dispatch on the parked worker's own thread, to the back
+//! of that worker's deque (its core is reachable through the thread-local
+//! context during the park; the dispatch wakes nobody). When `park`
+//! returns, the worker sees its non-empty queues in
+//! `transition_from_parked`, leaves the parked state, and calls
+//! `notify_parked` so that a sleeping worker takes over the driver while
+//! this one runs the tasks (the driver is never held while polling tasks).
+//! A worker about to park with a timeout (the LIFO watch's) first polls the
+//! free driver without blocking (`worker.rs`, `probe_driver`), and skips the
+//! sleep if that handed it tasks. A wake from another thread goes to the injector and
 //! `notify_parked`, which picks a sleeper and unparks it through the state
 //! machine above, whichever of the two places it sleeps in.
 

@@ -159,7 +159,17 @@ pub(crate) fn schedule_local(shared: &Shared, task: Notified, is_yield: bool) ->
         let Some(core) = core.as_mut() else {
             return Err(task);
         };
-        let task = if is_yield || !shared.config.lifo_enabled {
+        // Inside `park` (our parker is out), the driver is dispatching its
+        // events and timers into our queues.
+        let parked = core.parker.is_none();
+        // The LIFO slot is for a task woken by the task now running; a wake
+        // from the driver's dispatch has none, so it goes to the back of the
+        // deque: tasks run in the order the kernel reported their events
+        // (the slot would run the newest first), the worker woken by the
+        // hand-off can steal them at once (a slot only after the watch's
+        // grace), and the LIFO watch sees no fills it would keep a timed
+        // watch for.
+        let task = if is_yield || parked || !shared.config.lifo_enabled {
             task
         } else {
             let remote = &shared.remotes[core.index];
@@ -174,14 +184,12 @@ pub(crate) fn schedule_local(shared: &Shared, task: Notified, is_yield: bool) ->
             }
         };
         core.queue.push(task);
-        if core.parker.is_none() {
-            // We are inside `park`: the driver is dispatching its events
-            // into our queues. Waking a sleeper is decided once the park
-            // returns (`transition_from_parked`), after we have taken
-            // ourselves off the sleepers list: a notify from here may pick
-            // this very worker (still listed asleep), which costs a
-            // `Poller::notify` and wakes nobody. (tokio delays this notify
-            // in the same way.)
+        if parked {
+            // Waking a sleeper is decided once the park returns
+            // (`transition_from_parked`), after we have taken ourselves off
+            // the sleepers list: a notify from here may pick this very
+            // worker (still listed asleep), which costs a `Poller::notify`
+            // and wakes nobody. (tokio delays this notify in the same way.)
             return Ok(());
         }
         if core.queue.len() == 1 {
