@@ -184,6 +184,10 @@ pub enum Mutant {
     /// A LIFO thief empties the slot with a load and a store instead of a
     /// `swap`.
     LifoStealNotAtomic,
+    /// A worker back from its park looks only at its LIFO slot for tasks the
+    /// driver dispatched to it (they go to its deque, and nobody was woken
+    /// for them).
+    ParkedIgnoresDeque,
 }
 // (The reactor's mutant is the reactor's own: `spindle_reactor::loom_api::Mutant`.)
 

@@ -498,7 +498,8 @@ impl Worker<'_> {
 
     /// Whether `core`'s LIFO slot or deque holds a task.
     fn has_tasks(&self, core: &Core) -> bool {
-        self.shared.remotes[core.index].lifo.is_occupied() || !core.queue.is_empty()
+        self.shared.remotes[core.index].lifo.is_occupied()
+            || (!core.queue.is_empty() && !mutant(Mutant::ParkedIgnoresDeque))
     }
 
     /// Keeps the LIFO watch (`watch.rs`) if another worker is awake, and
