@@ -492,8 +492,7 @@ impl Worker<'_> {
     /// timeout, while events are already waiting; the probe costs one
     /// non-blocking wait (5 system calls) where it finds nothing.
     fn probe_driver(&self) -> bool {
-        self.shared.driver.poll_nonblocking()
-            && self.cx.core.borrow().as_ref().is_some_and(|core| self.has_tasks(core))
+        self.shared.driver.poll_nonblocking() && self.cx.core.borrow().as_ref().is_some_and(|core| self.has_tasks(core))
     }
 
     /// Whether `core`'s LIFO slot or deque holds a task.
