@@ -4,7 +4,9 @@
 //! * [`TestScheduler`]: real task cells with a queue the model drives by
 //!   hand (task state, JoinHandle, abort, wakers, shutdown).
 //! * [`LoomRuntime`]: the real multi-thread scheduler, its workers running
-//!   the real worker loop on loom threads (parking, idle accounting).
+//!   the real worker loop on loom threads (parking, idle accounting), with
+//!   no driver, a stand-in driver with no events, or an [`EventSource`]'s
+//!   driver that dispatches one wake-up into the worker parked in it.
 //! * [`LoomLifo`]: one worker's stealable LIFO slot and the LIFO watch
 //!   (`scheduler/multi_thread/watch.rs`), driven by hand.
 //! * [`block_on`] and [`Parker`](crate::park::Parker): the thread parker.
@@ -25,7 +27,7 @@ pub use crate::sync::{Mutant, Mutex, MutexGuard};
 
 use crate::config::Config;
 use crate::scheduler::multi_thread::{self, Shared};
-use crate::sync::{Arc, Ordering};
+use crate::sync::{Arc, AtomicBool, Ordering};
 use crate::task::meta::Meta;
 use crate::task::registry::Registry;
 use crate::task::{Header, JoinHandle, Notified, Schedule, TaskId};
@@ -206,6 +208,22 @@ impl LoomRuntime {
         LoomRuntime::start_with(workers, Some(Box::new(crate::park::Parker::new())))
     }
 
+    /// As [`start`](LoomRuntime::start), with a driver that delivers one
+    /// event: [`EventSource::fire`] makes the driver's next (or current)
+    /// park wake the task waiting in [`EventSource::wait`], from inside the
+    /// park, on the parked worker's thread, as the reactor's dispatch does.
+    pub fn start_with_event_driver(workers: usize) -> (LoomRuntime, EventSource) {
+        let event = Arc::new(Event {
+            ready: AtomicBool::new(false),
+            waker: Mutex::new(None),
+            driver: Mutex::new((false, false)),
+            wakeup: crate::sync::Condvar::new(),
+        });
+        let driver = EventDriver { event: event.clone() };
+        let rt = LoomRuntime::start_with(workers, Some(Box::new(driver)));
+        (rt, EventSource { event })
+    }
+
     fn start_with(workers: usize, driver: Option<Box<dyn crate::park::Park>>) -> LoomRuntime {
         let config = Config { lifo_enabled: false, monitor: false, ..Config::with_seed(1) };
         let (shared, cores) = Shared::new(workers, driver, config);
@@ -259,6 +277,113 @@ impl LoomRuntime {
             t.join().unwrap();
         }
         self.shared.finish_shutdown();
+    }
+}
+
+/// One I/O event, as the models see it: the source's readiness (sticky)
+/// and the waker of the task waiting for it; and the driver's sleep: the
+/// kernel's pending report and a pending unpark, under one lock.
+struct Event {
+    ready: AtomicBool,
+    waker: Mutex<Option<std::task::Waker>>,
+    /// `(reported, notified)`.
+    driver: Mutex<(bool, bool)>,
+    wakeup: crate::sync::Condvar,
+}
+
+impl Event {
+    /// The driver's half of the kernel: sleeps (unless `timeout` is zero)
+    /// until the event is reported or the driver is unparked; returns and
+    /// clears the report.
+    fn wait(&self, timeout: Option<std::time::Duration>) -> bool {
+        let mut driver = self.driver.lock();
+        if timeout != Some(std::time::Duration::ZERO) {
+            while !driver.0 && !driver.1 {
+                self.wakeup.wait(&mut driver);
+            }
+        }
+        driver.1 = false;
+        std::mem::take(&mut driver.0)
+    }
+
+    fn wake_driver(&self, report: bool) {
+        let mut driver = self.driver.lock();
+        driver.0 |= report;
+        driver.1 = true;
+        self.wakeup.notify_one();
+    }
+}
+
+/// The event's side that a model holds: it fires the event and makes tasks
+/// wait for it.
+pub struct EventSource {
+    event: Arc<Event>,
+}
+
+impl std::fmt::Debug for EventSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EventSource").field("ready", &self.event.ready.load(Ordering::SeqCst)).finish()
+    }
+}
+
+impl EventSource {
+    /// The event arrives: the source becomes ready and the kernel reports
+    /// it to the driver (waking it if it sleeps); the driver then wakes the
+    /// waiter from inside its park.
+    pub fn fire(&self) {
+        self.event.ready.store(true, Ordering::SeqCst);
+        self.event.wake_driver(true);
+    }
+
+    /// Whether a task waits for the event (its waker is stored).
+    pub fn is_waited(&self) -> bool {
+        self.event.waker.lock().is_some()
+    }
+
+    /// Ready once the event has fired; stores the waker under the lock and
+    /// re-checks there, as `ScheduledIo::poll_ready` does.
+    pub fn wait(&self) -> impl Future<Output = ()> + Send + 'static {
+        let event = self.event.clone();
+        std::future::poll_fn(move |cx| {
+            let mut waker = event.waker.lock();
+            if event.ready.load(Ordering::SeqCst) {
+                return std::task::Poll::Ready(());
+            }
+            *waker = Some(cx.waker().clone());
+            std::task::Poll::Pending
+        })
+    }
+}
+
+/// The driver of [`LoomRuntime::start_with_event_driver`]: it sleeps like a
+/// poller (until the event is reported or it is unparked) and, when the
+/// event was reported, takes the stored waker and wakes it before returning
+/// (the dispatch, on the parked worker's thread).
+struct EventDriver {
+    event: Arc<Event>,
+}
+
+/// Wakes the [`EventDriver`] (the poller's `notify`).
+struct EventUnparker(Arc<Event>);
+
+impl crate::park::Unpark for EventUnparker {
+    fn unpark(&self) {
+        self.0.wake_driver(false);
+    }
+}
+
+impl crate::park::Park for EventDriver {
+    fn park(&mut self, timeout: Option<std::time::Duration>) {
+        if self.event.wait(timeout) {
+            let waker = self.event.waker.lock().take();
+            if let Some(waker) = waker {
+                waker.wake();
+            }
+        }
+    }
+
+    fn unparker(&self) -> std::sync::Arc<dyn crate::park::Unpark> {
+        std::sync::Arc::new(EventUnparker(self.event.clone()))
     }
 }
 

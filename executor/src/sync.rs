@@ -233,6 +233,10 @@ pub enum Mutant {
     /// A worker that hands its core off (`block_in_place`, `handoff.rs`)
     /// does not count itself busy for the clock while it blocks.
     HandOffSkipsBusy,
+    /// A worker back from its park looks only at its LIFO slot for tasks the
+    /// driver dispatched to it (they go to its deque, and nobody was woken
+    /// for them).
+    ParkedIgnoresDeque,
 }
 // (The reactor's mutant is the reactor's own: `spindle_reactor::loom_api::Mutant`.)
 

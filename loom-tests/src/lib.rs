@@ -32,7 +32,7 @@
 //! | `tests/join_handle.rs` | `drop_join_handle_racing_completion`, `await_racing_completion_gets_output`; mutant: `CompleteIgnoresJoinInterest`, caught twice | 3 | < 0.1 s |
 //! | `tests/abort.rs` | `abort_racing_poll_and_completion`, `abort_before_first_poll` | 3 | 0.7 s |
 //! | `tests/waker.rs` | `wakers_from_several_threads` (clone / drop / wake) | 3 | 0.3 s |
-//! | `tests/worker_park.rs` | `one_worker_external_spawn_is_run`, `two_workers_external_spawn_is_run` (the real worker loop), `one_worker_in_the_driver_external_spawn_is_run`, `two_workers_one_in_the_driver_external_spawn_is_run` (a worker asleep in the driver, woken through it), `searching_is_zero_when_all_parked`; mutants: `mutant_skip_park_recheck_is_caught`, `mutant_unpark_skips_driver_is_caught` | `LOOM_MAX_PREEMPTIONS` (CI: 2) | 33 s (at 3: minutes) |
+//! | `tests/worker_park.rs` | `one_worker_external_spawn_is_run`, `two_workers_external_spawn_is_run` (the real worker loop), `one_worker_in_the_driver_external_spawn_is_run`, `two_workers_one_in_the_driver_external_spawn_is_run` (a worker asleep in the driver, woken through it), `searching_is_zero_when_all_parked`, `one_worker_task_woken_by_the_driver_is_run`, `two_workers_task_woken_by_the_driver_is_run` (the driver's dispatch wakes a task on the thread of the worker parked in it: into that worker's deque, waking nobody; the worker finds it when its park returns and hands the driver on); mutants: `mutant_skip_park_recheck_is_caught`, `mutant_unpark_skips_driver_is_caught`, `mutant_parked_ignores_deque_is_caught` | `LOOM_MAX_PREEMPTIONS` (CI: 2) | 134 s, 127 s of it the two-worker dispatch model (loaded VM; at 3: much longer) |
 //! | `tests/lifo_watch.rs` | `lifo_task_runs_exactly_once` (owner and thief race for the stealable LIFO slot), `deep_watcher_never_misses_a_fill` (a fill racing the watcher's decision to sleep without a timeout); mutants: `mutant_lifo_steal_not_atomic_is_caught`, `mutant_watch_misses_fill_is_caught` | `LOOM_MAX_PREEMPTIONS` (CI: 2) | < 0.2 s |
 //! | `tests/shutdown.rs` | `shutdown_racing_wake`, `shutdown_racing_spawn` (every future dropped once, no task leaked), `shutdown_racing_a_worker_releasing_its_batch`; mutant: `mutant_batch_releases_closed_task_is_caught` | 3 | 4 s |
 //! | `tests/timer.rs` | `cancel_racing_fire_wakes_at_most_once_and_never_after_cancel`, `reset_racing_fire_fires_once_per_arming`, `two_threads_firing_fire_each_deadline_once`, `earlier_deadline_while_parked_unparks_the_driver` | 3 | < 0.1 s |
@@ -55,14 +55,15 @@
 //! models about 7 s of it).
 //!
 //! Not modelled (see the README's Layout section): the LIFO watch's timed
-//! parks (the worker-loop models run with the watch off; the `user_*.rs`
-//! models run the real worker loop with the LIFO slot on, at preemption
-//! bound 1; `tests/lifo_watch.rs` drives the slot and the watch by hand),
-//! the blocking pool, the spare worker threads (a model keeps none),
+//! parks, with the non-blocking look at the driver before each (the
+//! worker-loop models run with the watch off; the `user_*.rs` models run
+//! the real worker loop with the LIFO slot on, at preemption bound 1;
+//! `tests/lifo_watch.rs` drives the slot and the watch by hand), the
+//! blocking pool, the spare worker threads (a model keeps none),
 //! the current-thread core hand-off between `block_on` callers, worker
-//! exits, the driver's event dispatch into a parked worker's queues (the
-//! stand-in driver, a loom `Parker`, has no events), the reactor's
-//! blocking-job slot.
+//! exits, the reactor's blocking-job slot. The driver's dispatch into a
+//! parked worker's queues is modelled with a stand-in driver that delivers
+//! one event (`LoomRuntime::start_with_event_driver`), not the reactor.
 //!
 //! A mutant runs in a child process of its test binary ([`mutant_must_fail`],
 //! beside [`model`] in this crate's one module, `runner.rs`), because loom reports a deadlock by panicking

@@ -7,6 +7,10 @@
 //!   unparker).
 //! * The searching count never goes negative (debug assertions in
 //!   `idle.rs`) and is zero once every worker is parked.
+//! * A task woken by the driver's dispatch, on the thread of the worker
+//!   parked in the driver, always runs: the dispatch puts it in that
+//!   worker's deque and wakes nobody, so the worker must find it there when
+//!   its park returns (and hand the driver on).
 #![cfg(spindle_loom)]
 
 mod common;
@@ -90,4 +94,46 @@ fn two_workers() {
 #[test]
 fn mutant_skip_park_recheck_is_caught() {
     common::mutant_must_fail("mutant_skip_park_recheck_is_caught", Mutant::SkipParkRecheck, two_workers);
+}
+
+/// The task waits for the event before it fires, so the wake always comes
+/// from the driver's dispatch inside a worker's park.
+fn woken_by_the_driver(workers: usize) {
+    loom::model(move || {
+        let (rt, event) = LoomRuntime::start_with_event_driver(workers);
+        let wait = event.wait();
+        let join = rt.spawn(async move {
+            wait.await;
+            9u8
+        });
+        while !event.is_waited() {
+            loom::thread::yield_now();
+        }
+        event.fire();
+        assert_eq!(block_on(join).unwrap(), 9);
+        rt.shutdown();
+    });
+}
+
+fn one_worker_woken_by_the_driver() {
+    woken_by_the_driver(1);
+}
+
+#[test]
+fn one_worker_task_woken_by_the_driver_is_run() {
+    one_worker_woken_by_the_driver();
+}
+
+#[test]
+fn two_workers_task_woken_by_the_driver_is_run() {
+    woken_by_the_driver(2);
+}
+
+#[test]
+fn mutant_parked_ignores_deque_is_caught() {
+    common::mutant_must_fail(
+        "mutant_parked_ignores_deque_is_caught",
+        Mutant::ParkedIgnoresDeque,
+        one_worker_woken_by_the_driver,
+    );
 }

@@ -34,11 +34,15 @@
 //! |---|---|
 //! | a worker of this runtime, task woken or spawned | that worker's LIFO slot (the displaced task goes to the back of its deque) |
 //! | a worker, task woken while running (yield) | the back of that worker's deque |
+//! | the driver's dispatch (I/O events, timers) in a worker parked in it | the back of that worker's deque |
 //! | any other thread | the injector |
 //!
 //! After a push that others could take, a parked worker is woken only if
 //! nobody is searching (see `idle.rs`), and a fill of an empty LIFO slot wakes
-//! nobody: the owner takes it as soon as its current poll returns.
+//! nobody: the owner takes it as soon as its current poll returns. Pushes made
+//! by the driver's dispatch while the worker is parked in it wake nobody
+//! either: the worker decides once, when its park returns (`worker.rs`,
+//! `transition_from_parked`).
 //!
 //! # The LIFO slot is stealable, and cannot starve
 //!

@@ -30,13 +30,16 @@
 //! | running tasks | busy workers | — (they poll the driver without blocking every `event_interval` ticks, if it is free) |
 //!
 //! No wake-up is lost: a task woken by an I/O event or a timer is pushed,
-//! by the driver's dispatch on the parked worker's own thread, into that
-//! worker's LIFO slot and deque (its core is reachable through the
-//! thread-local context during the park). When `park` returns, the worker
-//! sees its non-empty queues in `transition_from_parked`, leaves the parked
-//! state, and calls `notify_parked` so that a sleeping worker takes over the
-//! driver while this one runs the tasks (the driver is never held while
-//! polling tasks). A wake from another thread goes to the injector and
+//! by the driver's dispatch on the parked worker's own thread, to the back
+//! of that worker's deque (its core is reachable through the thread-local
+//! context during the park; the dispatch wakes nobody). When `park`
+//! returns, the worker sees its non-empty queues in
+//! `transition_from_parked`, leaves the parked state, and calls
+//! `notify_parked` so that a sleeping worker takes over the driver while
+//! this one runs the tasks (the driver is never held while polling tasks).
+//! A worker about to park with a timeout (the LIFO watch's) first polls the
+//! free driver without blocking (`worker.rs`, `probe_driver`), and skips the
+//! sleep if that handed it tasks. A wake from another thread goes to the injector and
 //! `notify_parked`, which picks a sleeper and unparks it through the state
 //! machine above, whichever of the two places it sleeps in.
 
@@ -200,7 +203,8 @@ impl WorkerParker {
     }
 
     /// Sleeps until unparked, until `timeout`, or (in the driver) until the
-    /// driver has events. Returns `true` if it slept in the driver.
+    /// driver has events. Returns `true` if it parked the driver (which
+    /// then polled its events and timers).
     pub(crate) fn park(&mut self, timeout: Option<Duration>) -> bool {
         let inner = &*self.inner;
         // A pending unpark: consume it and return.
@@ -209,15 +213,13 @@ impl WorkerParker {
         }
         if inner.driver.has_driver() {
             if let Some(mut guard) = inner.driver.try_hold() {
-                let parked = guard.with(|driver| match driver {
-                    Some(driver) => {
-                        inner.park_driver(&mut **driver, timeout);
-                        true
-                    }
-                    None => false,
+                // `Some(parked)` if the driver was there to park.
+                let held = guard.with(|driver| match driver {
+                    Some(driver) => Some(inner.park_driver(&mut **driver, timeout)),
+                    None => None,
                 });
-                if parked {
-                    return true;
+                if let Some(parked) = held {
+                    return parked;
                 }
             }
         }
@@ -227,12 +229,14 @@ impl WorkerParker {
 }
 
 impl Inner {
-    fn park_driver(&self, driver: &mut dyn Park, timeout: Option<Duration>) {
+    /// Returns `false` if a pending unpark made it return before parking
+    /// the driver.
+    fn park_driver(&self, driver: &mut dyn Park, timeout: Option<Duration>) -> bool {
         match self.state.compare_exchange(EMPTY, PARKED_DRIVER, Ordering::SeqCst, Ordering::SeqCst) {
             Ok(_) => {}
             Err(NOTIFIED) => {
                 self.state.swap(EMPTY, Ordering::SeqCst);
-                return;
+                return false;
             }
             Err(actual) => panic!("inconsistent worker park state; actual = {actual}"),
         }
@@ -241,6 +245,7 @@ impl Inner {
             NOTIFIED | PARKED_DRIVER => {}
             actual => panic!("inconsistent worker park state after driver park; actual = {actual}"),
         }
+        true
     }
 
     fn park_condvar(&self, timeout: Option<Duration>) {

@@ -15,7 +15,8 @@
 //!                                 publish "parked", re-check the queues if
 //!                                 last searcher, sleep (in the driver if
 //!                                 free; with a timeout if keeping the
-//!                                 LIFO watch), come back searching if
+//!                                 LIFO watch, after a non-blocking look
+//!                                 at the driver), come back searching if
 //!                                 notified
 //!   run_task(task)                leave searching first (waking one more
 //!                                 worker if we were the last searcher)
@@ -101,6 +102,9 @@ pub(crate) struct Core {
     /// last poll ended, if the worker has done nothing but look for the
     /// next task since (so it is also the next poll's start); else 0.
     clock: u64,
+    /// Whether the park in progress polled the driver (then the busy
+    /// countdown to the next driver poll restarts when it ends).
+    polled_driver: bool,
     /// The LIFO watch's last look at the other workers' fill counts.
     seen_fills: u64,
     /// The watcher's current timed park (`watch.rs`: from GRACE, doubling
@@ -124,6 +128,7 @@ impl Core {
             batch_polls: 0,
             mean_poll_nanos: 0,
             clock: 0,
+            polled_driver: false,
             seen_fills: 0,
             watch_period: GRACE,
         }
@@ -263,7 +268,17 @@ pub(crate) fn schedule_local(shared: &Shared, task: Notified, is_yield: bool) ->
         };
         let remote = &shared.remotes[core.index];
         WorkerMetrics::add(&remote.metrics.local_schedules, 1);
-        let task = if is_yield || !shared.config.lifo_enabled {
+        // Inside `park` (our parker is out), the driver is dispatching its
+        // events and timers into our queues.
+        let parked = core.parker.is_none();
+        // The LIFO slot is for a task woken by the task now running; a wake
+        // from the driver's dispatch has none, so it goes to the back of the
+        // deque: tasks run in the order the kernel reported their events
+        // (the slot would run the newest first), the worker woken by the
+        // hand-off can steal them at once (a slot only after the watch's
+        // grace), and the LIFO watch sees no fills it would keep a timed
+        // watch for.
+        let task = if is_yield || parked || !shared.config.lifo_enabled {
             task
         } else {
             let prev = remote.lifo.push(task);
@@ -277,6 +292,14 @@ pub(crate) fn schedule_local(shared: &Shared, task: Notified, is_yield: bool) ->
             }
         };
         core.queue.push(task);
+        if parked {
+            // Waking a sleeper is decided once the park returns
+            // (`transition_from_parked`), after we have taken ourselves off
+            // the sleepers list: a notify from here may pick this very
+            // worker (still listed asleep), which costs a `Poller::notify`
+            // and wakes nobody. (tokio delays this notify in the same way.)
+            return Ok(());
+        }
         if core.queue.len() == 1 {
             // The deque just became stealable: wake a sleeper if nobody
             // searches. A push onto a non-empty deque wakes nobody: the push
@@ -622,19 +645,25 @@ impl<'a> Worker<'a> {
         metrics.idle_from(if clock.is_monotonic() { now } else { clock_nanos() });
         WorkerMetrics::add(&metrics.parks, 1);
         WorkerMetrics::add(&metrics.park_unparks, 1);
+        core.polled_driver = false;
         core.parker.take().expect("worker parker present")
     }
 
     /// Sleeps once in `parker` (in the driver if free), with the core
     /// reachable so that what the driver wakes lands in this worker's
-    /// queues; the park hooks run around it.
+    /// queues; the park hooks run around it. A timed sleep (the LIFO
+    /// watch's) first looks at the driver without blocking
+    /// ([`probe_driver`](Self::probe_driver)) and is skipped if that handed
+    /// us tasks.
     pub(crate) fn sleep(&self, core: Box<Core>, parker: &mut WorkerParker, timeout: Option<Duration>) -> Box<Core> {
         *self.cx.core.borrow_mut() = Some(core);
         let hooks = self.shared.config.task_hooks.as_deref();
         hooks.inspect(|h| h.parking());
-        parker.park(timeout);
+        let polled_driver = (timeout.is_some() && self.probe_driver()) || parker.park(timeout);
         hooks.inspect(|h| h.unparked());
-        self.cx.core.borrow_mut().take().expect("worker core is back after parking")
+        let mut core = self.cx.core.borrow_mut().take().expect("worker core is back after parking");
+        core.polled_driver |= polled_driver;
+        core
     }
 
     /// After a wake-up: whether to leave the parked state (shutdown, tasks
@@ -670,7 +699,38 @@ impl<'a> Worker<'a> {
         self.shared.watch.leave(core.index);
         WorkerMetrics::add(&self.metrics(core).park_unparks, 1);
         core.parker = Some(parker);
+        if core.polled_driver {
+            // The driver was just polled: the busy countdown to the next
+            // non-blocking poll starts again (a busy worker polls it at least
+            // every `event_interval` ticks since it last did).
+            core.until_event = self.shared.config.event_interval;
+        }
         self.start_batch(core);
+    }
+
+    /// Before a timed park (the LIFO watch's): polls the driver without
+    /// blocking, if it is free, with the core in the thread-local context so
+    /// that woken tasks land in our queues. Returns whether we now hold
+    /// tasks; the caller then skips the sleep, and `transition_from_parked`
+    /// takes us out of the parked state as after a park in the driver.
+    ///
+    /// Why: `polling` arms its timerfd on every timed wait, even one that
+    /// returns at once because events are waiting. Arming a timer that
+    /// becomes the CPU's next event, then disarming it at the next wait,
+    /// reprograms the timer hardware twice, which traps to the hypervisor
+    /// in a VM: on the 2-core development VM a `notify` + `wait` costs about
+    /// 3 µs with no timeout and 9-12 µs with a 1 ms one (40 µs with 60 µs).
+    /// A busy socket server parks its idle worker as the watcher, with a
+    /// timeout, while events are already waiting; the probe costs one
+    /// non-blocking wait (5 system calls) where it finds nothing.
+    fn probe_driver(&self) -> bool {
+        self.shared.driver.poll_nonblocking() && self.cx.core.borrow().as_ref().is_some_and(|core| self.has_tasks(core))
+    }
+
+    /// Whether `core`'s LIFO slot or deque holds a task.
+    fn has_tasks(&self, core: &Core) -> bool {
+        self.shared.remotes[core.index].lifo.is_occupied()
+            || (!core.queue.is_empty() && !mutant(Mutant::ParkedIgnoresDeque))
     }
 
     /// Keeps the LIFO watch (`watch.rs`) if another worker is awake, and
@@ -727,10 +787,12 @@ impl<'a> Worker<'a> {
     /// After a wake-up: decides whether to leave the parked state.
     fn transition_from_parked(&self, core: &mut Core) -> bool {
         let shared = self.shared;
-        if shared.remotes[core.index].lifo.is_occupied() || !core.queue.is_empty() {
+        if self.has_tasks(core) {
             // The driver handed us tasks. Leave the parked state ourselves
             // (not searching, unless someone had already woken us), and pass
             // the driver on: wake a sleeper to take it while we run tasks.
+            // This one notify also stands for the pushes the dispatch made
+            // (`schedule_local` does not notify while we are parked).
             core.is_searching = !shared.idle.unpark_worker_by_id(core.index);
             shared.notify_parked();
             return true;
