@@ -215,7 +215,10 @@ mod tests {
         let (fast_end, elapsed) = (now(), start.elapsed());
         let fast = Duration::from_nanos(fast_end.saturating_sub(fast_start));
         let (lo, hi) = (elapsed.mul_f64(0.8), elapsed.mul_f64(1.25) + Duration::from_millis(2));
-        assert!(fast >= lo.saturating_sub(Duration::from_millis(2)) && fast <= hi, "fast clock {fast:?}, Instant {elapsed:?}");
+        assert!(
+            fast >= lo.saturating_sub(Duration::from_millis(2)) && fast <= hi,
+            "fast clock {fast:?}, Instant {elapsed:?}"
+        );
     }
 
     #[test]

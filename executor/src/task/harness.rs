@@ -15,8 +15,8 @@ use super::raw::{dealloc, Cell, Header};
 use super::stage::{Payload, Stage, StageRef, Tag};
 use super::state::{State, TransitionToIdle, TransitionToRunning};
 use super::{waker, Notified, Schedule};
-use crate::sync::{mutant, Mutant, UnsafeCell};
 use crate::metrics_clock;
+use crate::sync::{mutant, Mutant, UnsafeCell};
 
 /// A typed view of a cell, valid while its holder owns a reference.
 struct Harness<F: Future, S> {

@@ -214,10 +214,7 @@ impl WorkerParker {
         if inner.driver.has_driver() {
             if let Some(mut guard) = inner.driver.try_hold() {
                 // `Some(parked)` if the driver was there to park.
-                let held = guard.with(|driver| match driver {
-                    Some(driver) => Some(inner.park_driver(&mut **driver, timeout)),
-                    None => None,
-                });
+                let held = guard.with(|driver| driver.map(|driver| inner.park_driver(&mut **driver, timeout)));
                 if let Some(parked) = held {
                     return parked;
                 }
