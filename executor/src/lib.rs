@@ -32,6 +32,7 @@
 //! | `queue` | crossbeam deques (or their loom stand-ins) |
 //! | `rng` | leaf: the per-worker random number generator (steal victims) |
 //! | `config` | leaf: `Config`, the `DEFAULT_*` constants, `ThreadHooks` |
+//! | `metrics_clock` | leaf: the cheap clock that per-poll metrics read (a calibrated cycle counter where there is one) |
 //! | `sched_clock` | leaf: the time the scheduler's policies read (monotonic, or simulated) |
 //! | `worker_metrics` | leaf: per-worker counters (and the few scheduler-wide ones) |
 //! | `histogram` | leaf: the poll-time histogram's layout (public through [`runtime`]) and per-worker buckets |
@@ -50,6 +51,7 @@ mod config;
 pub mod coop;
 pub mod diagnostics;
 mod histogram;
+mod metrics_clock;
 pub mod park;
 mod queue;
 mod rng;

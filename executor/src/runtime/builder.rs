@@ -694,6 +694,9 @@ impl<D: DriverFactory> Builder<D> {
             Flavor::CurrentThread => 1,
         };
         let clock = self.make_clock();
+        // Once per process (about 2 ms): so that the first named task or
+        // timed poll does not pay for it on a worker.
+        crate::metrics_clock::calibrate();
         let (driver, drivers) = match self.driver.take() {
             Some(make) => (Some(make(workers)?), DriverHandles::new()),
             None => match D::build(workers, &clock)? {

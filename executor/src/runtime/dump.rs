@@ -210,7 +210,7 @@ impl Dump {
         let workers: Vec<Option<u64>> =
             (0..scheduler.num_workers()).map(|w| scheduler.worker_metrics(w).polling()).collect();
         let running_on = |id: Id| workers.iter().position(|p| *p == Some(id.as_u64()));
-        let now = crate::worker_metrics::clock_nanos();
+        let now = crate::metrics_clock::now();
         let mut tasks = Vec::new();
         scheduler.registry().for_each(|task| tasks.push(TaskInfo::read(task, now, running_on)));
         Dump { tasks }

@@ -72,8 +72,9 @@ struct Ticks {
     batch_polls: u64,
     /// Mean poll time, an EWMA over batches (weight 1/4 per batch).
     mean_poll_nanos: u64,
-    /// With the histogram on: when the last poll ended, if nothing but
-    /// queue pops ran since (the next poll's start); else 0.
+    /// With the histogram on: when the last poll ended (a
+    /// `metrics_clock::now`), if nothing but queue pops ran since (the
+    /// next poll's start); else 0.
     clock: u64,
 }
 
@@ -83,7 +84,7 @@ impl Ticks {
     /// folds its time per poll into the mean (`fold_mean_poll`), publishes
     /// it, and starts the next batch. A batch without a poll is no sample.
     fn sample_mean_poll(&mut self, interval: u32, metrics: &WorkerMetrics, now: Option<u64>) {
-        let now = now.unwrap_or_else(|| if self.clock != 0 { self.clock } else { clock_nanos() });
+        let now = now.unwrap_or_else(clock_nanos);
         let polls = WorkerMetrics::get(&metrics.polls) - self.batch_polls;
         if self.batch_started != 0 && polls > 0 {
             let sample = now.saturating_sub(self.batch_started) / polls;
@@ -334,7 +335,7 @@ impl CoreGuard<'_> {
                         WorkerMetrics::add(&metrics.polls, 1);
                         metrics.poll_started(task.id());
                         let started = if metrics.histogram().is_some() {
-                            let now = if ticks.clock != 0 { ticks.clock } else { clock_nanos() };
+                            let now = if ticks.clock != 0 { ticks.clock } else { crate::metrics_clock::now() };
                             crate::task::current::set_poll_start(now);
                             now
                         } else {
@@ -342,7 +343,7 @@ impl CoreGuard<'_> {
                         };
                         task.run();
                         if let Some(histogram) = metrics.histogram() {
-                            let now = crate::task::current::take_poll_end().unwrap_or_else(clock_nanos);
+                            let now = crate::task::current::take_poll_end().unwrap_or_else(crate::metrics_clock::now);
                             histogram.record(now.saturating_sub(started));
                             restore.ticks.clock = now;
                         }

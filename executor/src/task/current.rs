@@ -29,7 +29,7 @@ crate::sync::thread_local! {
 }
 
 /// The scheduler: the poll it is about to run started at `now` (a
-/// `clock_nanos`).
+/// `metrics_clock::now`).
 #[inline]
 pub(crate) fn set_poll_start(now: u64) {
     POLL_CLOCK.with(|c| c.set((now, 0)));

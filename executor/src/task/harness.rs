@@ -15,8 +15,8 @@ use super::raw::{dealloc, Cell, Header};
 use super::stage::{Payload, Stage, StageRef, Tag};
 use super::state::{State, TransitionToIdle, TransitionToRunning};
 use super::{waker, Notified, Schedule};
+use crate::metrics_clock;
 use crate::sync::{mutant, Mutant, UnsafeCell};
-use crate::worker_metrics::clock_nanos;
 
 /// A typed view of a cell, valid while its holder owns a reference.
 struct Harness<F: Future, S> {
@@ -240,14 +240,14 @@ where
     let stats = harness.header().meta.stats();
     let started = stats.map(|s| {
         // The worker's reading if it times this poll (`current.rs`).
-        let now = super::current::take_poll_start().unwrap_or_else(clock_nanos);
+        let now = super::current::take_poll_start().unwrap_or_else(metrics_clock::now);
         s.start(now);
         now
     });
     let ((polled, forced), self_woken) =
         waker::polling(ptr, || crate::coop::with_budget_counted(|| harness.poll_future(&mut cx)));
     if let (Some(stats), Some(started)) = (stats, started) {
-        let now = clock_nanos();
+        let now = metrics_clock::now();
         stats.finish(started, now);
         super::current::set_poll_end(now);
     }

@@ -25,7 +25,7 @@ use std::ptr::NonNull;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use crate::worker_metrics::clock_nanos;
+use crate::metrics_clock;
 
 const NAMED: usize = 1;
 
@@ -76,7 +76,7 @@ impl Name {
     }
 }
 
-/// Poll figures of a named task; times are [`clock_nanos`] readings (never
+/// Poll figures of a named task; times are `metrics_clock::now` readings (never
 /// 0, so 0 means "never").
 pub(crate) struct PollStats {
     spawned_at: u64,
@@ -89,14 +89,14 @@ pub(crate) struct PollStats {
 impl PollStats {
     fn new() -> PollStats {
         PollStats {
-            spawned_at: clock_nanos(),
+            spawned_at: metrics_clock::now(),
             polls: AtomicU64::new(0),
             last_poll: AtomicU64::new(0),
             busy_nanos: AtomicU64::new(0),
         }
     }
 
-    /// Notes the start of a poll at `now` (a [`clock_nanos`]). Only the
+    /// Notes the start of a poll at `now` (a `metrics_clock::now`). Only the
     /// polling thread (holding `RUNNING`) calls this.
     pub(crate) fn start(&self, now: u64) {
         self.polls.store(self.polls.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
@@ -113,7 +113,7 @@ impl PollStats {
         self.polls.load(Ordering::Relaxed)
     }
 
-    /// Time since the spawn, at `now` (a [`clock_nanos`]).
+    /// Time since the spawn, at `now` (a `metrics_clock::now`).
     pub(crate) fn age(&self, now: u64) -> Duration {
         Duration::from_nanos(now.saturating_sub(self.spawned_at))
     }
@@ -213,8 +213,8 @@ mod tests {
         assert_eq!(b.location(), here);
         assert_eq!(b.name(), Some("conn-42"));
         let stats = b.stats().unwrap();
-        assert!(stats.since_last_poll(clock_nanos()).is_none());
-        let t = clock_nanos();
+        assert!(stats.since_last_poll(metrics_clock::now()).is_none());
+        let t = metrics_clock::now();
         stats.start(t);
         stats.finish(t, t + 1_000);
         assert_eq!(stats.polls(), 1);

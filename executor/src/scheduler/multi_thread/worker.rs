@@ -34,7 +34,12 @@
 //! mean poll time, which also tunes the interval), and, only when the
 //! poll-time histogram is on, once per poll: the end of one poll is the
 //! start of the next when nothing else ran between them (`Core::clock`),
-//! so back-to-back polls cost one clock read each, not two.
+//! so back-to-back polls cost one clock read each, not two. The per-poll
+//! reads are metrics only, so they go to the cheap metrics clock
+//! (`metrics_clock.rs`: a calibrated cycle counter), or to the scheduler
+//! clock when that is simulated (so a simulated run replays); the
+//! policies (mean poll time, LIFO grace, watcher) read the scheduler
+//! clock alone.
 //!
 //! Tasks completed on this thread leave the registry in batches of
 //! [`RELEASE_BATCH`] (see `task/registry.rs`): the batch is released when
@@ -98,8 +103,8 @@ pub(crate) struct Core {
     batch_polls: u64,
     /// Mean poll time, an exponentially weighted average over batches.
     mean_poll_nanos: u64,
-    /// When the poll-time histogram is on: the scheduler clock at which the
-    /// last poll ended, if the worker has done nothing but look for the
+    /// When the poll-time histogram is on: the metrics clock (the
+    /// scheduler clock if simulated) at which the last poll ended, if the worker has done nothing but look for the
     /// next task since (so it is also the next poll's start); else 0.
     clock: u64,
     /// Whether the park in progress polled the driver (then the busy
@@ -374,7 +379,9 @@ pub(crate) fn run_worker(shared: Arc<Shared>, mut core: Box<Core>) {
 /// without a poll (a worker that searched and parked) is not a sample.
 fn sample_mean_poll(core: &mut Core, shared: &Shared, now: Option<u64>) {
     let metrics = &shared.remotes[core.index].metrics;
-    let now = now.unwrap_or_else(|| if core.clock != 0 { core.clock } else { shared.sched_clock.now() });
+    // `core.clock` is a scheduler clock reading only when simulated.
+    let clock = &shared.sched_clock;
+    let now = now.unwrap_or_else(|| if core.clock != 0 && !clock.is_monotonic() { core.clock } else { clock.now() });
     let total = WorkerMetrics::get(&metrics.polls);
     let polls = total - core.batch_polls;
     if core.batch_started != 0 && polls > 0 {
@@ -563,8 +570,9 @@ impl<'a> Worker<'a> {
         // the worker hands its reading over, and takes the harness's end
         // back, only when it reads the same clock (not when simulated).
         let clock = &self.shared.sched_clock;
+        let read = || if clock.is_monotonic() { crate::metrics_clock::now() } else { clock.now() };
         let started = if metrics.histogram().is_some() {
-            let now = if core.clock != 0 { core.clock } else { clock.now() };
+            let now = if core.clock != 0 { core.clock } else { read() };
             if clock.is_monotonic() {
                 crate::task::current::set_poll_start(now);
             }
@@ -577,7 +585,7 @@ impl<'a> Worker<'a> {
         let mut core = self.cx.core.borrow_mut().take()?;
         if let Some(histogram) = self.metrics(&core).histogram() {
             let harness_end = crate::task::current::take_poll_end().filter(|_| clock.is_monotonic());
-            let now = harness_end.unwrap_or_else(|| clock.now());
+            let now = harness_end.unwrap_or_else(read);
             histogram.record(now.saturating_sub(started));
             core.clock = now;
         }
