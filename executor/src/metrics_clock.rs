@@ -9,7 +9,7 @@
 //! nanoseconds with a factor measured once per process against `Instant`
 //! ([`calibrate`], about 2 ms of sleep, done at runtime build). Elsewhere,
 //! on an x86_64 CPU whose TSC is not invariant (CPUID leaf `0x8000_0007`,
-//! EDX bit 8), or if the calibration looks wrong, [`now`] is
+//! EDX bit 8), under Miri, or if the calibration looks wrong, [`now`] is
 //! [`clock_nanos`] itself.
 //!
 //! Readings start near [`clock_nanos`]'s value at calibration, are never
@@ -91,7 +91,8 @@ const CALIBRATION: std::time::Duration = std::time::Duration::from_millis(2);
 #[cfg(not(spindle_loom))]
 #[cold]
 fn measure() -> Option<Scale> {
-    if !counter::usable() {
+    // Miri interprets neither CPUID nor the counter reads: `Instant` there.
+    if cfg!(miri) || !counter::usable() {
         return None;
     }
     let (ticks0, nanos0) = paired();
