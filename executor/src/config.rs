@@ -149,8 +149,20 @@ impl ThreadHooks {
         if let Some(size) = self.stack_size {
             builder = builder.stack_size(size);
         }
+        builder.spawn(self.thread_main(enter, body))
+    }
+}
+
+impl ThreadHooks {
+    /// What a runtime thread runs: `enter` (its guard dropped last), the
+    /// start hook, `body`, the stop hook.
+    fn thread_main<G>(
+        &self,
+        enter: impl FnOnce() -> G + Send + 'static,
+        body: impl FnOnce() + Send + 'static,
+    ) -> impl FnOnce() + Send + 'static {
         let hooks = self.clone();
-        builder.spawn(move || {
+        move || {
             let _entered = enter();
             if let Some(f) = &hooks.on_thread_start {
                 f();
@@ -159,11 +171,9 @@ impl ThreadHooks {
             if let Some(f) = &hooks.on_thread_stop {
                 f();
             }
-        })
+        }
     }
-}
 
-impl ThreadHooks {
     /// Starts a worker thread as [`spawn_thread`](ThreadHooks::spawn_thread)
     /// does, on the thread type of `crate::sync::thread`: an OS thread, or a
     /// loom thread inside a user's loom model.
@@ -179,17 +189,7 @@ impl ThreadHooks {
         if let Some(size) = self.stack_size {
             builder = builder.stack_size(size);
         }
-        let hooks = self.clone();
-        builder.spawn(move || {
-            let _entered = enter();
-            if let Some(f) = &hooks.on_thread_start {
-                f();
-            }
-            body();
-            if let Some(f) = &hooks.on_thread_stop {
-                f();
-            }
-        })
+        builder.spawn(self.thread_main(enter, body))
     }
 }
 
