@@ -197,3 +197,51 @@ fn chain_while_blocked() {
     assert!(wait_until(Duration::from_secs(2), || read(&d_ran).is_some()));
     assert!(read(&d_ran).unwrap() < read(&a_end).unwrap(), "the chain waited for A");
 }
+
+#[test]
+fn yielded_task_behind_a_blocking_lifo_task() {
+    // A spawns C into its worker's LIFO slot, then yields: the worker runs C
+    // next, which blocks, so A (alone in the deque) must be run by the other
+    // worker, not after C's poll.
+    let rt = multi(2);
+    let (placed, resumed, c_done) = (stamp(), stamp(), stamp());
+    let (p, r, cd) = (placed.clone(), resumed.clone(), c_done.clone());
+    let _w = common::watchdog(Duration::from_secs(30), "yielded_task_behind_a_blocking_lifo_task");
+    rt.block_on(rt.spawn(async move {
+        let c = spindle_executor::spawn(async move {
+            std::thread::sleep(BLOCK);
+            set(&cd);
+        });
+        set(&p);
+        spindle_executor::task::yield_now().await;
+        set(&r);
+        c
+    }))
+    .map(|c| rt.block_on(c).unwrap())
+    .unwrap();
+    let waited = read(&resumed).unwrap().saturating_duration_since(read(&placed).unwrap());
+    assert!(read(&resumed).unwrap() < read(&c_done).unwrap(), "the yielded task waited for C's poll ({waited:?})");
+    assert!(waited < BOUND, "the yielded task resumed only {waited:?} after its yield");
+}
+
+#[test]
+fn a_lone_yielding_task_wakes_no_sleeper() {
+    // A task that blocks its worker in polls that end with a yield, beside
+    // an idle worker: the yielded task runs next on its own worker, so the
+    // idle one is not woken to steal it (a futex wake and a park per yield).
+    let rt = multi(2);
+    let m = rt.metrics();
+    rt.block_on(rt.spawn(async {})).unwrap();
+    let parks = || (0..2).map(|w| m.worker_park_count(w)).sum::<u64>();
+    assert!(wait_until(Duration::from_secs(2), || (0..2).all(|w| m.worker_park_unpark_count(w) % 2 == 1)));
+    let before = parks();
+    rt.block_on(rt.spawn(async {
+        for _ in 0..50 {
+            std::thread::sleep(Duration::from_millis(1));
+            spindle_executor::task::yield_now().await;
+        }
+    }))
+    .unwrap();
+    let during = parks() - before;
+    assert!(during < 10, "{during} parks while one task yielded 50 times");
+}
