@@ -199,6 +199,7 @@ fn chain_while_blocked() {
 }
 
 #[test]
+#[allow(clippy::async_yields_async)] // C's JoinHandle is returned on purpose
 fn yielded_task_behind_a_blocking_lifo_task() {
     // A spawns C into its worker's LIFO slot, then yields: the worker runs C
     // next, which blocks, so A (alone in the deque) must be run by the other
