@@ -103,6 +103,13 @@ fn idle_bytes_obs(rts: &Runtimes, which: Which) -> f64 {
     }
 }
 
+fn idle_bytes_compact(rts: &Runtimes, which: Which) -> f64 {
+    match which {
+        Which::Spindle => workloads::bytes_per_idle_task(&rts.spindle_compact, workloads::IDLE_TASKS),
+        _ => idle_bytes(rts, which),
+    }
+}
+
 fn idle_bytes(rts: &Runtimes, which: Which) -> f64 {
     let n = workloads::IDLE_TASKS;
     match which {
@@ -185,6 +192,8 @@ pub const ROWS: &[Row] = &[
     // 100,000 tasks into a join set, then `join_next` until empty.
     Row { name: "join_set", unit: Unit::Seconds, max_rounds: 10, sample: join_set },
     Row { name: "bytes_per_idle_task", unit: Unit::BytesPerTask, max_rounds: 10, sample: idle_bytes },
+    // spindle with `pad_task_cells(false)`: cells exactly their size.
+    Row { name: "bytes_per_idle_task/compact", unit: Unit::BytesPerTask, max_rounds: 10, sample: idle_bytes_compact },
     // Named idle tasks: each also carries its name block.
     Row { name: "bytes_per_idle_task/obs", unit: Unit::BytesPerTask, max_rounds: 10, sample: idle_bytes_obs },
     crate::net::TCP_ECHO,

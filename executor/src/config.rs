@@ -68,6 +68,9 @@ pub(crate) struct Config {
     pub(crate) tune_global_queue: bool,
     pub(crate) event_interval: u32,
     pub(crate) lifo_enabled: bool,
+    /// Whether the multi-thread scheduler pads its task cells apart
+    /// (`Builder::pad_task_cells`; `task/raw.rs`'s `cell_layout`).
+    pub(crate) pad_task_cells: bool,
     /// Whether one parked worker watches the busy ones (LIFO rescue and
     /// the stealable-work backstop). Off only in loom models, which cannot
     /// model its timed wait.
@@ -99,6 +102,7 @@ impl Config {
             tune_global_queue: !cfg!(spindle_loom),
             event_interval: DEFAULT_EVENT_INTERVAL,
             lifo_enabled: true,
+            pad_task_cells: true,
             monitor: !cfg!(spindle_loom),
             seed,
             simulated: false,

@@ -102,14 +102,17 @@ impl Which {
 }
 
 /// The three runtimes, each built once, with `workers` worker threads,
-/// and spindle a second time with its observability on (the `*/obs` rows
-/// run it in the spindle column).
+/// and spindle twice more: with its observability on (the `*/obs` rows run
+/// it in the spindle column) and with unpadded task cells (the
+/// `bytes_per_idle_task/compact` row).
 #[derive(Debug)]
 pub struct Runtimes {
     /// spindle.
     pub spindle: SpindleRt,
     /// spindle with names, the poll-time histogram and the watchdog on.
     pub spindle_obs: SpindleObsRt,
+    /// spindle with unpadded task cells (`bytes_per_idle_task/compact`).
+    pub spindle_compact: SpindleRt,
     /// tokio.
     pub tokio: TokioRt,
     /// async-executor.
@@ -127,6 +130,7 @@ impl Runtimes {
         Ok(Runtimes {
             spindle: SpindleRt::new(workers)?,
             spindle_obs: SpindleObsRt::new(workers)?,
+            spindle_compact: SpindleRt::compact(workers)?,
             tokio: TokioRt::new(workers)?,
             async_executor: AsyncExecutorRt::new(workers)?,
             workers,

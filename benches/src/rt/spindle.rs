@@ -37,6 +37,20 @@ impl SpindleRt {
         Ok(SpindleRt { rt })
     }
 
+    /// The same with unpadded task cells (`Builder::pad_task_cells(false)`),
+    /// for the `bytes_per_idle_task/compact` row.
+    ///
+    /// # Errors
+    /// If a worker thread cannot be started.
+    pub fn compact(workers: usize) -> io::Result<SpindleRt> {
+        let rt = spindle::Builder::new_multi_thread()
+            .worker_threads(workers)
+            .thread_name("spindle-worker-compact")
+            .pad_task_cells(false)
+            .build()?;
+        Ok(SpindleRt { rt })
+    }
+
     /// The runtime itself, for metrics.
     pub fn runtime(&self) -> &spindle::Runtime {
         &self.rt

@@ -120,6 +120,15 @@ pub(crate) trait Schedule: Send + Sync + 'static {
         None
     }
 
+    /// Whether this scheduler's task cells are padded apart
+    /// (`raw::cell_layout`), so that tasks polled on different threads at
+    /// once never write one cache line. Read once when a cell is allocated
+    /// and once when it is freed: the answer must not change. The default
+    /// is no (a cell is then exactly its size).
+    fn pads_cells(&self) -> bool {
+        false
+    }
+
     /// A poll of one of this scheduler's tasks ended after a leaf forced
     /// a yield (the coop budget ran out): counts it for
     /// `RuntimeMetrics::budget_forced_yield_count`. The default does

@@ -416,6 +416,10 @@ impl Schedule for Arc<Shared> {
         self.config.task_hooks.as_deref()
     }
 
+    fn pads_cells(&self) -> bool {
+        self.config.pad_task_cells
+    }
+
     fn budget_forced_yield(&self) {
         SchedulerMetrics::inc(&self.metrics.budget_forced_yields);
     }
