@@ -263,13 +263,22 @@ where
         // SAFETY: with the last reference gone, the stage is ours.
         let _ = unsafe { StageRef::new(&cell.header.vtable, data) }.drop_value();
     });
-    // SAFETY: as above; this drops the scheduler handle and the join waker
-    // (the stage's union has no drop of its own), then frees the
-    // allocation with the layout `allocate` used.
-    unsafe {
-        std::ptr::drop_in_place(ptr.as_ptr());
-        std::alloc::dealloc(ptr.as_ptr().cast(), layout);
+    /// Frees the allocation when dropped: after the cell's fields, or while
+    /// a panicking field's drop (a join waker's) unwinds, as a `Box` would.
+    struct Free(NonNull<u8>, std::alloc::Layout);
+    impl Drop for Free {
+        fn drop(&mut self) {
+            // SAFETY: the allocation `allocate` made with this layout; the
+            // cell in it has been dropped (or is being unwound past), and
+            // nothing reaches it any more.
+            unsafe { std::alloc::dealloc(self.0.as_ptr(), self.1) }
+        }
     }
+    let _free = Free(ptr.cast(), layout);
+    // SAFETY: as above; this drops the scheduler handle and the join waker
+    // (the stage's union has no drop of its own). `_free` then frees the
+    // allocation, also if one of those drops panics.
+    unsafe { std::ptr::drop_in_place(ptr.as_ptr()) };
 }
 
 #[cfg(all(test, not(spindle_loom)))]
