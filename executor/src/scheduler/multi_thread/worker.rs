@@ -310,8 +310,8 @@ pub(crate) fn schedule_local(shared: &Shared, task: Notified, is_yield: bool) ->
         // deque this worker pops it next. Waking a sleeper to steal it
         // would only move it, for a futex wake and a park per yield (a task
         // blocking its worker in polls that yield, beside an idle worker).
-        let runs_next_here = is_yield && !remote.lifo.is_occupied();
-        if core.queue.len() == 1 && !runs_next_here {
+        let runs_next_here = || is_yield && !remote.lifo.is_occupied();
+        if core.queue.len() == 1 && !runs_next_here() {
             // The deque just became stealable: wake a sleeper if nobody
             // searches. A push onto a non-empty deque wakes nobody: the push
             // that made it non-empty did, and a worker that parked since
